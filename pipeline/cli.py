@@ -1,0 +1,311 @@
+"""The ``selfassess`` command line: parse, call one library function, print, set the exit code.
+
+Heavy libraries (openpyxl, lxml, docx) are imported inside the commands so that ``--help``
+answers at once.
+"""
+
+from __future__ import annotations
+
+import json
+import sys
+from collections.abc import Callable, Iterable, Iterator
+from pathlib import Path
+from typing import TYPE_CHECKING, Any, TypeVar
+
+import click
+
+if TYPE_CHECKING:
+    from pipeline.findings import Findings
+    from pipeline.workspace import Workspace
+    from pipeline.xlsx import GenerateResult
+
+T = TypeVar("T")
+F = TypeVar("F", bound=Callable[..., Any])
+
+# A bar only when there is enough work to wait for.
+PROGRESS_THRESHOLD = 20
+
+
+def _progress(items: Iterable[T], total: int, label: str) -> Iterator[T]:
+    if total < PROGRESS_THRESHOLD or not sys.stderr.isatty():
+        yield from items
+        return
+    with click.progressbar(items, length=total, label=label, file=sys.stderr) as bar:
+        yield from bar
+
+
+def _handle_errors(func: F) -> F:
+    """Turn the errors a user can cause into a one-line message and exit code 1."""
+    import functools
+
+    @functools.wraps(func)
+    def wrapper(*args: Any, **kwargs: Any) -> Any:
+        from pipeline.errors import SelfAssessError
+
+        try:
+            return func(*args, **kwargs)
+        except SelfAssessError as e:
+            raise click.ClickException(str(e)) from e
+        except PermissionError as e:
+            raise click.ClickException(
+                f"Permission denied: {e.filename}. Close the file if it is open in Excel "
+                "or LibreOffice, or check you may write to that folder."
+            ) from e
+        except OSError as e:
+            where = f" ({e.filename})" if e.filename else ""
+            raise click.ClickException(f"{e.strerror or e}{where}.") from e
+
+    return wrapper  # type: ignore[return-value]
+
+
+def _workspace(ctx: click.Context) -> Workspace:
+    from pipeline.workspace import Workspace
+
+    root: Path = ctx.obj["workspace"]
+    return Workspace(root).require()
+
+
+def _echo_generated(ws: Workspace, result: GenerateResult, what: str) -> None:
+    for path in result.written:
+        click.echo(f"wrote {ws.relative(path)}")
+    for path in result.kept:
+        click.echo(
+            f"kept {ws.relative(path)}: it has been filled in. Move it to inputs/ "
+            "or use --force to replace it with a blank one.",
+            err=True,
+        )
+    click.echo(f"{len(result.written)} {what} written, {len(result.kept)} kept.")
+    if result.kept:
+        sys.exit(1)
+
+
+def _print_findings(ws: Workspace, findings: Findings) -> None:
+    """A table grouped by file, coloured where the terminal supports it."""
+    from pipeline.findings import Severity
+
+    current = None
+    for f in findings.sorted():
+        if f.file != current:
+            current = f.file
+            click.secho(f"\n{f.file}", bold=True)
+        colour = "red" if f.severity is Severity.ERROR else "yellow"
+        where = " ".join(x for x in (f.sheet, f.cell) if x)
+        label = click.style(f"{f.severity.value:<7}", fg=colour)
+        click.echo(f"  {label} {where:<24} {f.message} [{f.code}]")
+    n_err, n_warn = len(findings.errors), len(findings.warnings)
+    summary = f"{n_err} error{'s' * (n_err != 1)}, {n_warn} warning{'s' * (n_warn != 1)}"
+    click.secho(f"\n{summary}", fg="red" if n_err else ("yellow" if n_warn else "green"))
+
+
+@click.group(context_settings={"help_option_names": ["-h", "--help"], "max_content_width": 100})
+@click.option(
+    "--workspace",
+    "-w",
+    type=click.Path(file_okay=False, path_type=Path),
+    default=Path("."),
+    show_default="the current folder",
+    help="The workspace folder (made by `selfassess init`).",
+)
+@click.version_option(package_name="selfassess", prog_name="selfassess")
+@click.pass_context
+def main(ctx: click.Context, workspace: Path) -> None:
+    """Adult social care self-assessment for the CQC, from Stage 1 checklists to the report.
+
+    \b
+    A typical round:
+      selfassess init mycouncil --council "Anytown Council"
+      selfassess -w mycouncil generate checklists     # send these out
+      selfassess -w mycouncil collect                 # returns in inputs/stage1/
+      selfassess -w mycouncil generate summaries      # send to lead officers
+      selfassess -w mycouncil validate                # completed ones in inputs/stage2/
+      selfassess -w mycouncil build
+    """
+    ctx.ensure_object(dict)
+    ctx.obj["workspace"] = workspace
+
+
+@main.command()
+@click.argument("directory", type=click.Path(file_okay=False, path_type=Path))
+@click.option("--council", required=True, help="The council's name, as it appears in the report.")
+@_handle_errors
+def init(directory: Path, council: str) -> None:
+    """Create a new workspace for a council.
+
+    \b
+    Example:
+      selfassess init anytown --council "Anytown Council"
+    """
+    from pipeline.workspace import init_workspace
+
+    ws = init_workspace(directory, council)
+    click.echo(f"Created the workspace {directory} for {council}.")
+    click.echo(f"Next: selfassess --workspace {ws.root} generate checklists")
+
+
+@main.group()
+def generate() -> None:
+    """Write the workbooks to send out (Stage 1 checklists, Stage 2 summaries)."""
+
+
+@generate.command("checklists")
+@click.option("--force", is_flag=True, help="Replace checklists in outputs/ even if filled in.")
+@click.pass_context
+@_handle_errors
+def generate_checklists_cmd(ctx: click.Context, force: bool) -> None:
+    """Write the nine Stage 1 checklist workbooks to outputs/stage1/checklists/.
+
+    \b
+    Example:
+      selfassess --workspace anytown generate checklists
+    """
+    from pipeline.checklists import generate_checklists
+
+    ws = _workspace(ctx)
+    _echo_generated(ws, generate_checklists(ws, force=force), "checklists")
+
+
+@generate.command("summaries")
+@click.option("--force", is_flag=True, help="Replace summaries in outputs/ even if filled in.")
+@click.pass_context
+@_handle_errors
+def generate_summaries_cmd(ctx: click.Context, force: bool) -> None:
+    """Write the nine Stage 2 summary workbooks to outputs/stage2/templates/.
+
+    When Stage 1 returns exist in inputs/stage1/, their findings go into each workbook's
+    guidance sheet.
+
+    \b
+    Example:
+      selfassess --workspace anytown generate summaries
+    """
+    from pipeline.summaries import generate_summaries
+
+    ws = _workspace(ctx)
+    _echo_generated(ws, generate_summaries(ws, force=force, progress=_progress), "summaries")
+
+
+@main.command()
+@click.option("--json", "as_json", is_flag=True, help="Print the aggregates as JSON.")
+@click.pass_context
+@_handle_errors
+def collect(ctx: click.Context, as_json: bool) -> None:
+    """Read the Stage 1 returns in inputs/stage1/ and write outputs/stage1/findings.xlsx.
+
+    Returns may have any file names and sit in sub-folders. A return that cannot be read is
+    reported and skipped (exit code 1), after everything else has been written.
+
+    \b
+    Example:
+      selfassess --workspace anytown collect
+      selfassess --workspace anytown collect --json > stage1.json
+    """
+    from pipeline.collect import collect as run_collect
+
+    ws = _workspace(ctx)
+    result = run_collect(ws, progress=_progress)
+    if as_json:
+        _dump_json(result.as_json())
+    else:
+        for f in result.findings.sorted():
+            click.echo(f.line(), err=True)
+        click.echo(
+            f"{result.returns} returns read, {len(result.skipped)} skipped; "
+            f"wrote {ws.relative(ws.findings_xlsx)}"
+        )
+    if result.skipped:
+        sys.exit(1)
+
+
+@main.command()
+@click.option("--json", "as_json", is_flag=True, help="Print the findings as JSON.")
+@click.option("--strict", is_flag=True, help="Warnings fail too (exit code 1).")
+@click.pass_context
+@_handle_errors
+def validate(ctx: click.Context, as_json: bool, strict: bool) -> None:
+    """Read every input and print every problem, grouped by file.
+
+    Also writes outputs/validation-report.xlsx with every finding, filterable.
+
+    \b
+    Example:
+      selfassess --workspace anytown validate
+      selfassess --workspace anytown validate --strict --json
+    """
+    from pipeline.validate import validate_workspace
+
+    ws = _workspace(ctx)
+    findings = validate_workspace(ws, progress=_progress).findings
+    if as_json:
+        _dump_json(findings.as_json())
+    else:
+        _print_findings(ws, findings)
+        click.echo(f"Report: {ws.relative(ws.validation_report)}")
+    if not findings.ok(strict=strict):
+        sys.exit(1)
+
+
+@main.command()
+@click.option("--draft", is_flag=True, help="Build despite errors; every page is marked DRAFT.")
+@click.option("--pdf", is_flag=True, help="Also write a PDF (needs LibreOffice).")
+@click.pass_context
+@_handle_errors
+def build(ctx: click.Context, draft: bool, pdf: bool) -> None:
+    """Validate everything, then write outputs/self-assessment.docx.
+
+    Refuses while errors remain (run `validate` to see them) unless --draft.
+
+    \b
+    Example:
+      selfassess --workspace anytown build --pdf
+      selfassess --workspace anytown build --draft
+    """
+    from pipeline.report import build_report
+
+    ws = _workspace(ctx)
+    result = build_report(ws, draft=draft, pdf=pdf, progress=_progress)
+    errors = result.findings.errors
+    if result.docx is None:
+        click.echo(
+            f"Not built: {len(errors)} error{'s' * (len(errors) != 1)} remain. Run "
+            f"`selfassess --workspace {ws.root} validate` to see them, or build with --draft.",
+            err=True,
+        )
+        sys.exit(1)
+    click.echo(f"wrote {ws.relative(result.docx)}" + (" (DRAFT)" if draft else ""))
+    if result.pdf is not None:
+        click.echo(f"wrote {ws.relative(result.pdf)}")
+    if result.findings.warnings:
+        click.echo(f"{len(result.findings.warnings)} warnings: see `selfassess validate`.")
+
+
+@main.command()
+@click.pass_context
+@_handle_errors
+def status(ctx: click.Context) -> None:
+    """One table for the pen holder: where each quality statement stands.
+
+    \b
+    Example:
+      selfassess --workspace anytown status
+    """
+    from pipeline.status import workspace_status
+
+    ws = _workspace(ctx)
+    table = workspace_status(ws)
+    for line in table.lines():
+        click.echo(line)
+
+
+def run() -> None:
+    """Entry point that never shows a traceback for Ctrl-C."""
+    try:
+        main()
+    except KeyboardInterrupt:
+        click.echo(
+            "Interrupted; files already written are complete, nothing half-written.", err=True
+        )
+        sys.exit(130)
+
+
+def _dump_json(data: Any) -> None:
+    click.echo(json.dumps(data, ensure_ascii=False, indent=2))

@@ -1,0 +1,93 @@
+"""Validation problems as data: the ``Finding`` model and the collection they live in."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Iterator
+from enum import StrEnum
+
+from pydantic import BaseModel, ConfigDict
+
+
+class Severity(StrEnum):
+    ERROR = "error"
+    WARNING = "warning"
+
+
+class Finding(BaseModel):
+    """One problem, located as precisely as we can: file, sheet, cell, field."""
+
+    model_config = ConfigDict(frozen=True)
+
+    severity: Severity
+    code: str
+    file: str
+    sheet: str | None = None
+    cell: str | None = None
+    field: str | None = None
+    message: str
+
+    @property
+    def location(self) -> str:
+        """``file › sheet › C12`` as people read it."""
+        parts = [self.file]
+        if self.sheet:
+            parts.append(self.sheet)
+        if self.cell:
+            parts.append(self.cell)
+        return " › ".join(parts)
+
+    def line(self) -> str:
+        """One line for a terminal or a log."""
+        return f"{self.severity.value}: {self.location}: {self.message} [{self.code}]"
+
+
+def error(code: str, file: str, message: str, **where: str | None) -> Finding:
+    return Finding(severity=Severity.ERROR, code=code, file=file, message=message, **where)
+
+
+def warning(code: str, file: str, message: str, **where: str | None) -> Finding:
+    return Finding(severity=Severity.WARNING, code=code, file=file, message=message, **where)
+
+
+class Findings:
+    """Every finding from every input, in the order they were found."""
+
+    def __init__(self, items: Iterable[Finding] = ()) -> None:
+        self._items: list[Finding] = list(items)
+
+    def add(self, finding: Finding) -> None:
+        self._items.append(finding)
+
+    def extend(self, findings: Iterable[Finding]) -> None:
+        self._items.extend(findings)
+
+    def __iter__(self) -> Iterator[Finding]:
+        return iter(self._items)
+
+    def __len__(self) -> int:
+        return len(self._items)
+
+    @property
+    def errors(self) -> list[Finding]:
+        return [f for f in self._items if f.severity is Severity.ERROR]
+
+    @property
+    def warnings(self) -> list[Finding]:
+        return [f for f in self._items if f.severity is Severity.WARNING]
+
+    def ok(self, strict: bool = False) -> bool:
+        """No errors (and, when strict, no warnings)."""
+        return not self.errors and not (strict and self.warnings)
+
+    def sorted(self) -> list[Finding]:
+        """Grouped by file, then errors before warnings, then in reading order."""
+        order = {Severity.ERROR: 0, Severity.WARNING: 1}
+        return sorted(self._items, key=lambda f: (f.file, order[f.severity]))
+
+    def as_json(self) -> dict[str, object]:
+        """The SPEC §4 ``--json`` shape."""
+        return {
+            "errors": len(self.errors),
+            "warnings": len(self.warnings),
+            "findings": [f.model_dump(mode="json") for f in self.sorted()],
+        }

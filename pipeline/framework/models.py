@@ -1,0 +1,163 @@
+"""Pydantic models of the CQC / PCH self-assessment framework, loaded from data files."""
+
+from __future__ import annotations
+
+import re
+from typing import Literal
+
+from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
+
+QS_CODE = re.compile(r"^QS[1-9][0-9]*$")
+IR_CODE = re.compile(r"^IR[1-9][0-9]*$")
+
+
+class _Strict(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+
+class TextBlock(_Strict):
+    """A paragraph, optionally followed by bullet points (as the guidance lays text out)."""
+
+    text: str = ""
+    bullets: tuple[str, ...] = ()
+
+
+class RatingOption(_Strict):
+    value: int
+    label: str
+
+    @property
+    def display(self) -> str:
+        """The dropdown text, e.g. ``3 Tend to agree``."""
+        return f"{self.value} {self.label}"
+
+
+class QualityStatement(_Strict):
+    code: str
+    slug: str
+    name: str
+    we_statement: str
+    i_statements: tuple[str, ...]
+    cqc_looking_for: tuple[TextBlock, ...]
+    data_to_consider: tuple[str, ...]
+    checklist_statements: tuple[str, ...]
+    prompts: tuple[str, ...]
+
+    @field_validator("code")
+    @classmethod
+    def _code(cls, v: str) -> str:
+        if not QS_CODE.match(v):
+            raise ValueError(f"quality statement code {v!r} must look like QS1")
+        return v
+
+    @field_validator("slug")
+    @classmethod
+    def _slug(cls, v: str) -> str:
+        if not re.fullmatch(r"[a-z0-9]+(-[a-z0-9]+)*", v):
+            raise ValueError(f"slug {v!r} must be lower-case words joined by hyphens")
+        return v
+
+    @property
+    def file_stem(self) -> str:
+        """``QS1-assessing-needs``: the stem of every generated file for this statement."""
+        return f"{self.code}-{self.slug}"
+
+
+class Theme(_Strict):
+    code: str
+    name: str
+    introduction: str = ""
+    quality_statements: tuple[QualityStatement, ...]
+
+
+class IRItem(_Strict):
+    """One item of the CQC local authority information return."""
+
+    code: str
+    text: str
+    detail: TextBlock | None = None
+    quality_statements: tuple[str, ...] = Field(
+        description='QS codes, or ("ALL",) for items that relate to every quality statement'
+    )
+    document_types: tuple[str, ...]
+    max_age_months: int = 12
+
+    @field_validator("code")
+    @classmethod
+    def _code(cls, v: str) -> str:
+        if not IR_CODE.match(v):
+            raise ValueError(f"information return code {v!r} must look like IR5")
+        return v
+
+    @property
+    def relates_to_all(self) -> bool:
+        return self.quality_statements == ("ALL",)
+
+    @property
+    def number(self) -> int:
+        return int(self.code[2:])
+
+
+class FrameworkInfo(_Strict):
+    id: str
+    version: str
+    title: str
+    source: str
+    data_pack_url: str = ""
+
+
+class Framework(_Strict):
+    """The whole framework: themes, quality statements, rating scale, IR items."""
+
+    framework: FrameworkInfo
+    rating_scale: tuple[RatingOption, ...]
+    respondent_groups: tuple[str, ...]
+    sign_off_roles: tuple[str, ...]
+    themes: tuple[Theme, ...]
+    ir_items: tuple[IRItem, ...]
+    kind: Literal["selfassess-framework"] = "selfassess-framework"
+
+    @model_validator(mode="after")
+    def _consistent(self) -> Framework:
+        codes = [qs.code for qs in self.quality_statements]
+        if len(set(codes)) != len(codes):
+            raise ValueError(f"quality statement codes repeat: {codes}")
+        ir = [item.code for item in self.ir_items]
+        if len(set(ir)) != len(ir):
+            raise ValueError(f"information return codes repeat: {sorted(ir)}")
+        known = set(codes) | {"ALL"}
+        for item in self.ir_items:
+            for qs in item.quality_statements:
+                if qs not in known:
+                    raise ValueError(f"{item.code} names unknown quality statement {qs}")
+        values = sorted(r.value for r in self.rating_scale)
+        if values != [0, 1, 2, 3, 4]:
+            raise ValueError("the rating scale must have the values 0 to 4")
+        return self
+
+    @property
+    def quality_statements(self) -> tuple[QualityStatement, ...]:
+        return tuple(qs for theme in self.themes for qs in theme.quality_statements)
+
+    def quality_statement(self, code: str) -> QualityStatement:
+        for qs in self.quality_statements:
+            if qs.code == code:
+                return qs
+        raise KeyError(code)
+
+    def theme_of(self, code: str) -> Theme:
+        for theme in self.themes:
+            if any(qs.code == code for qs in theme.quality_statements):
+                return theme
+        raise KeyError(code)
+
+    def ir_item(self, code: str) -> IRItem:
+        for item in self.ir_items:
+            if item.code == code:
+                return item
+        raise KeyError(code)
+
+    @property
+    def version_tag(self) -> str:
+        """``pch-cqc-la@3.0``: written into every generated workbook's identity."""
+        return f"{self.framework.id}@{self.framework.version}"

@@ -1,0 +1,192 @@
+"""What people give back, as read from their workbooks: the models every stage passes around.
+
+Each value keeps where it came from (file, sheet, cell) so that any rule can point at it.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+
+from pydantic import BaseModel, ConfigDict, Field
+
+
+class _Model(BaseModel):
+    model_config = ConfigDict(frozen=True)
+
+
+class Located(_Model):
+    """Where a value was read: the workspace-relative file, the sheet and the cell."""
+
+    file: str
+    sheet: str | None = None
+    cell: str | None = None
+
+
+class Text(_Model):
+    """A piece of text as typed, with its location."""
+
+    value: str = ""
+    at: Located
+
+    @property
+    def blank(self) -> bool:
+        return not self.value.strip()
+
+
+EVIDENCE_ID = re.compile(r"^EV-\d{3,}$")
+
+
+def split_ids(text: str) -> list[str]:
+    """``EV-003, EV-011; ev-12`` -> ``["EV-003", "EV-011", "EV-12"]``: commas, semicolons,
+    whitespace or line breaks separate; IDs are compared upper-case."""
+    return [part.strip().upper() for part in re.split(r"[,;\s]+", text) if part.strip()]
+
+
+# ---- Stage 1 -------------------------------------------------------------------------------
+
+
+class Stage1Response(_Model):
+    """One statement's answer in one return: ``rating`` is 0-4, or None when left blank."""
+
+    number: int
+    rating: int | None = None
+    evidence: str = ""
+
+
+class Stage1Return(_Model):
+    """One returned checklist."""
+
+    file: str
+    quality_statement: str
+    group: str = ""
+    responses: tuple[Stage1Response, ...] = ()
+    content_key: str = Field("", description="hash of what was typed, to spot duplicates")
+
+
+# ---- Stage 2 -------------------------------------------------------------------------------
+
+
+class Entry(_Model):
+    """A strength or an area for improvement: the narrative and the evidence IDs it cites."""
+
+    label: str
+    text: Text
+    evidence: Text
+
+    @property
+    def evidence_ids(self) -> list[str]:
+        return split_ids(self.evidence.value)
+
+
+class Summary(_Model):
+    """A completed Stage 2 summary for one quality statement."""
+
+    file: str
+    quality_statement: str
+    lead_officer_name: Text
+    lead_officer_post: Text
+    ambition: Text
+    strengths: tuple[Entry, ...] = ()
+    improvements: tuple[Entry, ...] = ()
+    priorities: Text
+    others_say: Text
+    key_documents: Text
+    verified_by_name: Text
+    verified_by_post: Text
+    verified_on: dt.date | None = None
+    verified_on_at: Located | None = None
+
+    @property
+    def section_b_texts(self) -> list[Text]:
+        """The narratives that appear in Section B and count towards the word limit."""
+        texts = [self.ambition]
+        texts += [e.text for e in self.strengths] + [e.text for e in self.improvements]
+        return [*texts, self.priorities, self.others_say]
+
+    @property
+    def key_document_ids(self) -> list[str]:
+        return split_ids(self.key_documents.value)
+
+
+# ---- Evidence library and overview ---------------------------------------------------------
+
+
+class EvidenceItem(_Model):
+    """One row of the evidence library register."""
+
+    id: str
+    title: str = ""
+    link: str = ""
+    ir_items: tuple[str, ...] = ()
+    quality_statements: tuple[str, ...] = ()
+    document_type: str = ""
+    owner: str = ""
+    date: dt.date | None = None
+    public: str = ""
+    redacted: str = ""
+    notes: str = ""
+    at: Located
+
+    @property
+    def anchor(self) -> str:
+        """The bookmark name of this item's entry in Section D (``ev_EV-003`` is not valid)."""
+        return "ev_" + re.sub(r"[^A-Za-z0-9_]", "_", self.id)
+
+
+class EvidenceLibrary(_Model):
+    file: str
+    items: tuple[EvidenceItem, ...] = ()
+
+    def by_id(self) -> dict[str, EvidenceItem]:
+        """The first item of each ID (duplicates are a finding, not a crash)."""
+        out: dict[str, EvidenceItem] = {}
+        for item in self.items:
+            out.setdefault(item.id.upper(), item)
+        return out
+
+
+class SignOff(_Model):
+    role: str
+    name: Text
+    date: dt.date | None = None
+    date_at: Located | None = None
+    endorsement: Text
+
+
+class Overview(_Model):
+    """Council details, Section A and Section C, from ``overview.xlsx``."""
+
+    file: str
+    council: Text
+    submission_date: dt.date | None = None
+    submission_date_at: Located | None = None
+    version_label: Text
+    logo: Text
+    about_us: Text
+    our_strategy: Text
+    our_key_strengths: Text
+    our_key_risks: Text
+    process: Text
+    sign_off: tuple[SignOff, ...] = ()
+
+    @property
+    def section_a(self) -> list[tuple[str, Text]]:
+        return [
+            ("About us", self.about_us),
+            ("Our strategy for adult social care", self.our_strategy),
+            ("Our key strengths", self.our_key_strengths),
+            ("Our key risks, issues and challenges", self.our_key_risks),
+        ]
+
+
+def count_words(text: str) -> int:
+    """Words as Microsoft Word counts them: runs of characters that are not whitespace.
+
+    Whitespace here is what the in-sheet formula treats as a separator: space, tab, line feed,
+    carriage return and the non-breaking space (U+00A0); see ``summaries.WORD_COUNT_FORMULA``.
+    """
+    return len(_WORDS.findall(text))
+
+
+_WORDS = re.compile(r"[^ \t\n\r\u00a0]+")

@@ -1,0 +1,183 @@
+"""Where things live in a workspace (SPEC §3), and ``init`` for a new one."""
+
+from __future__ import annotations
+
+import json
+import re
+from dataclasses import dataclass
+from functools import cached_property
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+from pipeline.errors import SelfAssessError
+
+if TYPE_CHECKING:
+    from pipeline.framework import Framework
+    from pipeline.settings import Settings
+
+
+# The templates shipped with the tool (top-level ``templates/`` beside the package).
+PROJECT_TEMPLATES = Path(__file__).resolve().parent.parent / "templates"
+
+
+@dataclass(frozen=True)
+class Workspace:
+    """A council's workspace folder: ``inputs/`` people give back, ``outputs/`` the tool makes."""
+
+    root: Path
+
+    @property
+    def inputs(self) -> Path:
+        return self.root / "inputs"
+
+    @property
+    def outputs(self) -> Path:
+        return self.root / "outputs"
+
+    @property
+    def overview(self) -> Path:
+        return self.inputs / "overview.xlsx"
+
+    @property
+    def evidence_library(self) -> Path:
+        return self.inputs / "evidence-library.xlsx"
+
+    @property
+    def framework_overrides(self) -> Path:
+        return self.inputs / "framework.yaml"
+
+    @property
+    def stage1_inputs(self) -> Path:
+        return self.inputs / "stage1"
+
+    @property
+    def stage2_inputs(self) -> Path:
+        return self.inputs / "stage2"
+
+    @property
+    def checklists_dir(self) -> Path:
+        return self.outputs / "stage1" / "checklists"
+
+    @property
+    def findings_xlsx(self) -> Path:
+        return self.outputs / "stage1" / "findings.xlsx"
+
+    @property
+    def summaries_dir(self) -> Path:
+        return self.outputs / "stage2" / "templates"
+
+    @property
+    def validation_report(self) -> Path:
+        return self.outputs / "validation-report.xlsx"
+
+    @property
+    def ir_coverage(self) -> Path:
+        return self.outputs / "ir-coverage.xlsx"
+
+    @property
+    def report_docx(self) -> Path:
+        return self.outputs / "self-assessment.docx"
+
+    @property
+    def report_pdf(self) -> Path:
+        return self.outputs / "self-assessment.pdf"
+
+    def template(self, relative: str) -> Path:
+        """A template file: the workspace's own copy under ``templates/`` if it has one."""
+        own = self.root / "templates" / relative
+        return own if own.is_file() else PROJECT_TEMPLATES / relative
+
+    def relative(self, path: Path) -> str:
+        """A path as people see it in messages: relative to the workspace, with ``/``."""
+        try:
+            return path.resolve().relative_to(self.root.resolve()).as_posix()
+        except ValueError:
+            return str(path)
+
+    @cached_property
+    def framework(self) -> Framework:
+        from pipeline.framework import FrameworkError, load_framework
+
+        try:
+            return load_framework(self.framework_overrides)
+        except FrameworkError as e:
+            raise SelfAssessError(str(e)) from e
+
+    @cached_property
+    def settings(self) -> Settings:
+        from pipeline.settings import load_settings
+
+        return load_settings(self.root)
+
+    def require(self) -> Workspace:
+        """This workspace, or a clear error when the folder is not one."""
+        if not self.root.is_dir():
+            raise SelfAssessError(
+                f"The workspace folder {self.root} does not exist. "
+                "Create one with: selfassess init DIR --council NAME"
+            )
+        if not self.inputs.is_dir():
+            raise SelfAssessError(
+                f"{self.root} is not a selfassess workspace (it has no inputs/ folder). "
+                "Use --workspace DIR, or create one with: selfassess init DIR --council NAME"
+            )
+        return self
+
+
+def slugify(text: str) -> str:
+    """``Assessing needs`` -> ``assessing-needs``."""
+    return re.sub(r"[^a-z0-9]+", "-", text.lower()).strip("-")
+
+
+SETTINGS_TEMPLATE = """\
+# selfassess settings. Every value below the council's name is the default; change as needed.
+
+council = {council_toml}
+
+[stage1]
+# A statement shows divergent views when at least this share of its 1-4 ratings sit on each side.
+divergence_share = 0.25
+# ... or when two respondent groups with at least group_min_ratings ratings each differ in mean
+# by group_mean_gap or more.
+group_min_ratings = 3
+group_mean_gap = 1.0
+# An evidence gap: "don't know" is at least this share of responses ...
+dont_know_gap_share = 0.25
+# ... or fewer than this share of the 1-4 ratings come with any evidence text.
+evidence_min_share = 0.5
+# Emerging strengths need at least this many 1-4 ratings; how many strengths/improvements to list.
+min_ratings_for_strength = 3
+emerging_count = 3
+
+[report]
+word_limit = 750
+max_strengths = 3
+max_improvements = 3
+section_a_word_warning = 2000
+evidence_max_age_months = 12
+"""
+
+
+def init_workspace(root: Path, council: str) -> Workspace:
+    """Create a new, empty workspace for ``council``; refuses to touch an existing one."""
+    from pipeline.settings import SETTINGS_FILE
+
+    council = council.strip()
+    if not council:
+        raise SelfAssessError("Give the council's name, e.g. --council 'Anytown Council'.")
+    ws = Workspace(root)
+    if ws.inputs.exists():
+        raise SelfAssessError(
+            f"{root} is already a workspace (it has an inputs/ folder); nothing was changed."
+        )
+    for folder in (ws.stage1_inputs, ws.stage2_inputs, ws.outputs):
+        folder.mkdir(parents=True, exist_ok=True)
+    settings = root / SETTINGS_FILE
+    if not settings.exists():
+        # A JSON string is a valid TOML basic string.
+        council_toml = json.dumps(council, ensure_ascii=False)
+        settings.write_text(SETTINGS_TEMPLATE.format(council_toml=council_toml), "utf-8")
+    from pipeline import library
+
+    library.create_blank_inputs(ws, council)
+    return ws

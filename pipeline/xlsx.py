@@ -1,0 +1,254 @@
+"""Small helpers over openpyxl's quirks: safe text, atomic saves, identity, styles.
+
+Everything that writes a workbook goes through here so that user text is never turned into a
+formula, control characters never crash a save, and a half-written file never replaces a good one.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+import tempfile
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from openpyxl import Workbook
+    from openpyxl.cell.cell import Cell
+
+# Characters an .xlsx cannot hold (XML 1.0 forbids them); tab, LF and CR are fine.
+_ILLEGAL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\ufffe\uffff]")
+# Text starting with these could be taken as a formula by a spreadsheet (CSV/formula injection).
+FORMULA_TRIGGERS = ("=", "+", "-", "@", "\t", "\r")
+
+IDENTITY_SHEET = "_selfassess"
+IDENTITY_PREFIX = "selfassess."
+
+
+def clean_text(text: str) -> tuple[str, list[str]]:
+    """``text`` without characters a workbook cannot hold, and the ones removed (as ``U+0007``)."""
+    removed = [f"U+{ord(ch):04X}" for ch in _ILLEGAL.findall(text)]
+    return (_ILLEGAL.sub("", text) if removed else text), removed
+
+
+def write_text(cell: Cell, value: Any) -> list[str]:
+    """Put a value in a cell so that text is always text (never a formula); returns removed chars.
+
+    Strings that begin like a formula get Excel's quote prefix, so re-typing the cell in Excel
+    keeps it text too.
+    """
+    if not isinstance(value, str):
+        cell.value = value
+        return []
+    text, removed = clean_text(value)
+    cell.value = text
+    if text.startswith(FORMULA_TRIGGERS):
+        cell.data_type = "s"
+        cell.quotePrefix = True
+    return removed
+
+
+@contextmanager
+def atomic_path(path: Path) -> Iterator[Path]:
+    """A temporary path beside ``path`` that replaces it only when the block succeeds."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fd, tmp = tempfile.mkstemp(prefix=f".{path.stem}-", suffix=path.suffix, dir=path.parent)
+    os.close(fd)
+    tmp_path = Path(tmp)
+    try:
+        yield tmp_path
+        os.replace(tmp_path, path)
+    finally:
+        if tmp_path.exists():
+            tmp_path.unlink()
+
+
+def save_atomic(wb: Workbook, path: Path) -> None:
+    """Save a workbook so that an interrupted save leaves the previous file intact."""
+    with atomic_path(path) as tmp:
+        wb.save(tmp)
+
+
+def set_identity(wb: Workbook, identity: dict[str, str]) -> None:
+    """Store the template identity twice: custom document properties and a hidden sheet."""
+    from openpyxl.packaging.custom import StringProperty
+
+    for key, value in identity.items():
+        wb.custom_doc_props.append(StringProperty(name=IDENTITY_PREFIX + key, value=value))
+    ws = wb.create_sheet(IDENTITY_SHEET)
+    ws.append(["key", "value"])
+    for key, value in identity.items():
+        ws.append([key, value])
+    ws.sheet_state = "hidden"  # LibreOffice keeps "hidden"; it may not keep "veryHidden"
+    ws.protection.sheet = True
+
+
+class GenerateResult:
+    """What a ``generate`` command wrote, and what it kept because people had filled it in."""
+
+    def __init__(self) -> None:
+        self.written: list[Path] = []
+        self.kept: list[Path] = []
+
+
+class Style:
+    """The look of generated workbooks, from ``templates/xlsx/style.toml`` (a council may edit)."""
+
+    def __init__(self, values: dict[str, Any]) -> None:
+        from openpyxl.styles import Alignment, Border, Font, PatternFill, Side
+
+        self.values = values
+        font, size = values["font"], values["font_size"]
+        self.body = Font(name=font, size=size)
+        self.bold = Font(name=font, size=size, bold=True)
+        self.note = Font(name=font, size=size - 1, italic=True, color=values["note_colour"])
+        self.title = Font(
+            name=font, size=values["title_size"], bold=True, color=values["title_colour"]
+        )
+        self.heading = Font(
+            name=font, size=values["heading_size"], bold=True, color=values["title_colour"]
+        )
+        self.header = Font(name=font, size=size, bold=True, color=values["header_font_colour"])
+        self.link = Font(name=font, size=size, underline="single", color="0563C1")
+        self.warning = Font(name=font, size=size, bold=True, color=values["warning_colour"])
+        self.header_fill = PatternFill("solid", fgColor=values["header_fill"])
+        self.label_fill = PatternFill("solid", fgColor=values["label_fill"])
+        self.input_fill = PatternFill("solid", fgColor=values["input_fill"])
+        side = Side(style="thin", color=values["border_colour"])
+        self.border = Border(left=side, right=side, top=side, bottom=side)
+        self.wrap = Alignment(wrap_text=True, vertical="top")
+        self.wrap_center = Alignment(wrap_text=True, vertical="top", horizontal="center")
+
+    @classmethod
+    def load(cls, path: Path) -> Style:
+        """Read a style file; a broken one is a clear error, not a traceback."""
+        import tomllib
+
+        from pipeline.errors import SelfAssessError
+
+        defaults = {
+            "font": "Arial",
+            "font_size": 11,
+            "title_size": 16,
+            "heading_size": 12,
+            "title_colour": "1F3864",
+            "header_fill": "1F3864",
+            "header_font_colour": "FFFFFF",
+            "label_fill": "DEEAF6",
+            "input_fill": "FFF9DB",
+            "border_colour": "A6A6A6",
+            "note_colour": "595959",
+            "warning_colour": "C00000",
+        }
+        try:
+            values = tomllib.loads(path.read_text("utf-8")) if path.is_file() else {}
+        except (tomllib.TOMLDecodeError, UnicodeDecodeError) as e:
+            raise SelfAssessError(f"The style file {path} cannot be read: {e}") from e
+        unknown = sorted(set(values) - set(defaults))
+        if unknown:
+            raise SelfAssessError(f"The style file {path} has unknown settings: {unknown}")
+        return cls({**defaults, **values})
+
+    def text(self, cell: Cell, value: Any, font: Any = None, wrap: bool = True) -> list[str]:
+        """Write a value with the body font (or ``font``), wrapped at the top of the cell."""
+        removed = write_text(cell, value)
+        cell.font = font or self.body
+        if wrap:
+            cell.alignment = self.wrap
+        return removed
+
+    def labelled(self, cell: Cell, label: str, text: str) -> None:
+        """A bold label on its own line, then the text, in one wrapped cell (rich text)."""
+        from openpyxl.cell.rich_text import CellRichText, TextBlock
+        from openpyxl.cell.text import InlineFont
+
+        v = self.values
+        bold = InlineFont(rFont=v["font"], sz=v["font_size"], b=True, color=v["title_colour"])
+        plain = InlineFont(rFont=v["font"], sz=v["font_size"])
+        cell.value = CellRichText(
+            TextBlock(bold, label + "\n"), TextBlock(plain, clean_text(text)[0])
+        )
+        cell.alignment = self.wrap
+
+    def input(self, cell: Cell) -> None:
+        """Mark a cell as one people fill in: unlocked, shaded, bordered."""
+        from openpyxl.styles import Protection
+
+        cell.protection = Protection(locked=False)
+        cell.fill = self.input_fill
+        cell.border = self.border
+        cell.font = self.body
+        cell.alignment = self.wrap
+
+    def header_row(self, ws: Any, row: int, labels: list[str]) -> None:
+        for col, label in enumerate(labels, start=1):
+            cell = ws.cell(row=row, column=col)
+            self.text(cell, label, self.header)
+            cell.fill = self.header_fill
+            cell.border = self.border
+
+
+def row_height(texts: list[tuple[str, float]], line_height: float = 15.0) -> float:
+    """A row height (points) that shows every (text, column width) pair when wrapped.
+
+    Spreadsheets do not grow rows for wrapped text in merged cells, so we estimate.
+    """
+    import math
+
+    lines = 1
+    for text, width in texts:
+        per_line = max(int(width * 1.05), 10)
+        n = sum(max(1, math.ceil(len(part) / per_line)) for part in str(text).split("\n"))
+        lines = max(lines, n)
+    return min(409.0, lines * line_height + 4)
+
+
+def print_setup(ws: Any, repeat_rows: str | None = None, fit_width: bool = True) -> None:
+    """A4 landscape, fitted to the page width, with header rows repeated on every page."""
+    ws.page_setup.orientation = "landscape"
+    ws.page_setup.paperSize = ws.PAPERSIZE_A4
+    if fit_width:
+        ws.page_setup.fitToWidth = 1
+        ws.page_setup.fitToHeight = 0
+        ws.sheet_properties.pageSetUpPr.fitToPage = True
+    ws.page_margins.left = ws.page_margins.right = 0.5
+    ws.page_margins.top = 0.6
+    ws.page_margins.bottom = 0.8
+    ws.page_margins.footer = 0.3
+    if repeat_rows:
+        ws.print_title_rows = repeat_rows
+    ws.oddFooter.center.text = "&A — page &P of &N"
+
+
+def protect(ws: Any) -> None:
+    """Protect a sheet without a password: a deterrent against editing labels, not security."""
+    ws.protection.sheet = True
+    ws.protection.formatColumns = False
+    ws.protection.formatRows = False
+    ws.protection.autoFilter = False
+    ws.protection.sort = True
+
+
+def list_validation(ws: Any, cells: str, options: list[str], title: str, prompt: str) -> None:
+    """A dropdown of ``options`` on ``cells`` that refuses anything else."""
+    from openpyxl.worksheet.datavalidation import DataValidation
+
+    joined = ",".join(options)
+    if len(joined) > 255 or any(('"' in o or "," in o) for o in options):
+        raise ValueError("dropdown options must be short and contain no commas or quotes")
+    dv = DataValidation(
+        type="list",
+        formula1=f'"{joined}"',
+        allow_blank=True,
+        showDropDown=False,  # (sic) openpyxl: False *shows* the in-cell arrow
+        showErrorMessage=True,
+        showInputMessage=True,
+        errorTitle="Choose from the list",
+        error="Please choose one of the options in the list.",
+        promptTitle=title[:32],
+        prompt=prompt[:255],
+    )
+    ws.add_data_validation(dv)
+    dv.add(cells)

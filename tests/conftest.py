@@ -1,0 +1,65 @@
+"""Shared fixtures: a fresh workspace, the framework, and LibreOffice for round trips."""
+
+from __future__ import annotations
+
+import os
+import shutil
+import subprocess
+import uuid
+from pathlib import Path
+
+import pytest
+
+from pipeline.framework import Framework, load_framework
+from pipeline.workspace import Workspace, init_workspace
+
+COUNCIL = "Testshire Council"
+
+
+@pytest.fixture(scope="session")
+def framework() -> Framework:
+    return load_framework()
+
+
+@pytest.fixture
+def workspace(tmp_path: Path) -> Workspace:
+    """A new, empty workspace made by ``init``."""
+    return init_workspace(tmp_path / "ws", COUNCIL)
+
+
+def soffice_or_skip() -> str:
+    """The LibreOffice binary; skip (or, in CI, fail) when it is not installed."""
+    found = shutil.which("soffice")
+    if found:
+        return found
+    if os.environ.get("SELFASSESS_REQUIRE_LIBREOFFICE"):
+        pytest.fail("LibreOffice (soffice) is required here but not installed")
+    pytest.skip("LibreOffice (soffice) is not installed: apt-get install libreoffice-calc")
+
+
+def soffice_convert(src: Path, fmt: str, outdir: Path, timeout: int = 120) -> Path:
+    """Convert ``src`` with LibreOffice (own profile, so runs never collide); the new file."""
+    soffice = soffice_or_skip()
+    outdir.mkdir(parents=True, exist_ok=True)
+    profile = Path("/tmp") / f"lo-test-{uuid.uuid4().hex}"
+    try:
+        subprocess.run(
+            [
+                soffice,
+                "--headless",
+                f"-env:UserInstallation=file://{profile}",
+                "--convert-to",
+                fmt,
+                "--outdir",
+                str(outdir),
+                str(src),
+            ],
+            check=True,
+            capture_output=True,
+            timeout=timeout,
+        )
+    finally:
+        shutil.rmtree(profile, ignore_errors=True)
+    out = outdir / f"{src.stem}.{fmt.split(':')[0]}"
+    assert out.exists(), f"LibreOffice did not write {out}"
+    return out

@@ -1,0 +1,98 @@
+"""The command line: help with examples, plain-English errors, exit codes, no tracebacks."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+from click.testing import CliRunner
+
+from pipeline.cli import main
+
+COMMANDS = [
+    ["init"],
+    ["generate", "checklists"],
+    ["generate", "summaries"],
+    ["collect"],
+    ["validate"],
+    ["build"],
+    ["status"],
+]
+
+
+@pytest.mark.parametrize("command", COMMANDS, ids=" ".join)
+def test_every_command_has_help_with_an_example(command: list[str]) -> None:
+    result = CliRunner().invoke(main, [*command, "--help"])
+    assert result.exit_code == 0
+    assert "Example" in result.output
+    assert "selfassess" in result.output
+
+
+def test_help_does_not_import_the_heavy_libraries() -> None:
+    """``--help`` must answer at once: openpyxl, lxml, docx and pydantic load only when used."""
+    code = (
+        "import sys; from pipeline.cli import main\n"
+        "try:\n    main(['--help'])\nexcept SystemExit:\n    pass\n"
+        "heavy = [m for m in ('openpyxl', 'lxml', 'docx', 'docxtpl', 'pydantic', 'yaml') "
+        "if m in sys.modules]\n"
+        "print('HEAVY', heavy)"
+    )
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    assert "HEAVY []" in out.stdout
+
+
+def test_init_then_generate_checklists(tmp_path: Path) -> None:
+    runner = CliRunner()
+    ws = tmp_path / "anytown"
+    result = runner.invoke(main, ["init", str(ws), "--council", "Anytown & District Council"])
+    assert result.exit_code == 0, result.output
+    assert (ws / "inputs" / "stage1").is_dir()
+    assert (ws / "inputs" / "stage2").is_dir()
+    assert 'council = "Anytown & District Council"' in (ws / "selfassess.toml").read_text()
+
+    result = runner.invoke(main, ["--workspace", str(ws), "generate", "checklists"])
+    assert result.exit_code == 0, result.output
+    assert "9 checklists written, 0 kept." in result.output
+    assert len(list((ws / "outputs" / "stage1" / "checklists").glob("*.xlsx"))) == 9
+
+
+def test_init_refuses_an_existing_workspace(tmp_path: Path) -> None:
+    runner = CliRunner()
+    runner.invoke(main, ["init", str(tmp_path / "w"), "--council", "A"])
+    result = runner.invoke(main, ["init", str(tmp_path / "w"), "--council", "B"])
+    assert result.exit_code == 1
+    assert "already a workspace" in result.output
+    assert "Traceback" not in result.output
+
+
+def test_wrong_usage_exits_2(tmp_path: Path) -> None:
+    runner = CliRunner()
+    assert runner.invoke(main, ["init", str(tmp_path / "w")]).exit_code == 2  # no --council
+    assert runner.invoke(main, ["frobnicate"]).exit_code == 2
+
+
+def test_a_folder_that_is_not_a_workspace_gets_a_plain_message(tmp_path: Path) -> None:
+    result = CliRunner().invoke(main, ["--workspace", str(tmp_path), "generate", "checklists"])
+    assert result.exit_code == 1
+    assert "is not a selfassess workspace" in result.output
+    assert "selfassess init" in result.output
+
+
+def test_a_broken_settings_file_gets_a_plain_message(tmp_path: Path) -> None:
+    runner = CliRunner()
+    ws = tmp_path / "w"
+    runner.invoke(main, ["init", str(ws), "--council", "A"])
+    (ws / "selfassess.toml").write_text("[stage1]\ndivergence_share = 7\n")
+    result = runner.invoke(main, ["--workspace", str(ws), "generate", "checklists"])
+    assert result.exit_code == 1, result.output
+    assert "selfassess.toml has settings that are not valid" in result.output
+    assert "Traceback" not in result.output
+
+
+def test_python_dash_m_pipeline_runs() -> None:
+    out = subprocess.run(
+        [sys.executable, "-m", "pipeline", "--help"], capture_output=True, text=True, check=True
+    )
+    assert "Usage:" in out.stdout
