@@ -115,6 +115,10 @@ def build_checklist(
     _respondent_sheet(wb.active, framework, qs, style, title, council)
     _checklist_sheet(wb.create_sheet(CHECKLIST_SHEET), framework, qs, style, theme.name)
     _guidance_sheet(wb.create_sheet(GUIDANCE_SHEET), framework, qs, style)
+    # The council's name goes in the page header, not a cell: a council renamed after the
+    # checklists went out must not make every return look edited.
+    for sheet in wb.worksheets:
+        sheet.oddHeader.left.text = council
     set_identity(wb, checklist_identity(framework, qs))
     wb.properties.title = title
     wb.properties.creator = "selfassess"
@@ -139,12 +143,10 @@ def _respondent_sheet(
         ws.column_dimensions[col].width = width
     style.text(ws["A1"], title, style.title, wrap=False)
     ws.row_dimensions[1].height = 24
-    if council:
-        style.text(ws["A2"], council, style.heading, wrap=False)
     _merged_text(
         ws,
         4,
-        f"{council or 'The council'} is preparing its adult social care self-assessment for the "
+        "The council is preparing its adult social care self-assessment for the "
         "Care Quality Commission (CQC). This checklist asks how well we do against one CQC "
         f"quality statement: {qs.name}. Your honest view, and the evidence behind it, helps us "
         "find our strengths, the areas we need to improve, and where views differ.",

@@ -24,6 +24,9 @@ _ILLEGAL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\ufffe\uffff]")
 FORMULA_TRIGGERS = ("=", "+", "-", "@", "\t", "\r")
 
 IDENTITY_SHEET = "_selfassess"
+
+_UMASK = os.umask(0)
+os.umask(_UMASK)
 IDENTITY_PREFIX = "selfassess."
 
 
@@ -56,6 +59,8 @@ def atomic_path(path: Path) -> Iterator[Path]:
     path.parent.mkdir(parents=True, exist_ok=True)
     fd, tmp = tempfile.mkstemp(prefix=f".{path.stem}-", suffix=path.suffix, dir=path.parent)
     os.close(fd)
+    # mkstemp makes files only the owner can read; outputs are shared like any other file.
+    os.chmod(tmp, 0o666 & ~_UMASK)
     tmp_path = Path(tmp)
     try:
         yield tmp_path
