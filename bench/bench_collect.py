@@ -1,0 +1,342 @@
+"""How fast is ``selfassess collect``, against the least any reader could do?
+
+For each N (default 200 and 1,000) this makes a workspace of N distinct filled Stage 1 returns,
+then, in a fresh process so that peak memory is its own, times:
+
+- the floor: open each zip, and parse every worksheet and the shared strings with lxml
+  (nothing else: no checks, no identity, no aggregation, nothing written);
+- ``collect``: read and check every return, aggregate, write ``findings.xlsx``.
+
+It prints N, the seconds (best of --repeat), returns per second, collect / floor, and the peak
+resident memory of a process that ran collect once. Target: ratio at most 2 at N = 1,000, and
+peak memory about the same for every N.
+
+    .venv/bin/python bench/bench_collect.py
+    .venv/bin/python bench/bench_collect.py --n 200 1000 5000 --repeat 3
+
+Generating the returns is not measured: openpyxl fills a few variants per quality statement, then
+each return is a copy with a unique reference number written into one comment at byte level.
+"""
+
+from __future__ import annotations
+
+import argparse
+import io
+import json
+import random
+import resource
+import shutil
+import subprocess
+import sys
+import tempfile
+import time
+import zipfile
+from collections.abc import Callable
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from pipeline.workspace import Workspace
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+
+VARIANTS = 12  # filled by openpyxl per quality statement; returns cycle through them
+MARKER = "REF-000000"  # replaced in each copy by the return's own number, same length
+
+COMMENTS = [
+    "Audit of 40 case files (Q2) found 78% good or better; the rest lacked a carer's assessment.",
+    "Waiting list down from 410 to 260 since April; see the performance dashboard.",
+    "Not sure this happens consistently across the locality teams.",
+    "Feedback from the carers' forum says people wait too long for a review.",
+    "We have a strengths-based practice framework, but supervision notes don't always show it.",
+    '=HYPERLINK("http://example.org","our policy")',
+    "R&D <team> ran a co-production workshop & wrote it up.",
+    "Good progress 👍\nStill need data on outcomes.",
+    "-10% complaints year on year",
+    "@Commissioning: we need the provider quality dashboard to say more.",
+    "Evidence needed: survey results for people who fund their own care.",
+    "Partners tell us the pathway is clear; our own staff are less sure.",
+]
+RATINGS_AS = ["label", "label", "label", "number", "text-number", "bare-label"]
+
+
+def make_workspace(root: Path, n: int, seed: int = 1, resave: bool = True) -> Path:
+    """A workspace with ``n`` distinct filled returns in ``inputs/stage1/`` (sub-folders).
+
+    With ``resave`` (and LibreOffice installed) every variant is re-saved by LibreOffice first,
+    so the returns hold a shared-string table as Excel and LibreOffice write them (openpyxl
+    writes inline strings).
+    """
+    from pipeline.checklists import generate_checklists
+    from pipeline.workspace import Workspace
+
+    if root.exists():
+        shutil.rmtree(root)
+    (root / "inputs" / "stage1").mkdir(parents=True)
+    (root / "selfassess.toml").write_text('council = "Benchmark Borough Council"\n', "utf-8")
+    ws = Workspace(root)
+    generate_checklists(ws)
+    rnd = random.Random(seed)
+    variants = {
+        qs.code: [_variant(ws, qs.code, rnd) for _ in range(VARIANTS)]
+        for qs in ws.framework.quality_statements
+    }
+    if resave:
+        variants = _resave(variants, root / "variants")
+    codes = [qs.code for qs in ws.framework.quality_statements]
+    for i in range(n):
+        code = codes[i % len(codes)]
+        data = variants[code][(i // len(codes)) % VARIANTS]
+        folder = root / "inputs" / "stage1" / f"batch-{i // 100:03d}"
+        folder.mkdir(exist_ok=True)
+        (folder / f"{code} return {i:06d}.xlsx").write_bytes(_stamp(data, f"REF-{i:06d}"))
+    return root
+
+
+def _variant(ws: Workspace, code: str, rnd: random.Random) -> bytes:
+    """One checklist filled as a person would, with the marker in its first comment."""
+    import openpyxl
+
+    from pipeline.checklists import (
+        CHECKLIST_SHEET,
+        GROUP_CELL,
+        RESPONDENT_SHEET,
+        TEAM_CELL,
+        ChecklistLayout,
+        checklist_path,
+    )
+
+    framework = ws.framework
+    qs = framework.quality_statement(code)
+    wb = openpyxl.load_workbook(checklist_path(ws, qs))
+    about, sheet = wb[RESPONDENT_SHEET], wb[CHECKLIST_SHEET]
+    about[GROUP_CELL] = rnd.choice(framework.respondent_groups)
+    about[TEAM_CELL] = rnd.choice(["", "Locality team North", "Commissioning"])
+    layout = ChecklistLayout(len(qs.checklist_statements))
+    labels = {r.value: r for r in framework.rating_scale}
+    marked = False
+    for number in range(1, layout.statements + 1):
+        lean = 0.35 + 0.5 * ((number * 7 + int(code[2:])) % 5) / 4
+        if rnd.random() < 0.08:
+            continue  # left blank
+        if rnd.random() < 0.1:
+            rating = 0
+        else:
+            rating = 3 if rnd.random() < lean else 2
+            if rnd.random() < 0.4:
+                rating += 1 if rating == 3 else -1  # the strong end of the same side
+        how = rnd.choice(RATINGS_AS)
+        option = labels[rating]
+        value: object = {
+            "label": option.display,
+            "number": rating,
+            "text-number": str(rating),
+            "bare-label": option.label,
+        }[how]
+        sheet[layout.rating_cell(number)] = value
+        if rnd.random() < 0.6 or not marked:
+            text = rnd.choice(COMMENTS)
+            if not marked:  # in plain text: a comment typed as "=..." is a formula in Excel
+                text, marked = f"{COMMENTS[0]} ({MARKER})", True
+            sheet[layout.evidence_cell(number)] = text
+    buffer = io.BytesIO()
+    wb.save(buffer)
+    return buffer.getvalue()
+
+
+def _resave(variants: dict[str, list[bytes]], folder: Path) -> dict[str, list[bytes]]:
+    soffice = shutil.which("soffice")
+    if soffice is None:
+        print("LibreOffice not found: returns keep openpyxl's inline strings", file=sys.stderr)
+        return variants
+    src, out = folder / "in", folder / "out"
+    src.mkdir(parents=True)
+    for code, datas in variants.items():
+        for k, data in enumerate(datas):
+            (src / f"{code}-{k}.xlsx").write_bytes(data)
+    profile = folder / "profile"
+    subprocess.run(
+        [
+            soffice,
+            "--headless",
+            f"-env:UserInstallation=file://{profile}",
+            "--convert-to",
+            "xlsx",
+            "--outdir",
+            str(out),
+            *sorted(str(p) for p in src.glob("*.xlsx")),
+        ],
+        check=True,
+        capture_output=True,
+        timeout=1200,
+    )
+    resaved = {
+        code: [(out / f"{code}-{k}.xlsx").read_bytes() for k in range(len(datas))]
+        for code, datas in variants.items()
+    }
+    shutil.rmtree(folder)
+    return resaved
+
+
+def _stamp(data: bytes, ref: str) -> bytes:
+    """A copy of the workbook ``data`` with the marker replaced by ``ref`` (a distinct return)."""
+    out = io.BytesIO()
+    with zipfile.ZipFile(io.BytesIO(data)) as src, zipfile.ZipFile(out, "w") as dst:
+        for info in src.infolist():
+            part = src.read(info)
+            if info.filename.startswith("xl/") and info.filename.endswith(".xml"):
+                part = part.replace(MARKER.encode(), ref.encode())
+            dst.writestr(info, part, compress_type=zipfile.ZIP_DEFLATED)
+    return out.getvalue()
+
+
+# --------------------------------------------------------------------------------------------
+# What is measured
+
+
+def floor(root: Path) -> int:
+    """The least any reader does: unzip, parse every worksheet and the shared strings."""
+    from lxml import etree
+
+    parser = etree.XMLParser(resolve_entities=False, no_network=True, load_dtd=False)
+    cells = 0
+    for path in sorted((root / "inputs" / "stage1").rglob("*.xlsx")):
+        with zipfile.ZipFile(path) as zf:
+            for name in zf.namelist():
+                if name.startswith("xl/worksheets/sheet") or name == "xl/sharedStrings.xml":
+                    tree = etree.fromstring(zf.read(name), parser)
+                    cells += len(tree)
+    return cells
+
+
+def run_collect(root: Path) -> int:
+    from pipeline.collect import _blank_checklist, collect
+    from pipeline.workspace import Workspace
+
+    _blank_checklist.cache_clear()  # as in a fresh `selfassess collect`: templates included
+    result = collect(Workspace(root))
+    if result.skipped or len(result.findings.errors):
+        raise SystemExit(f"unexpected findings: {[f.line() for f in result.findings][:5]}")
+    return result.returns
+
+
+def _timed(fn: Callable[[Path], int], root: Path) -> tuple[float, float]:
+    """(wall seconds, CPU seconds of this process) for one call."""
+    wall, cpu = time.perf_counter(), time.process_time()
+    fn(root)
+    return time.perf_counter() - wall, time.process_time() - cpu
+
+
+def _phases(root: Path) -> dict[str, float]:
+    """CPU seconds of each part of collect: templates, reading, aggregating, writing."""
+    from pipeline.collect import (
+        CollectResult,
+        _blank_checklist,
+        _ReturnReader,
+        aggregate,
+        read_returns,
+    )
+    from pipeline.findings import Findings
+    from pipeline.stage1_report import write_findings
+    from pipeline.workspace import Workspace
+
+    ws = Workspace(root)
+    out: dict[str, float] = {}
+    _blank_checklist.cache_clear()
+    cpu = time.process_time()
+    reader = _ReturnReader(ws)
+    for qs in ws.framework.quality_statements:
+        reader.template(qs.code)
+    out["templates"] = time.process_time() - cpu
+    cpu = time.process_time()
+    read = read_returns(ws)
+    out["read"] = time.process_time() - cpu
+    cpu = time.process_time()
+    results = aggregate(ws.framework, read.returns, ws.settings.stage1)
+    out["aggregate"] = time.process_time() - cpu
+    cpu = time.process_time()
+    result = CollectResult(len(read.returns), read.skipped, Findings(read.findings), results)
+    write_findings(ws, result)
+    out["write findings.xlsx"] = time.process_time() - cpu
+    return out
+
+
+def _peak_rss_mb() -> float:
+    # ru_maxrss is in kilobytes on Linux (bytes on macOS).
+    scale = 1 if sys.platform == "darwin" else 1024
+    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss * scale / 1_048_576
+
+
+def _child(mode: str, root: Path, repeat: int) -> None:
+    if mode == "time":
+        floor(root)  # warm the page cache and the imports alike for both
+        run_collect(root)
+        floors, collects = [], []
+        for _ in range(repeat):  # interleaved, so that a busy moment hits both alike
+            floors.append(_timed(floor, root))
+            collects.append(_timed(run_collect, root))
+        out: dict[str, object] = {
+            "floor": min(w for w, _ in floors),
+            "collect": min(w for w, _ in collects),
+            "floor_cpu": min(c for _, c in floors),
+            "collect_cpu": min(c for _, c in collects),
+            "phases": _phases(root),
+        }
+    else:
+        returns = run_collect(root)
+        out = {"rss_mb": _peak_rss_mb(), "returns": returns}
+    print(json.dumps(out))
+
+
+def _in_child(mode: str, root: Path, repeat: int) -> dict[str, Any]:
+    cmd = [sys.executable, __file__, "--child", mode, "--root", str(root), "--repeat", str(repeat)]
+    done = subprocess.run(cmd, check=True, capture_output=True, text=True)
+    return dict(json.loads(done.stdout.strip().splitlines()[-1]))
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--n", type=int, nargs="+", default=[200, 1000])
+    parser.add_argument("--repeat", type=int, default=3)
+    parser.add_argument("--keep", type=Path, help="make the workspaces here and keep them")
+    parser.add_argument("--child", choices=["time", "rss"], help=argparse.SUPPRESS)
+    parser.add_argument("--root", type=Path, help=argparse.SUPPRESS)
+    args = parser.parse_args()
+    if args.child:
+        _child(args.child, args.root, args.repeat)
+        return
+
+    base = args.keep or Path(tempfile.mkdtemp(prefix="bench-collect-"))
+    print(
+        f"{'N':>6} {'collect s':>10} {'returns/s':>10} {'floor s':>8} {'ratio':>6} "
+        f"{'CPU ratio':>9} {'peak MB':>8}"
+    )
+    phases = {}
+    try:
+        for n in args.n:
+            root = base / f"ws-{n}"
+            stamp = root / ".bench-returns"
+            if not (stamp.exists() and stamp.read_text() == str(n)):
+                make_workspace(root, n)
+                stamp.write_text(str(n))
+            times = _in_child("time", root, args.repeat)
+            rss = _in_child("rss", root, 1)
+            assert rss["returns"] == n, rss
+            phases[n] = times["phases"]
+            print(
+                f"{n:>6} {times['collect']:>10.2f} {n / times['collect']:>10.0f} "
+                f"{times['floor']:>8.2f} {times['collect'] / times['floor']:>6.2f} "
+                f"{times['collect_cpu'] / times['floor_cpu']:>9.2f} {rss['rss_mb']:>8.0f}",
+                flush=True,
+            )
+        print("\nCPU seconds by part of collect:")
+        for n, parts in phases.items():
+            print(f"{n:>6} " + ", ".join(f"{k} {v:.2f}" for k, v in parts.items()))
+    finally:
+        if not args.keep:
+            shutil.rmtree(base, ignore_errors=True)
+
+
+if __name__ == "__main__":
+    main()
