@@ -180,13 +180,20 @@ class Overview(_Model):
         ]
 
 
+WORD_SEPARATORS = " \t\n\r\u00a0\x01"
+"""What separates words, exactly as the in-sheet formula (``summaries.word_count_formula``) does:
+space, tab, line feed, carriage return, the non-breaking space (U+00A0), and U+0001, which is how
+LibreOffice's formulas see a tab in a cell that also holds a line break (an .xlsx cannot hold a real
+U+0001, so no typed text contains it)."""
+
+
 def count_words(text: str) -> int:
     """Words as Microsoft Word counts them: runs of characters that are not whitespace.
 
-    Whitespace here is what the in-sheet formula treats as a separator: space, tab, line feed,
-    carriage return and the non-breaking space (U+00A0); see ``summaries.WORD_COUNT_FORMULA``.
+    Whitespace is ``WORD_SEPARATORS``, the characters the in-sheet word count treats as separators,
+    so that the workbook and the tool always agree.
     """
     return len(_WORDS.findall(text))
 
 
-_WORDS = re.compile(r"[^ \t\n\r\u00a0]+")
+_WORDS = re.compile("[^" + re.escape(WORD_SEPARATORS) + "]+")

@@ -65,9 +65,11 @@ class ValidationResult:
 
 def validate_workspace(ws: Workspace, progress: Progress = no_progress) -> ValidationResult:
     """Read and check everything, then write ``outputs/validation-report.xlsx``."""
+    from pipeline.coverage import write_ir_coverage
     from pipeline.validation_report import write_validation_report
 
     inputs = gather(ws, progress)
     findings = check(inputs)
     write_validation_report(ws, findings)
+    write_ir_coverage(ws, ws.framework, inputs.library)
     return ValidationResult(inputs, findings)

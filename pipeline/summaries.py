@@ -1,0 +1,1220 @@
+"""Stage 2 summary workbooks out, completed ones back in (SPEC §7).
+
+Each workbook has a guidance sheet (we statement, what the CQC looks for, prompts, Stage 1
+findings) and a form sheet with one field a row: the label in column A, the input cell(s) to its
+right, the live word count in column D. Read-back finds fields by their labels, not by fixed rows,
+so a row someone added (``Strength 4``) is read too, and anything it cannot place is reported.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+import json
+import re
+from dataclasses import dataclass
+from pathlib import Path
+from typing import TYPE_CHECKING, Any, Literal
+
+from pipeline.findings import Finding, error, warning
+from pipeline.models import WORD_SEPARATORS, Entry, Located, Summary, Text
+from pipeline.progress import Progress, no_progress
+from pipeline.xlsx import (
+    IDENTITY_SHEET,
+    GenerateResult,
+    Style,
+    clean_text,
+    print_setup,
+    protect,
+    row_height,
+    save_atomic,
+    set_identity,
+)
+
+if TYPE_CHECKING:
+    from openpyxl import Workbook
+
+    from pipeline.collect import QSResult, StatementResult
+    from pipeline.framework import Framework, QualityStatement
+    from pipeline.readback import ReadWorkbook, Sheet
+    from pipeline.workspace import Workspace
+
+TEMPLATE_KIND = "stage2-summary"
+TEMPLATE_VERSION = "1"
+
+GUIDANCE_SHEET = "Guidance"
+FORM_SHEET = "Summary"
+
+# ---- The word count -------------------------------------------------------------------------
+
+WORD_COUNT_RULE = (
+    "Words are counted as Microsoft Word counts them: anything between spaces, tabs or line "
+    "breaks is one word, so “co-produced”, “24/7” and “EV-003” each count as one word."
+)
+
+# How each separator other than the space is written in a formula. Every one becomes a space;
+# TRIM then strips the ends and collapses runs of spaces, so the words are the spaces plus one.
+# CHAR(1): LibreOffice's formulas see a tab as U+0001 in a cell that also has a line break.
+# UNICHAR needs the _xlfn. prefix in the file (a function newer than Excel 2007).
+_FORMULA_SEPARATORS = {
+    "\x01": "CHAR(1)",
+    "\t": "CHAR(9)",
+    "\n": "CHAR(10)",
+    "\r": "CHAR(13)",
+    "\u00a0": "_xlfn.UNICHAR(160)",
+}
+assert {" ", *_FORMULA_SEPARATORS} == set(WORD_SEPARATORS), "formula and count_words disagree"
+
+
+def word_count_expression(ref: str) -> str:
+    """The words in cell ``ref``, as a formula expression (no ``=``) that agrees with
+    ``models.count_words``; other workbooks add these up for several cells."""
+    text = ref
+    for expression in _FORMULA_SEPARATORS.values():
+        text = f'SUBSTITUTE({text},{expression}," ")'
+    text = f"TRIM({text})"
+    return f'IF(LEN({text})=0,0,LEN({text})-LEN(SUBSTITUTE({text}," ",""))+1)'
+
+
+def word_count_formula(ref: str) -> str:
+    """The in-sheet word count of cell ``ref``: ``=IF(LEN(TRIM(SUBSTITUTE(…``."""
+    return "=" + word_count_expression(ref)
+
+
+# ---- The form's fields ----------------------------------------------------------------------
+
+Kind = Literal["text", "narrative", "entry", "ids", "date"]
+
+
+@dataclass(frozen=True)
+class FormField:
+    """One row of the form: its label (what read-back looks for) and what goes in it."""
+
+    label: str
+    key: str  # the Summary attribute; "strengths" / "improvements" for entries
+    kind: Kind
+    help: str
+    height: float = 21.0
+
+    @property
+    def counted(self) -> bool:
+        """Whether its text appears in Section B and counts towards the word limit."""
+        return self.kind in ("narrative", "entry")
+
+
+@dataclass(frozen=True)
+class FormSection:
+    heading: str
+    note: str
+    fields: tuple[FormField, ...]
+
+
+_IDS_HELP = "Evidence IDs from the evidence library, separated by commas, e.g. EV-003, EV-011."
+
+
+def _entry(label: str, key: str, what: str) -> FormField:
+    return FormField(
+        label,
+        key,
+        "entry",
+        f"{what} In column C: the evidence IDs that show it (e.g. EV-003, EV-011).",
+        height=80.0,
+    )
+
+
+SECTIONS: tuple[FormSection, ...] = (
+    FormSection(
+        "Lead officer",
+        "The officer who leads on this quality statement and completes this summary.",
+        (
+            FormField("Lead officer (name)", "lead_officer_name", "text", "Your name."),
+            FormField("Lead officer (post)", "lead_officer_post", "text", "Your job title."),
+        ),
+    ),
+    FormSection(
+        "Introduction and summary",
+        "A short summary of the strategic intent in this area: where have we come from, and "
+        "where are we aiming to be?",
+        (
+            FormField(
+                "What is our ambition?",
+                "ambition",
+                "narrative",
+                "Where we have come from and where we are aiming to be. Counts towards the "
+                "Section B word limit.",
+                height=120.0,
+            ),
+        ),
+    ),
+    FormSection(
+        "Our areas of strength and areas for improvement, and how do we know?",
+        "Up to three key areas of strength identified through Stage 1, and up to three areas "
+        "for improvement with the improvement work ongoing or proposed. Put the supporting "
+        "evidence IDs from the evidence library in column C.",
+        (
+            *(
+                _entry(f"Strength {n}", "strengths", "A key area of strength, and how we know.")
+                for n in (1, 2, 3)
+            ),
+            *(
+                _entry(
+                    f"Area for improvement {n}",
+                    "improvements",
+                    "An area for improvement, and the improvement work ongoing or proposed.",
+                )
+                for n in (1, 2, 3)
+            ),
+        ),
+    ),
+    FormSection(
+        "Our priorities",
+        "Our plans to maintain and improve performance in this area, and why they will be "
+        "impactful.",
+        (
+            FormField(
+                "Priorities to maintain and improve",
+                "priorities",
+                "narrative",
+                "Our plans, and why they will be impactful. Counts towards the word limit.",
+                height=110.0,
+            ),
+        ),
+    ),
+    FormSection(
+        "What others say",
+        "Quotations or visuals which ‘give life’ to the self-assessment and that can be "
+        "considered for inclusion in the final document, and any external or internal "
+        "recognitions or awards.",
+        (
+            FormField(
+                "What do others say about our performance?",
+                "others_say",
+                "narrative",
+                "Quotations, recognition and awards. Counts towards the word limit.",
+                height=96.0,
+            ),
+        ),
+    ),
+    FormSection(
+        "The evidence library",
+        "Relevant documents, including strategies, plans, policies and procedures and links to "
+        "data and performance, that need to be included and referenced. Give their evidence IDs; "
+        "ask the pen holder to add any document that is not in the library yet.",
+        (
+            FormField(
+                "Key documents for the evidence library",
+                "key_documents",
+                "ids",
+                _IDS_HELP,
+                height=42.0,
+            ),
+        ),
+    ),
+    FormSection(
+        "Verified by senior manager with responsibility in this area for delivery",
+        "The senior manager who confirms that this summary is accurate.",
+        (
+            FormField("Verified by (name)", "verified_by_name", "text", "The senior manager."),
+            FormField("Verified by (post)", "verified_by_post", "text", "Their job title."),
+            FormField(
+                "Verified on (date)",
+                "verified_on",
+                "date",
+                "The date they verified it, as dd/mm/yyyy (e.g. 04/12/2026).",
+            ),
+        ),
+    ),
+)
+
+FIELDS: tuple[FormField, ...] = tuple(f for s in SECTIONS for f in s.fields)
+# The running total adds up column D from the first to the last counted field.
+_COUNTED = [f.label for f in FIELDS if f.counted]
+FIRST_COUNTED, LAST_COUNTED = _COUNTED[0], _COUNTED[-1]
+
+LABEL_COL, TEXT_COL, IDS_COL, WORDS_COL = "A", "B", "C", "D"
+WIDTHS = {"A": 30, "B": 72, "C": 22, "D": 10}
+TITLE_ROW, TOTAL_ROW, HEADER_ROW, INTRO_ROW = 1, 2, 3, 4
+TOTAL_CELL = f"{WORDS_COL}{TOTAL_ROW}"
+STATUS_CELL = f"{TEXT_COL}{TOTAL_ROW}"
+TOTAL_LABEL = "Words in Section B"
+DATE_FORMAT = "dd/mm/yyyy"
+
+
+def _field_rows() -> tuple[dict[str, int], dict[str, int], int]:
+    """Where each section heading and field sits in a fresh form, and the closing note's row."""
+    headings: dict[str, int] = {}
+    rows: dict[str, int] = {}
+    row = INTRO_ROW + 1
+    for section in SECTIONS:
+        headings[section.heading] = row
+        row += 2  # the heading, then its note
+        for f in section.fields:
+            rows[f.label] = row
+            row += 1
+    return headings, rows, row
+
+
+HEADING_ROWS, FIELD_ROWS, NOTE_ROW = _field_rows()
+
+FORM_HEADER = ["Field", "Your text", "Evidence IDs", "Words"]
+FORM_INTRO = (
+    "Type in the yellow cells (Alt+Enter starts a new line in a cell; Option+Enter on a "
+    f"Mac). The ‘{GUIDANCE_SHEET}’ sheet has the prompts to consider and what the Stage 1 "
+    "checklists found. Your ambition, strengths, areas for improvement, priorities and what "
+    "others say appear in Section B of the self-assessment, which has a word limit for each "
+    "quality statement: column D counts the words, and the total at the top turns red above "
+    "the limit. " + WORD_COUNT_RULE
+)
+FORM_NOTE = (
+    "Please keep the labels in column A as they are: the self-assessment tool finds your "
+    "answers by them. Section B takes at most three strengths and three areas for "
+    "improvement. Text typed anywhere other than the yellow cells is not read."
+)
+
+
+def form_texts(title: str) -> set[tuple[str, str]]:
+    """The form's own texts as ``(column, text)``: what read-back accepts outside the fields.
+
+    The form holds nothing that depends on the council or the settings (the council's name is
+    in the page header, the limit only in formulas), so a returned form never looks changed
+    because a setting changed after it was sent out.
+    """
+    texts = {(LABEL_COL, title), (LABEL_COL, TOTAL_LABEL), (LABEL_COL, FORM_INTRO)}
+    texts |= {(col, text) for col, text in zip("ABCD", FORM_HEADER, strict=True)}
+    for section in SECTIONS:
+        texts |= {(LABEL_COL, section.heading), (LABEL_COL, section.note)}
+    texts |= {(LABEL_COL, f.label) for f in FIELDS}
+    return texts | {(LABEL_COL, FORM_NOTE)}
+
+
+def summary_title(framework: Framework, qs: QualityStatement) -> str:
+    return f"Stage 2 self-assessment summary: {framework.theme_of(qs.code).name} — {qs.name}"
+
+
+def field_cell(label: str, column: str = TEXT_COL) -> str:
+    """Where a field is typed in a fresh form, e.g. ``field_cell("Strength 1") == "B9"``."""
+    return f"{column}{FIELD_ROWS[label]}"
+
+
+def input_cells() -> dict[str, set[str]]:
+    """Every cell a lead officer fills in a fresh form, by sheet."""
+    cells = {field_cell(f.label) for f in FIELDS}
+    cells |= {field_cell(f.label, IDS_COL) for f in FIELDS if f.kind == "entry"}
+    return {FORM_SHEET: cells}
+
+
+def summary_identity(framework: Framework, qs: QualityStatement, guidance: str) -> dict[str, str]:
+    """The identity written into (and expected back from) a quality statement's summary;
+    ``guidance`` is the fingerprint of its guidance sheet, to spot text typed there."""
+    return {
+        "framework": framework.version_tag,
+        "template": TEMPLATE_KIND,
+        "template_version": TEMPLATE_VERSION,
+        "quality_statement": qs.code,
+        "guidance": guidance,
+    }
+
+
+def summary_path(ws: Workspace, qs: QualityStatement) -> Path:
+    return ws.summaries_dir / f"{qs.file_stem}.xlsx"
+
+
+# ---- Generation -----------------------------------------------------------------------------
+
+
+def generate_summaries(
+    ws: Workspace, *, force: bool = False, progress: Progress = no_progress
+) -> GenerateResult:
+    """Write the nine Stage 2 workbooks, with Stage 1 findings in their guidance when returns
+    exist; keep any that people have already filled in (unless ``force``)."""
+    from pipeline.generated import is_filled
+
+    framework, council = ws.framework, ws.settings.council
+    limit = ws.settings.report.word_limit
+    style = Style.load(ws.template("xlsx/style.toml"))
+    stage1 = stage1_results(ws, progress)
+    result = GenerateResult()
+    inputs = input_cells()
+    items = framework.quality_statements
+    for qs in progress(items, len(items), "Writing Stage 2 summaries"):
+        path = summary_path(ws, qs)
+        if not force and is_filled(path, inputs):
+            result.kept.append(path)
+            continue
+        wb = build_summary(framework, qs, style, stage1.get(qs.code), council, limit)
+        save_atomic(wb, path)
+        result.written.append(path)
+    return result
+
+
+def stage1_results(ws: Workspace, progress: Progress = no_progress) -> dict[str, QSResult]:
+    """The Stage 1 findings of each quality statement that has returns (none: ``{}``)."""
+    from pipeline import collect
+
+    if not collect.return_files(ws):
+        return {}
+    read = collect.read_returns(ws, progress)
+    if not read.returns:
+        return {}
+    results = collect.aggregate(ws.framework, read.returns, ws.settings.stage1)
+    return {r.code: r for r in results if r.returns}
+
+
+def build_summary(
+    framework: Framework,
+    qs: QualityStatement,
+    style: Style,
+    stage1: QSResult | None = None,
+    council: str = "",
+    word_limit: int = 750,
+) -> Workbook:
+    """One quality statement's Stage 2 workbook, in memory."""
+    from openpyxl import Workbook
+
+    wb = Workbook()
+    title = summary_title(framework, qs)
+    _guidance_sheet(wb.active, framework, qs, style, title, stage1)
+    _form_sheet(wb.create_sheet(FORM_SHEET), style, title, word_limit)
+    for sheet in wb.worksheets:
+        # The council's name is printed, not typed into cells, so a renamed council does not
+        # make returned workbooks look changed.
+        if council:
+            sheet.oddHeader.right.text = council.replace("&", "&&")
+    set_identity(wb, summary_identity(framework, qs, guidance_digest(_guidance_cells(wb))))
+    wb.properties.title = title
+    wb.properties.creator = "selfassess"
+    wb.active = 0
+    return wb
+
+
+def guidance_digest(cells: dict[str, str]) -> str:
+    """A fingerprint of the guidance sheet's cells (``ref -> text``) as read-back sees them.
+
+    Line ends are normalised as XML does on reading, so that the sheet in memory and the sheet
+    read back from the file give the same fingerprint.
+    """
+    normal = {ref: text.replace("\r\n", "\n").replace("\r", "\n") for ref, text in cells.items()}
+    data = json.dumps(sorted(normal.items()), ensure_ascii=False).encode()
+    return hashlib.sha256(data).hexdigest()[:16]
+
+
+def _guidance_cells(wb: Workbook) -> dict[str, str]:
+    """The guidance sheet's non-empty cells as text, straight from the workbook in memory."""
+    from openpyxl.cell.cell import MergedCell
+
+    from pipeline.readback import format_value
+
+    cells: dict[str, str] = {}
+    for row in wb[GUIDANCE_SHEET].iter_rows():
+        for cell in row:
+            if isinstance(cell, MergedCell) or cell.value is None or cell.value == "":
+                continue
+            cells[cell.coordinate] = format_value(cell.value)
+    return cells
+
+
+_GUIDE_WIDTHS = {"A": 6, "B": 55, "C": 9, "D": 7, "E": 14, "F": 10}
+_GUIDE_LAST = "F"
+
+
+class _Flow:
+    """Writes the guidance sheet top to bottom: paragraphs across the page, and small tables."""
+
+    def __init__(self, ws: Any, style: Style) -> None:
+        self.ws, self.style, self.row = ws, style, 1
+        self.width = sum(_GUIDE_WIDTHS.values()) - 4
+
+    def para(self, text: str, font: Any = None, height: float | None = None) -> Any:
+        ws, row = self.ws, self.row
+        ws.merge_cells(f"A{row}:{_GUIDE_LAST}{row}")
+        self.style.text(ws[f"A{row}"], text, font)
+        ws.row_dimensions[row].height = height or row_height([(text, self.width)])
+        self.row += 1
+        return ws[f"A{row}"]
+
+    def heading(self, text: str) -> None:
+        self.row += 1
+        self.para(text, self.style.heading, 20)
+
+    def bullets(self, items: tuple[str, ...], indent: str = "") -> None:
+        for item in items:
+            self.para(f"{indent}•  {item}")
+
+    def table(self, header: list[str], rows: list[list[Any]], wide: int = 2) -> None:
+        """A bordered table; column ``wide`` (1-based) holds the long text and sets the height."""
+        style = self.style
+        style.header_row(self.ws, self.row, header)
+        self.ws.row_dimensions[self.row].height = 18
+        self.row += 1
+        for values in rows:
+            for col, value in enumerate(values, start=1):
+                cell = self.ws.cell(self.row, col)
+                style.text(cell, value)
+                cell.border = style.border
+                if col != wide:
+                    cell.alignment = style.wrap_center
+            text = str(values[wide - 1])
+            self.ws.row_dimensions[self.row].height = row_height([(text, _GUIDE_WIDTHS["B"])])
+            self.row += 1
+
+
+def _guidance_sheet(
+    ws: Any,
+    framework: Framework,
+    qs: QualityStatement,
+    style: Style,
+    title: str,
+    stage1: QSResult | None,
+) -> None:
+    ws.title = GUIDANCE_SHEET
+    for col, width in _GUIDE_WIDTHS.items():
+        ws.column_dimensions[col].width = width
+    flow = _Flow(ws, style)
+    flow.para(title, style.title, row_height([(title, flow.width * 0.7)], 21))
+    flow.para(
+        f"For the lead officer for {qs.code} {qs.name}. Read this sheet first: it has what the "
+        "CQC will be looking for, the prompts to consider and what the Stage 1 checklists "
+        f"found. Then fill in the yellow cells on the ‘{FORM_SHEET}’ sheet and send the "
+        "workbook back to the pen holder.",
+    )
+    flow.heading("We statement")
+    flow.para(qs.we_statement)
+    if qs.i_statements:
+        flow.heading("I statements")
+        flow.bullets(qs.i_statements)
+    flow.heading("What the CQC will be looking for")
+    for block in qs.cqc_looking_for:
+        if block.text:
+            flow.para(block.text)
+        flow.bullets(block.bullets, indent="      ")
+    flow.heading(
+        "Prompts to consider (in no particular order, and not all necessarily need to be covered)"
+    )
+    flow.bullets(qs.prompts)
+    if qs.data_to_consider:
+        flow.heading("Examples of data to consider")
+        flow.bullets(qs.data_to_consider)
+    if stage1 is not None:
+        # The findings start on a page of their own, so a table never splits from its header.
+        from openpyxl.worksheet.pagebreak import Break
+
+        ws.row_breaks.append(Break(id=flow.row))
+    flow.heading("What the Stage 1 checklists found")
+    if stage1 is None:
+        flow.para(
+            "No Stage 1 checklist returns had been collected for this quality statement when "
+            "this workbook was made.",
+            style.note,
+        )
+    else:
+        _stage1_findings(flow, stage1)
+    if framework.framework.data_pack_url:
+        flow.heading("Supporting data pack")
+        cell = flow.para(
+            "The LG Inform data pack for adult social care self-assessment", style.link, 18
+        )
+        cell.hyperlink = framework.framework.data_pack_url
+    flow.row += 1
+    flow.para(f"Source: {framework.framework.source}.", style.note)
+    _print_setup(ws, "portrait")
+    protect(ws)
+
+
+def _print_setup(ws: Any, orientation: str, repeat_rows: str | None = None) -> None:
+    """A4, fitted to the width, with room at the top for the council's name in the header."""
+    print_setup(ws, repeat_rows=repeat_rows)
+    ws.page_setup.orientation = orientation
+    ws.page_margins.top = 0.75
+    ws.page_margins.header = 0.3
+
+
+def _stage1_findings(flow: _Flow, result: QSResult) -> None:
+    """The Stage 1 findings: four short lists, each a small table with the numbers."""
+    n, note = result.returns, flow.style.note
+    flow.para(
+        f"From {n} returned checklist{'s' * (n != 1)}. % agree is the share of ratings 3 "
+        "(Tend to agree) and 4 (Strongly agree) among all ratings 1 to 4; ‘don’t know’ is "
+        "left out. The mean is of ratings 1 to 4.",
+        note,
+    )
+    lists: list[tuple[str, str, list[StatementResult]]] = [
+        (
+            "Emerging strengths",
+            "The statements most people agree with, where views do not differ.",
+            result.emerging_strengths,
+        ),
+        (
+            "Emerging areas for improvement",
+            "The statements fewest people agree with, where views do not differ.",
+            result.emerging_improvements,
+        ),
+        (
+            "Divergent views",
+            "Statements where views differ: many on each side, or groups far apart.",
+            result.divergent,
+        ),
+        (
+            "Evidence gaps",
+            "Statements where many said ‘don’t know’, or few gave any evidence.",
+            result.evidence_gaps,
+        ),
+    ]
+    header = ["No.", "Statement", "% agree", "Mean", "Ratings 1/2/3/4", "Don’t know"]
+    for name, explanation, statements in lists:
+        flow.row += 1
+        flow.para(name, flow.style.bold, 18)
+        flow.para(explanation, note, 16)
+        if not statements:
+            flow.para("None.", note, 16)
+            continue
+        flow.table(header, [_stage1_row(s) for s in statements])
+
+
+def _stage1_row(s: StatementResult) -> list[Any]:
+    return [
+        s.number,
+        s.text,
+        "–" if s.percent_agree is None else f"{s.percent_agree:.0f}%",
+        "–" if s.mean is None else f"{s.mean:.1f}",
+        " / ".join(str(s.counts.get(k, 0)) for k in (1, 2, 3, 4)),
+        f"{s.dont_know} of {s.responses}",
+    ]
+
+
+def _form_sheet(ws: Any, style: Style, title: str, limit: int) -> None:
+    from openpyxl.formatting.rule import FormulaRule
+    from openpyxl.styles import Alignment, Font, PatternFill
+    from openpyxl.worksheet.datavalidation import DataValidation
+
+    for col, width in WIDTHS.items():
+        ws.column_dimensions[col].width = width
+    ws.merge_cells(f"A{TITLE_ROW}:D{TITLE_ROW}")
+    style.text(ws[f"A{TITLE_ROW}"], title, style.title)
+    ws.row_dimensions[TITLE_ROW].height = row_height([(title, 100)], 21)
+
+    # The running total of Section B, with a plain-English status beside it.
+    first, last = FIELD_ROWS[FIRST_COUNTED], FIELD_ROWS[LAST_COUNTED]
+    label = ws[f"A{TOTAL_ROW}"]
+    style.text(label, TOTAL_LABEL, style.bold)
+    ws.merge_cells(f"B{TOTAL_ROW}:C{TOTAL_ROW}")
+    total = ws[TOTAL_CELL]
+    total.value = f"=SUM({WORDS_COL}{first}:{WORDS_COL}{last})"
+    total.font = style.bold
+    total.alignment = style.wrap_center
+    total.number_format = "0"
+    limit_ref = f"${WORDS_COL}${TOTAL_ROW}"
+    status = ws[STATUS_CELL]
+    status.value = (
+        f'=IF({limit_ref}>{limit},"Over the {limit}-word limit by "&({limit_ref}-{limit})'
+        f'&" words: please shorten Section B.","Within the {limit}-word limit: "'
+        f'&({limit}-{limit_ref})&" words to spare.")'
+    )
+    status.font = style.body
+    status.alignment = style.wrap
+    for ref in (f"A{TOTAL_ROW}", STATUS_CELL, f"C{TOTAL_ROW}", TOTAL_CELL):
+        ws[ref].border = style.border
+        ws[ref].fill = style.label_fill
+    ws.row_dimensions[TOTAL_ROW].height = 20
+    red = style.values["warning_colour"]
+    ws.conditional_formatting.add(
+        TOTAL_CELL,
+        FormulaRule(
+            formula=[f"{limit_ref}>{limit}"],
+            font=Font(bold=True, color="FFFFFF"),
+            fill=PatternFill(start_color=red, end_color=red, fill_type="solid"),
+        ),
+    )
+    ws.conditional_formatting.add(
+        f"{STATUS_CELL}:C{TOTAL_ROW}",
+        FormulaRule(formula=[f"{limit_ref}>{limit}"], font=Font(bold=True, color=red)),
+    )
+
+    style.header_row(ws, HEADER_ROW, FORM_HEADER)
+    ws.row_dimensions[HEADER_ROW].height = 20
+    ws.merge_cells(f"A{INTRO_ROW}:D{INTRO_ROW}")
+    style.text(ws[f"A{INTRO_ROW}"], FORM_INTRO, style.note)
+    ws.row_dimensions[INTRO_ROW].height = row_height([(FORM_INTRO, 150)], 13)
+
+    for section in SECTIONS:
+        row = HEADING_ROWS[section.heading]
+        ws.merge_cells(f"A{row}:D{row}")
+        style.text(ws[f"A{row}"], section.heading, style.heading)
+        ws[f"A{row}"].alignment = Alignment(vertical="bottom", wrap_text=True)
+        ws.row_dimensions[row].height = 30
+        ws.merge_cells(f"A{row + 1}:D{row + 1}")
+        style.text(ws[f"A{row + 1}"], section.note, style.note)
+        ws.row_dimensions[row + 1].height = row_height([(section.note, 140)], 14)
+        for f in section.fields:
+            _form_field(ws, f, style)
+
+    ws.merge_cells(f"A{NOTE_ROW}:D{NOTE_ROW}")
+    style.text(ws[f"A{NOTE_ROW}"], FORM_NOTE, style.note)
+    ws.row_dimensions[NOTE_ROW].height = row_height([(FORM_NOTE, 126)], 14)
+
+    for f in FIELDS:
+        dv = DataValidation(
+            type="date" if f.kind == "date" else None,
+            operator="between" if f.kind == "date" else None,
+            formula1="36526" if f.kind == "date" else None,  # 1 January 2000
+            formula2="73050" if f.kind == "date" else None,  # 31 December 2099
+            allow_blank=True,
+            showInputMessage=True,
+            showErrorMessage=f.kind == "date",
+            promptTitle=f.label[:32],
+            prompt=f.help[:255],
+            errorTitle="Type a date",
+            error="Type the date as dd/mm/yyyy, for example 04/12/2026.",
+        )
+        ws.add_data_validation(dv)
+        dv.add(field_cell(f.label))
+
+    ws.freeze_panes = f"A{HEADER_ROW + 1}"
+    _print_setup(ws, "landscape", repeat_rows=f"{TITLE_ROW}:{HEADER_ROW}")
+    protect(ws)
+    ws.sheet_view.zoomScale = 100
+
+
+def _form_field(ws: Any, f: FormField, style: Style) -> None:
+    from openpyxl.styles import Alignment
+
+    row = FIELD_ROWS[f.label]
+    label = ws[f"{LABEL_COL}{row}"]
+    style.text(label, f.label, style.bold)
+    label.fill = style.label_fill
+    label.border = style.border
+    text = ws[f"{TEXT_COL}{row}"]
+    style.input(text)
+    if f.kind == "entry":
+        style.input(ws[f"{IDS_COL}{row}"])
+    else:
+        # One wide cell for the text; C stays locked inside the merge.
+        ws[f"{IDS_COL}{row}"].border = style.border
+        ws.merge_cells(f"{TEXT_COL}{row}:{IDS_COL}{row}")
+    if f.kind == "date":
+        text.number_format = DATE_FORMAT
+        text.alignment = Alignment(wrap_text=True, vertical="top", horizontal="left")
+    words = ws[f"{WORDS_COL}{row}"]
+    words.border = style.border
+    words.alignment = style.wrap_center
+    if f.counted:
+        words.value = word_count_formula(f"{TEXT_COL}{row}")
+        words.number_format = "0"
+        words.font = style.body
+    else:
+        words.fill = style.label_fill
+    ws.row_dimensions[row].height = f.height
+
+
+# ---- Read-back ------------------------------------------------------------------------------
+
+
+@dataclass
+class ReadSummaries:
+    """What reading ``inputs/stage2/`` gave: one summary per quality statement, every finding."""
+
+    summaries: list[Summary]
+    findings: list[Finding]
+
+
+# Files that sit beside summaries without being summaries: Office/LibreOffice lock files and the
+# folder clutter of Windows and macOS. Everything else is read, so nothing is silently dropped.
+_LOCK_PREFIXES = ("~$", ".~lock", "._")
+_CLUTTER = frozenset({".ds_store", "thumbs.db", "desktop.ini"})
+
+# Reporting stops after this many cells of one sheet; one more finding says how many were left.
+_MAX_IGNORED_PER_SHEET = 20
+
+
+def summary_files(ws: Workspace) -> list[Path]:
+    """Every file under ``inputs/stage2/`` (any sub-folder) except lock files, in path order."""
+    root = ws.stage2_inputs
+    if not root.is_dir():
+        return []
+    files = [
+        p
+        for p in root.rglob("*")
+        if p.is_file() and not p.name.startswith(_LOCK_PREFIXES) and p.name.lower() not in _CLUTTER
+    ]
+    return sorted(files, key=lambda p: p.relative_to(root).as_posix())
+
+
+def read_summaries(ws: Workspace, progress: Progress = no_progress) -> ReadSummaries:
+    """Read and check every completed summary under ``inputs/stage2/``; writes nothing."""
+    reader = _SummaryReader(ws)
+    files = summary_files(ws)
+    for path in progress(files, len(files), "Reading Stage 2 summaries"):
+        reader.read(path)
+    return ReadSummaries(reader.summaries, reader.findings)
+
+
+def normalise_label(text: str) -> str:
+    """How labels are compared: case, spacing and a trailing colon do not matter."""
+    return " ".join(text.replace("\u00a0", " ").casefold().split()).rstrip(":?").strip()
+
+
+_LABELS = {normalise_label(f.label): f for f in FIELDS}
+_ENTRY_LABEL = re.compile(r"(strength|areas? (?:for|of) improvement)\s*(\d{1,3})")
+
+
+def match_label(text: str) -> FormField | None:
+    """The field a column A label names: one of the form's, or an added ``Strength 4``."""
+    norm = normalise_label(text)
+    known = _LABELS.get(norm)
+    if known is not None:
+        return known
+    match = _ENTRY_LABEL.fullmatch(norm)
+    if match is None:
+        return None
+    number = int(match.group(2))
+    if match.group(1) == "strength":
+        return _entry(f"Strength {number}", "strengths", "")
+    return _entry(f"Area for improvement {number}", "improvements", "")
+
+
+class _SummaryReader:
+    """Reads completed summaries one at a time, remembering what spots duplicates."""
+
+    def __init__(self, ws: Workspace) -> None:
+        self.ws = ws
+        self.framework = ws.framework
+        self.summaries: list[Summary] = []
+        self.findings: list[Finding] = []
+        self.by_sha: dict[str, str] = {}
+        self.by_qs: dict[str, str] = {}
+        self._guidance: dict[tuple[str, str], dict[str, str] | None] = {}
+        self._stage1: dict[str, QSResult] | None = None
+        self._style: Style | None = None
+
+    def read(self, path: Path) -> None:
+        from pipeline.readback import WorkbookRejected, open_workbook, read_identity
+
+        rel = self.ws.relative(path)
+        try:
+            wb = open_workbook(path, self.ws.settings.limits)
+            identity = read_identity(wb)
+        except WorkbookRejected as e:
+            self.findings.append(e.finding(rel))
+            return
+        problem = self.identity_problem(identity)
+        if problem:
+            self.findings.append(error("template-mismatch", rel, problem))
+            return
+        first = self.by_sha.setdefault(wb.sha256, rel)
+        if first != rel:
+            self.findings.append(
+                warning(
+                    "duplicate-return",
+                    rel,
+                    f"is an exact copy of {first}; only that one is read. Delete one of them.",
+                )
+            )
+            return
+        code = identity["quality_statement"]
+        qs = self.framework.quality_statement(code)
+        first = self.by_qs.setdefault(code, rel)
+        if first != rel:
+            self.findings.append(
+                error(
+                    "duplicate-summary",
+                    rel,
+                    f"is a second summary for {code} {qs.name} (the first is {first}); only "
+                    "that one is read. Keep the up-to-date one in inputs/stage2/ and move the "
+                    "other out.",
+                )
+            )
+            return
+        form = _find_form_sheet(wb)
+        if form is None:
+            self.findings.append(
+                error(
+                    "template-mismatch",
+                    rel,
+                    f"has no ‘{FORM_SHEET}’ sheet with the form's labels in column A (it was "
+                    "deleted, or the labels were changed), so nothing can be read; copy the "
+                    "answers into a fresh workbook from outputs/stage2/templates/",
+                )
+            )
+            return
+        form_reader = _FormReader(rel, form, form_texts(summary_title(self.framework, qs)))
+        self.summaries.append(form_reader.summary(code))
+        self.findings.extend(form_reader.findings)
+        self.findings.extend(self.guidance_changes(wb, rel, identity))
+        self.findings.extend(_extra_sheets(wb, rel, form.name))
+
+    def identity_problem(self, identity: dict[str, str]) -> str | None:
+        """Why this workbook is not a current Stage 2 summary, or None when it is one."""
+        fresh = "copy the answers into a fresh workbook from outputs/stage2/templates/"
+        kind = identity.get("template", "")
+        if kind != TEMPLATE_KIND:
+            if kind.startswith("stage1"):
+                return "is a Stage 1 checklist, not a Stage 2 summary; put it in inputs/stage1/"
+            if "library" in kind:
+                return (
+                    "is the evidence library, not a Stage 2 summary; it belongs at "
+                    "inputs/evidence-library.xlsx"
+                )
+            if "overview" in kind:
+                return (
+                    "is the overview workbook, not a Stage 2 summary; it belongs at "
+                    "inputs/overview.xlsx"
+                )
+            return (
+                f"is a selfassess workbook of another kind ('{kind or 'unknown'}'), not a Stage 2 "
+                "summary; only completed summaries belong in inputs/stage2/"
+            )
+        version_tag = self.framework.version_tag
+        made_for = identity.get("framework", "")
+        if made_for != version_tag:
+            return (
+                f"was made for framework {made_for or '(unknown)'}, but this workspace uses "
+                f"{version_tag}; {fresh}"
+            )
+        if identity.get("template_version", "") != TEMPLATE_VERSION:
+            return (
+                f"was made by another version of selfassess (summary layout "
+                f"{identity.get('template_version') or 'unknown'}; this one reads layout "
+                f"{TEMPLATE_VERSION}); {fresh}"
+            )
+        code = identity.get("quality_statement", "")
+        try:
+            self.framework.quality_statement(code)
+        except KeyError:
+            return f"is for quality statement '{code}', which this framework does not have; {fresh}"
+        return None
+
+    @property
+    def style(self) -> Style:
+        if self._style is None:
+            self._style = Style.load(self.ws.template("xlsx/style.toml"))
+        return self._style
+
+    def template(self, code: str, stage1: QSResult | None) -> Workbook:
+        return build_summary(
+            self.framework,
+            self.framework.quality_statement(code),
+            self.style,
+            stage1,
+            self.ws.settings.council,
+            self.ws.settings.report.word_limit,
+        )
+
+    def guidance_changes(
+        self, wb: ReadWorkbook, rel: str, identity: dict[str, str]
+    ) -> list[Finding]:
+        """Text typed on the guidance sheet (it would be lost)."""
+        from pipeline.generated import unplaced_cells
+
+        sheet = wb.sheets.get(GUIDANCE_SHEET)
+        if sheet is None:
+            return []  # deleted: nothing anyone typed is lost
+        digest = identity.get("guidance", "")
+        if guidance_digest({ref: sheet.text(ref) for ref in sheet.cells}) == digest:
+            return []
+        expected = self.expected_guidance(identity["quality_statement"], digest)
+        if expected is None:
+            return [
+                warning(
+                    "guidance-changed",
+                    rel,
+                    f"The ‘{GUIDANCE_SHEET}’ sheet has been changed since the workbook was made; "
+                    f"anything typed on it is not read. Put your text on the ‘{FORM_SHEET}’ "
+                    "sheet.",
+                    sheet=GUIDANCE_SHEET,
+                )
+            ]
+        others = frozenset(name for name in wb.sheets if name != GUIDANCE_SHEET)
+        found = unplaced_cells(wb, {GUIDANCE_SHEET: expected}, {}, rel, skip_sheets=others)
+        return _capped(found, GUIDANCE_SHEET, rel)
+
+    def expected_guidance(self, code: str, digest: str) -> dict[str, str] | None:
+        """The guidance sheet as generated (found by its fingerprint), or None if unknown."""
+        key = (code, digest)
+        if key not in self._guidance:
+            if self._stage1 is None:
+                self._stage1 = stage1_results(self.ws)
+            self._guidance[key] = None
+            for stage1 in (self._stage1.get(code), None):
+                cells = _guidance_cells(self.template(code, stage1))
+                if guidance_digest(cells) == digest:
+                    self._guidance[key] = cells
+                    break
+        return self._guidance[key]
+
+
+def _column(ref: str) -> str:
+    """``"B12"`` -> ``"B"``."""
+    return ref.rstrip("0123456789").replace("$", "").upper()
+
+
+def _find_form_sheet(wb: ReadWorkbook) -> Sheet | None:
+    """The form: the sheet called ‘Summary’, or else one (renamed) with the form's labels."""
+    sheet = wb.sheets.get(FORM_SHEET)
+    if sheet is not None:
+        return sheet
+    for name, candidate in wb.sheets.items():
+        if name in (GUIDANCE_SHEET, IDENTITY_SHEET):
+            continue
+        labels = {
+            normalise_label(candidate.text(f"A{row}"))
+            for row, _cells in candidate.rows()
+            if match_label(candidate.text(f"A{row}"))
+        }
+        if len(labels) >= 3:
+            return candidate
+    return None
+
+
+def _extra_sheets(wb: ReadWorkbook, rel: str, form_name: str) -> list[Finding]:
+    """One finding per sheet someone added: what is on it is not read."""
+    found = []
+    for name, sheet in wb.sheets.items():
+        if name in (GUIDANCE_SHEET, form_name, IDENTITY_SHEET):
+            continue
+        filled = [ref for ref, cell in sheet.cells.items() if sheet.text(ref).strip()]
+        if not filled:
+            continue
+        found.append(
+            error(
+                "ignored-content",
+                rel,
+                f"The sheet ‘{name}’ is not part of the form; its {len(filled)} filled "
+                f"cell{'s' * (len(filled) != 1)} are not read. Move anything that matters into "
+                f"the ‘{FORM_SHEET}’ sheet, then delete this sheet.",
+                sheet=name,
+                cell=filled[0],
+            )
+        )
+    return found
+
+
+def _capped(found: list[Finding], sheet: str, rel: str) -> list[Finding]:
+    """At most ``_MAX_IGNORED_PER_SHEET`` findings for a sheet, then one that counts the rest."""
+    if len(found) <= _MAX_IGNORED_PER_SHEET:
+        return found
+    rest = len(found) - _MAX_IGNORED_PER_SHEET
+    return [
+        *found[:_MAX_IGNORED_PER_SHEET],
+        error(
+            "ignored-content",
+            rel,
+            f"… and {rest} more cells outside the form on this sheet are not read. Move "
+            "anything that matters into the yellow cells, or delete it.",
+            sheet=sheet,
+        ),
+    ]
+
+
+def _excerpt(text: str, limit: int = 60) -> str:
+    text = " ".join(text.split())
+    return text if len(text) <= limit else text[: limit - 1] + "…"
+
+
+class _FormReader:
+    """Reads the form sheet by its labels; whatever it cannot place becomes a finding."""
+
+    def __init__(self, rel: str, sheet: Sheet, known_texts: set[tuple[str, str]]) -> None:
+        self.rel = rel
+        self.sheet = sheet
+        self.known = known_texts
+        self.values: dict[str, Text] = {}
+        self.first_row: dict[str, int] = {}
+        self.entries: dict[str, list[Entry]] = {"strengths": [], "improvements": []}
+        self.verified_on: dt.date | None = None
+        self.verified_on_at: Located | None = None
+        self.findings: list[Finding] = []
+        self.ignored: list[Finding] = []
+        self._read()
+
+    def at(self, ref: str | None) -> Located:
+        return Located(file=self.rel, sheet=self.sheet.name, cell=ref)
+
+    def text(self, ref: str) -> Text:
+        value = self.sheet.text(ref)
+        _, removed = clean_text(value)
+        if removed:
+            chars = ", ".join(sorted(set(removed)))
+            self.findings.append(
+                warning(
+                    "invalid-characters",
+                    self.rel,
+                    f"The text has characters a workbook cannot hold ({chars}); they are left "
+                    "out of the report. Nothing else is lost.",
+                    sheet=self.sheet.name,
+                    cell=ref,
+                )
+            )
+        return Text(value=value, at=self.at(ref))
+
+    def ignore(self, ref: str, message: str, field: str | None = None) -> None:
+        where = {"sheet": self.sheet.name, "cell": ref, "field": field}
+        self.ignored.append(error("ignored-content", self.rel, message, **where))
+
+    def _read(self) -> None:
+        for row, cells in self.sheet.rows():
+            label_cell = self.sheet.get(f"{LABEL_COL}{row}")
+            f = None
+            if label_cell is not None and label_cell.formula is None:
+                f = match_label(self.sheet.text(f"{LABEL_COL}{row}"))
+            if f is not None:
+                self._field_row(row, f, [(_column(r), r) for r, _ in cells])
+            else:
+                self._other_row(row, [(_column(r), r) for r, _ in cells])
+        self.findings.extend(_capped(self.ignored, self.sheet.name, self.rel))
+
+    def _field_row(self, row: int, f: FormField, cells: list[tuple[str, str]]) -> None:
+        inputs = {TEXT_COL, IDS_COL} if f.kind == "entry" else {TEXT_COL}
+        first = self.first_row.setdefault(f.label, row)
+        if first != row:
+            for col, ref in cells:
+                if col != LABEL_COL and self.sheet.text(ref).strip():
+                    self.ignore(
+                        ref,
+                        f"This is a second ‘{f.label}’ row; only the first (row {first}) is read, "
+                        f"so “{_excerpt(self.sheet.text(ref))}” would be lost. Move it into row "
+                        f"{first} and delete this row.",
+                        f.label,
+                    )
+            return
+        text_ref = f"{TEXT_COL}{row}"
+        if f.kind == "entry":
+            entry = Entry(label=f.label, text=self.text(text_ref), evidence=self.text(f"C{row}"))
+            self.entries[f.key].append(entry)
+        elif f.kind == "date":
+            self._date(text_ref)
+        else:
+            self.values[f.key] = self.text(text_ref)
+        for col, ref in cells:
+            if col == LABEL_COL or col in inputs:
+                continue
+            cell = self.sheet.cells[ref]
+            typed = self.sheet.text(ref)
+            if col == WORDS_COL and f.counted:
+                if cell.formula is None and not _is_number(cell.value) and typed.strip():
+                    self._overwritten(ref, typed, f.label)
+            elif typed.strip() or cell.formula:
+                self.ignore(
+                    ref,
+                    f"Text beside the ‘{f.label}’ field, outside its yellow cell, is not read: "
+                    f"“{_excerpt(typed)}”. Move it into {text_ref}, or delete it.",
+                    f.label,
+                )
+
+    def _other_row(self, row: int, cells: list[tuple[str, str]]) -> None:
+        total_row = normalise_label(self.sheet.text(f"{LABEL_COL}{row}")) == normalise_label(
+            TOTAL_LABEL
+        )
+        for col, ref in cells:
+            cell = self.sheet.cells[ref]
+            typed = self.sheet.text(ref)
+            if total_row and col in (TEXT_COL, IDS_COL, WORDS_COL):
+                if cell.formula is None and not _is_number(cell.value) and typed.strip():
+                    self._overwritten(ref, typed, TOTAL_LABEL)
+                continue
+            if cell.formula is None and (not typed.strip() or (col, typed) in self.known):
+                continue
+            if cell.formula is not None and col == WORDS_COL:
+                continue  # a word count of a row that is reported on its own
+            if col == LABEL_COL:
+                self.ignore(
+                    ref,
+                    f"Column A holds “{_excerpt(typed)}”, which is not one of the form's labels, "
+                    "so nothing in this row is read. Give the row one of the labels (such as "
+                    "‘Strength 2’ or ‘What is our ambition?’), or delete it.",
+                )
+            elif self.sheet.text(f"{LABEL_COL}{row}").strip() == "" and col in (TEXT_COL, IDS_COL):
+                self.ignore(
+                    ref,
+                    f"Row {row} has no label in column A, so “{_excerpt(typed)}” is not read. "
+                    "Move it into the yellow cell of the right field, or delete it.",
+                )
+            else:
+                self.ignore(
+                    ref,
+                    f"Text in a cell outside the form is not read: “{_excerpt(typed)}”. Move it "
+                    "into the yellow cell of the right field, or delete it.",
+                )
+
+    def _overwritten(self, ref: str, typed: str, field: str) -> None:
+        self.findings.append(
+            warning(
+                "formula-overwritten",
+                self.rel,
+                f"The word count in {ref} has been replaced by “{_excerpt(typed)}”, which is not "
+                "read (the tool counts the words itself). To see the count again, copy a word "
+                "count cell from another row into it.",
+                sheet=self.sheet.name,
+                cell=ref,
+                field=field,
+            )
+        )
+
+    def _date(self, ref: str) -> None:
+        self.verified_on_at = self.at(ref)
+        cell = self.sheet.get(ref)
+        if cell is None or not self.sheet.text(ref).strip():
+            return
+        when = parse_date(cell.value)
+        if when is None:
+            self.findings.append(
+                error(
+                    "invalid-date",
+                    self.rel,
+                    f"“{_excerpt(self.sheet.text(ref))}” is not a date. Type the date the "
+                    "summary was verified as dd/mm/yyyy, for example 04/12/2026.",
+                    sheet=self.sheet.name,
+                    cell=ref,
+                    field="Verified on (date)",
+                )
+            )
+        self.verified_on = when
+
+    def summary(self, code: str) -> Summary:
+        """What was read. Strengths and areas for improvement are the rows with something in
+        them, in row order; when none has, the first (empty) row, so a rule can point at it."""
+
+        def text(key: str) -> Text:
+            return self.values.get(key) or Text(at=self.at(None))
+
+        def entries(key: str) -> tuple[Entry, ...]:
+            rows = self.entries[key]
+            filled = [e for e in rows if not (e.text.blank and e.evidence.blank)]
+            return tuple(filled or rows[:1])
+
+        return Summary(
+            file=self.rel,
+            quality_statement=code,
+            lead_officer_name=text("lead_officer_name"),
+            lead_officer_post=text("lead_officer_post"),
+            ambition=text("ambition"),
+            strengths=entries("strengths"),
+            improvements=entries("improvements"),
+            priorities=text("priorities"),
+            others_say=text("others_say"),
+            key_documents=text("key_documents"),
+            verified_by_name=text("verified_by_name"),
+            verified_by_post=text("verified_by_post"),
+            verified_on=self.verified_on,
+            verified_on_at=self.verified_on_at,
+        )
+
+
+def _is_number(value: object) -> bool:
+    return isinstance(value, int | float) and not isinstance(value, bool)
+
+
+# Excel day numbers of 1 January 2000 and 31 December 2099: a bare number in this range is a date
+# whose cell lost its date format.
+_SERIALS = range(36526, 73051)
+
+
+def parse_date(value: object) -> dt.date | None:
+    """A date from a cell: a date, text such as ``04/12/2026``, ``2026-12-04`` or
+    ``4 December 2026`` (as the evidence library reads dates), or an Excel day number whose cell
+    lost its date format; None when it is not one."""
+    from pipeline.library import parse_date as parse_typed_date
+
+    if _is_number(value):
+        assert isinstance(value, int | float)
+        day = int(value)
+        return dt.date(1899, 12, 30) + dt.timedelta(days=day) if day in _SERIALS else None
+    return parse_typed_date(value)
