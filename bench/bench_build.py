@@ -1,0 +1,363 @@
+"""How long ``selfassess build`` takes (without ``--pdf``), for the README.
+
+    .venv/bin/python bench/bench_build.py              # the demo council, when the repo has it
+    .venv/bin/python bench/bench_build.py --synthetic  # a full synthetic council made here
+    .venv/bin/python bench/bench_build.py --synthetic --docx out.docx --pdf   # keep the report
+
+The demo council is the repository's own ``inputs/`` (timed on a copy, so that ``outputs/``
+stays as it is). The synthetic council is a full workspace written here as people would fill it:
+Stage 1 returns for every quality statement, nine Stage 2 summaries near the 750-word limit with
+evidence IDs, an evidence library with two documents for every IR item, and an overview with
+Section A at 2,000 words and every sign-off. Both time ``build_report`` (read, validate, write the
+validation report, render, write the .docx) in this process, and rendering alone; the command
+line adds Python's start-up (about 0.3 s). Prints the best and median of N runs.
+"""
+
+from __future__ import annotations
+
+import argparse
+import datetime as dt
+import shutil
+import statistics
+import sys
+import tempfile
+import time
+from collections.abc import Callable
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT))
+
+from pipeline.framework import Framework  # noqa: E402
+from pipeline.models import (  # noqa: E402
+    Entry,
+    EvidenceItem,
+    EvidenceLibrary,
+    Located,
+    Overview,
+    SignOff,
+    Summary,
+    Text,
+)
+from pipeline.report import TEMPLATE, build_report, render_report  # noqa: E402
+from pipeline.validate import Inputs, gather  # noqa: E402
+from pipeline.workspace import Workspace, init_workspace  # noqa: E402
+
+SAMPLE = (
+    "people carers support assessment outcomes partners community health safeguarding "
+    "co-produced wellbeing & independence review waiting times reablement market providers "
+    "workforce commissioning prevention equity housing transitions learning improvement "
+    "feedback quality Llanfair ŵ ŷ “quoted” <data> 👍"
+)
+WORDS = SAMPLE.split()
+SUBMISSION = dt.date(2026, 3, 1)
+RETURNS_PER_QS = 6
+GROUPS = ("Adult social care staff", "Health partner", "Person with lived experience")
+
+
+def words(n: int, seed: int) -> str:
+    """``n`` words of plausible text, with a line break and a paragraph break in it."""
+    out = [WORDS[(seed * 7 + i * 13) % len(WORDS)] for i in range(n)]
+    if n > 40:
+        out[n // 3] += "\n"
+        out[2 * n // 3] += "\n\n"
+    text = " ".join(out).replace("\n ", "\n")
+    return text[0].upper() + text[1:] + "."
+
+
+# ---- the synthetic council as models (for rendering alone) -----------------------------------
+
+
+def _text(value: str, file: str) -> Text:
+    return Text(value=value, at=Located(file=file))
+
+
+def _documents(framework: Framework) -> list[dict[str, object]]:
+    """Two documents for every IR item, as register rows."""
+    rows = []
+    for n, ir in enumerate(framework.ir_items, start=1):
+        for k in range(2):
+            number = 2 * n + k - 1
+            rows.append(
+                {
+                    "id": f"EV-{number:03d}",
+                    "title": f"{ir.code} evidence {k + 1}: {words(6, number)}",
+                    "link": f"https://council.example.gov.uk/docs/{number}.pdf",
+                    "ir_items": ir.code,
+                    "document_type": ir.document_types[0],
+                    "owner": "Performance & intelligence",
+                    "date": dt.date(2025, (number % 12) + 1, 15),
+                    "public": "Yes",
+                    "redacted": "Not applicable",
+                }
+            )
+    return rows
+
+
+def _summary_fields(index: int, n_documents: int) -> dict[str, tuple[str, str]]:
+    """A Stage 2 form as a lead officer fills it: label -> (text, evidence IDs); ~700 words."""
+
+    def refs(seed: int) -> str:
+        return f"EV-{(seed * 5 + index) % n_documents + 1:03d}, EV-{(seed * 3) % 70 + 1:03d}"
+
+    fields = {
+        "Lead officer (name)": ("Alex Lead", ""),
+        "Lead officer (post)": ("Head of Service", ""),
+        "What is our ambition?": (words(110, index), ""),
+        "Priorities to maintain and improve": (words(60, 20 + index), ""),
+        "What do others say about our performance?": (words(40, 30 + index), ""),
+        "Key documents for the evidence library": (refs(9), ""),
+        "Verified by (name)": ("Sam Senior", ""),
+        "Verified by (post)": ("Assistant Director", ""),
+    }
+    for k in range(1, 4):
+        fields[f"Strength {k}"] = (words(85, k + index), refs(k))
+        fields[f"Area for improvement {k}"] = (words(85, 10 + k + index), refs(10 + k))
+    return fields
+
+
+def synthetic_inputs(ws: Workspace, framework: Framework) -> Inputs:
+    """The same council as ``synthetic_workspace`` writes, as models (no workbooks)."""
+    library = "inputs/evidence-library.xlsx"
+    items = []
+    for row in _documents(framework):
+        values = {**row, "ir_items": (row["ir_items"],)}
+        items.append(EvidenceItem.model_validate({**values, "at": Located(file=library)}))
+    summaries = []
+    for i, qs in enumerate(framework.quality_statements):
+        file = f"inputs/stage2/{qs.file_stem}.xlsx"
+        f = _summary_fields(i, len(items))
+
+        def entries(kind: str, f: dict[str, tuple[str, str]] = f, file: str = file) -> tuple:
+            return tuple(
+                Entry(
+                    label=f"{kind} {k}",
+                    text=_text(f[f"{kind} {k}"][0], file),
+                    evidence=_text(f[f"{kind} {k}"][1], file),
+                )
+                for k in range(1, 4)
+            )
+
+        summaries.append(
+            Summary(
+                file=file,
+                quality_statement=qs.code,
+                lead_officer_name=_text(f["Lead officer (name)"][0], file),
+                lead_officer_post=_text(f["Lead officer (post)"][0], file),
+                ambition=_text(f["What is our ambition?"][0], file),
+                strengths=entries("Strength"),
+                improvements=entries("Area for improvement"),
+                priorities=_text(f["Priorities to maintain and improve"][0], file),
+                others_say=_text(f["What do others say about our performance?"][0], file),
+                key_documents=_text(f["Key documents for the evidence library"][0], file),
+                verified_by_name=_text(f["Verified by (name)"][0], file),
+                verified_by_post=_text(f["Verified by (post)"][0], file),
+                verified_on=dt.date(2026, 2, 1),
+            )
+        )
+    file = "inputs/overview.xlsx"
+    sections = _overview_fields()
+    overview = Overview(
+        file=file,
+        council=_text("Anytown Council", file),
+        submission_date=SUBMISSION,
+        version_label=_text("Version 1.0", file),
+        logo=_text("", file),
+        about_us=_text(sections["about_us"], file),
+        our_strategy=_text(sections["our_strategy"], file),
+        our_key_strengths=_text(sections["our_key_strengths"], file),
+        our_key_risks=_text(sections["our_key_risks"], file),
+        process=_text(sections["process"], file),
+        sign_off=tuple(
+            SignOff(
+                role=role,
+                name=_text(name, file),
+                date=date,
+                endorsement=_text(endorsement, file),
+            )
+            for role, (name, date, endorsement) in _sign_off(framework).items()
+        ),
+    )
+    return Inputs(
+        ws=ws,
+        summaries=summaries,
+        library=EvidenceLibrary(file=library, items=tuple(items)),
+        overview=overview,
+    )
+
+
+def _overview_fields() -> dict[str, str]:
+    return {
+        "about_us": words(500, 1),
+        "our_strategy": words(500, 2),
+        "our_key_strengths": words(480, 3),
+        "our_key_risks": words(480, 4),
+        "process": words(300, 5),
+    }
+
+
+def _sign_off(framework: Framework) -> dict[str, tuple[str, dt.date, str]]:
+    return {
+        role: (f"Person {n}", dt.date(2026, 2, 10 + n), words(25, n))
+        for n, role in enumerate(framework.sign_off_roles, start=1)
+    }
+
+
+# ---- the synthetic council as workbooks (for the whole build) ---------------------------------
+
+
+def synthetic_workspace(root: Path) -> Workspace:
+    """A new workspace with every input filled in, as people would fill the workbooks."""
+    import openpyxl
+
+    from pipeline import checklists, library, summaries
+    from pipeline.xlsx import write_text
+
+    ws = init_workspace(root, "Anytown Council")
+    framework = ws.framework
+
+    # Stage 1 returns.
+    checklists.generate_checklists(ws)
+    for i, qs in enumerate(framework.quality_statements):
+        layout = checklists.ChecklistLayout(len(qs.checklist_statements))
+        for r in range(RETURNS_PER_QS):
+            wb = openpyxl.load_workbook(checklists.checklist_path(ws, qs))
+            wb[checklists.RESPONDENT_SHEET][checklists.GROUP_CELL] = GROUPS[r % len(GROUPS)]
+            sheet = wb[checklists.CHECKLIST_SHEET]
+            for number in range(1, len(qs.checklist_statements) + 1):
+                sheet[layout.rating_cell(number)] = (i + r + number) % 5
+                if (r + number) % 2:
+                    write_text(sheet[layout.evidence_cell(number)], words(12, r + number))
+            wb.save(ws.stage1_inputs / f"{qs.code} return {r + 1}.xlsx")
+
+    # Stage 2 summaries.
+    summaries.generate_summaries(ws)
+    documents = _documents(framework)
+    for i, qs in enumerate(framework.quality_statements):
+        wb = openpyxl.load_workbook(summaries.summary_path(ws, qs))
+        form = wb[summaries.FORM_SHEET]
+        for label, (text, ids) in _summary_fields(i, len(documents)).items():
+            write_text(form[summaries.field_cell(label)], text)
+            if ids:
+                write_text(form[summaries.field_cell(label, "C")], ids)
+        form[summaries.field_cell("Verified on (date)")].value = dt.datetime(2026, 2, 1)
+        wb.save(ws.stage2_inputs / f"{qs.file_stem} completed.xlsx")
+
+    # The evidence library register.
+    wb = openpyxl.load_workbook(ws.evidence_library)
+    register = wb[library.REGISTER_SHEET]
+    column = {c.key: n for n, c in enumerate(library.COLUMNS, start=1)}
+    for n, row in enumerate(documents):
+        for key, value in row.items():
+            target = register.cell(library.FIRST_ROW + n, column[key])
+            if isinstance(value, dt.date):
+                target.value = dt.datetime.combine(value, dt.time())
+            else:
+                write_text(target, value)
+    wb.save(ws.evidence_library)
+
+    # The overview: fields found by their labels in column A, as the reader finds them.
+    wb = openpyxl.load_workbook(ws.overview)
+    sheet = wb[library.OVERVIEW_SHEET]
+    values: dict[str, object] = {
+        "submission_date": dt.datetime.combine(SUBMISSION, dt.time()),
+        "version_label": "Version 1.0",
+        **_overview_fields(),
+    }
+    labels = {
+        f.label: f.key
+        for f in (*library.COUNCIL_FIELDS, *library.SECTION_A_FIELDS, *library.SECTION_C_FIELDS)
+    }
+    sign_off = _sign_off(framework)
+    for r in range(1, sheet.max_row + 1):
+        label = sheet.cell(r, 1).value
+        if label in labels and labels[label] in values:
+            write_text(sheet.cell(r, 2), values[labels[label]])
+        elif label in sign_off:
+            name, date, endorsement = sign_off[label]
+            write_text(sheet.cell(r, 2), name)
+            sheet.cell(r, 3).value = dt.datetime.combine(date, dt.time())
+            write_text(sheet.cell(r, 4), endorsement)
+    wb.save(ws.overview)
+    return ws
+
+
+# ---- timing -------------------------------------------------------------------------------
+
+
+def _time(run: Callable[[], object], repeat: int) -> list[float]:
+    times = []
+    for _ in range(repeat):
+        start = time.perf_counter()
+        run()
+        times.append(time.perf_counter() - start)
+    return times
+
+
+def _report(what: str, times: list[float]) -> None:
+    print(
+        f"{what}: best {min(times):.3f} s, median {statistics.median(times):.3f} s "
+        f"over {len(times)} runs"
+    )
+
+
+def _bench_workspace(ws: Workspace, label: str, repeat: int) -> None:
+    result = build_report(ws)  # warm-up; also shows what validation found
+    errors, warnings = len(result.findings.errors), len(result.findings.warnings)
+    draft = errors > 0
+    if draft:
+        print(f"{label}: {errors} errors remain, so timing `build --draft`")
+    _report(
+        f"build ({label}; {errors} errors, {warnings} warnings)",
+        _time(lambda: build_report(ws, draft=draft), repeat),
+    )
+    inputs = gather(ws)
+    template = ws.template(TEMPLATE)
+    _report(
+        f"  of which rendering the report ({label})",
+        _time(lambda: render_report(ws.framework, inputs, draft=draft, template=template), repeat),
+    )
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=(__doc__ or "").splitlines()[0])
+    parser.add_argument("--synthetic", action="store_true", help="ignore the demo council")
+    parser.add_argument("--repeat", type=int, default=5)
+    parser.add_argument("--docx", type=Path, help="also write the synthetic report here")
+    parser.add_argument("--pdf", action="store_true", help="and convert it to PDF")
+    args = parser.parse_args()
+
+    demo = Workspace(ROOT)
+    with tempfile.TemporaryDirectory() as tmp:
+        if not args.synthetic and demo.overview.is_file():
+            copy = Path(tmp) / "demo"
+            shutil.copytree(ROOT / "inputs", copy / "inputs")
+            for name in ("selfassess.toml",):
+                if (ROOT / name).is_file():
+                    shutil.copy(ROOT / name, copy / name)
+            if (ROOT / "templates").is_dir():
+                shutil.copytree(ROOT / "templates", copy / "templates")
+            _bench_workspace(Workspace(copy), "demo council", args.repeat)
+            return 0
+        start = time.perf_counter()
+        ws = synthetic_workspace(Path(tmp) / "synthetic")
+        print(f"made the synthetic workspace in {time.perf_counter() - start:.1f} s")
+        _bench_workspace(ws, "synthetic council", args.repeat)
+        if args.docx:
+            data = render_report(
+                ws.framework,
+                synthetic_inputs(ws, ws.framework),
+                draft=False,
+                template=ws.template(TEMPLATE),
+            )
+            args.docx.write_bytes(data)
+            print(f"wrote {args.docx} ({len(data) // 1024} KB)")
+            if args.pdf:
+                from pipeline.pdf import docx_to_pdf
+
+                print(f"wrote {docx_to_pdf(args.docx, args.docx.with_suffix('.pdf'))}")
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

@@ -1,0 +1,386 @@
+"""Small helpers over Word's XML, for what python-docx and docxtpl do not do.
+
+Text as people typed it (``Prose``), hyperlinks to URLs and to bookmarks, bookmarks, fields
+(contents, page numbers), the DRAFT watermark, and a byte-for-byte repeatable ``.docx`` file.
+Everything that writes raw WordprocessingML lives here so that the report code speaks in its own
+models.
+
+``Prose`` and ``Runs`` are values for a docxtpl template's ``{{ ... }}`` placeholders (never
+``{{r ... }}``): Jinja's autoescape calls their ``__html__``.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import io
+import re
+import zipfile
+from collections.abc import Iterable
+from typing import TYPE_CHECKING, Any
+from xml.sax.saxutils import escape as _xml_escape
+
+if TYPE_CHECKING:
+    from docx.document import Document
+    from docx.opc.part import Part
+    from docx.text.paragraph import Paragraph
+
+W_NS = "http://schemas.openxmlformats.org/wordprocessingml/2006/main"
+R_NS = "http://schemas.openxmlformats.org/officeDocument/2006/relationships"
+XML_NS = "http://www.w3.org/XML/1998/namespace"
+HYPERLINK_REL = "http://schemas.openxmlformats.org/officeDocument/2006/relationships/hyperlink"
+HYPERLINK_STYLE = "Hyperlink"
+
+# Characters XML 1.0 cannot hold (tab, LF and CR are fine), and lone surrogates UTF-8 cannot.
+_ILLEGAL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\ufffe\uffff\ud800-\udfff]")
+# Schemes a hyperlink may point at; anything else is shown as text.
+LINK_SCHEMES = ("http://", "https://", "mailto:", "file:")
+
+# 1980-01-01, the earliest time a zip file can record: every member gets it.
+ZIP_EPOCH = (1980, 1, 1, 0, 0, 0)
+
+
+def _w(tag: str) -> str:
+    return f"{{{W_NS}}}{tag}"
+
+
+def clean(text: str) -> str:
+    """``text`` that XML can hold: Windows and old Mac line ends become ``\\n``; characters
+    XML 1.0 forbids (control characters, lone surrogates) are dropped."""
+    text = text.replace("\r\n", "\n").replace("\r", "\n")
+    return _ILLEGAL.sub("", text)
+
+
+# ---- text for templates ---------------------------------------------------------------------
+
+
+class Prose:
+    """Text exactly as typed, for a ``{{ ... }}`` placeholder.
+
+    A line break becomes a Word line break; a blank line starts a new paragraph with the
+    placeholder's paragraph style; tabs stay tabs. Reading the report back, the paragraphs joined
+    with a blank line give the typed text again.
+    """
+
+    __slots__ = ("text",)
+
+    def __init__(self, text: str = "") -> None:
+        self.text = clean(text)
+
+    def __html__(self) -> str:
+        # docxtpl turns "\a" into a new paragraph, "\n" into <w:br/> and "\t" into <w:tab/>
+        # after rendering (its "listing" pass). "_" is written as a character reference so that
+        # docxtpl's post-render replacements of "{_{" etc. can never touch typed text.
+        paragraphs = self.text.split("\n\n")
+        return "\a".join(_xml_escape(p, {'"': "&#34;", "_": "&#95;"}) for p in paragraphs)
+
+    def __str__(self) -> str:
+        return self.text
+
+    def __bool__(self) -> bool:
+        return bool(self.text.strip())
+
+    def __eq__(self, other: object) -> bool:
+        return isinstance(other, Prose) and other.text == self.text
+
+    def __hash__(self) -> int:
+        return hash(self.text)
+
+    def __repr__(self) -> str:
+        return f"Prose({self.text!r})"
+
+
+class Runs:
+    """Ready-made runs (links, bookmarks) for a ``{{ ... }}`` placeholder.
+
+    Like docxtpl's ``InlineImage``, the XML closes the placeholder's run, adds its own runs and
+    opens a new run for any text that follows in the template.
+    """
+
+    __slots__ = ("text", "xml")
+
+    def __init__(self, xml: str = "", text: str = "") -> None:
+        self.xml = xml
+        self.text = text
+
+    def __html__(self) -> str:
+        if not self.xml:
+            return ""
+        return f'</w:t></w:r>{self.xml}<w:r><w:t xml:space="preserve">'
+
+    def __str__(self) -> str:
+        return self.text
+
+    def __bool__(self) -> bool:
+        return bool(self.xml)
+
+    def __add__(self, other: Runs) -> Runs:
+        return Runs(self.xml + other.xml, self.text + other.text)
+
+    def __repr__(self) -> str:
+        return f"Runs({self.text!r})"
+
+
+def join_runs(parts: Iterable[Runs], separator: str = ", ") -> Runs:
+    """``parts`` one after the other, with ``separator`` as plain text between them."""
+    out = Runs()
+    for i, part in enumerate(parts):
+        if i:
+            out = out + text_run(separator)
+        out = out + part
+    return out
+
+
+def _run_content(text: str) -> str:
+    """The inside of a ``<w:r>``: text, with line breaks and tabs as Word's own elements."""
+    pieces: list[str] = []
+    for i, line in enumerate(clean(text).split("\n")):
+        if i:
+            pieces.append("<w:br/>")
+        for j, chunk in enumerate(line.split("\t")):
+            if j:
+                pieces.append("<w:tab/>")
+            if chunk:
+                pieces.append(f'<w:t xml:space="preserve">{_xml_escape(chunk)}</w:t>')
+    return "".join(pieces)
+
+
+def _run(text: str, style: str | None = None, bold: bool = False, italic: bool = False) -> str:
+    props = ""
+    if style:
+        props += f'<w:rStyle w:val="{_xml_escape(style, {chr(34): "&#34;"})}"/>'
+    if bold:
+        props += "<w:b/>"
+    if italic:
+        props += "<w:i/>"
+    rpr = f"<w:rPr>{props}</w:rPr>" if props else ""
+    return f"<w:r>{rpr}{_run_content(text)}</w:r>"
+
+
+def text_run(text: str, *, bold: bool = False, italic: bool = False) -> Runs:
+    """Plain text as a run (for use beside links)."""
+    if not text:
+        return Runs()
+    return Runs(_run(text, bold=bold, italic=italic), text)
+
+
+def is_linkable(url: str) -> bool:
+    """A link Word can open: a URL with a scheme we allow (validation checks the rest)."""
+    url = url.strip()
+    return url.lower().startswith(LINK_SCHEMES) and not any(c.isspace() for c in url)
+
+
+class Ink:
+    """Makes links and bookmarks for one document: it owns the relationship and bookmark ids."""
+
+    def __init__(self, part: Part) -> None:
+        self.part = part
+        self._bookmark_id = 0
+        self._url_ids: dict[str, str] = {}
+        self.bookmarks: set[str] = set()
+
+    def hyperlink(self, text: str, url: str) -> Runs:
+        """``text`` linked to ``url``; plain text when ``url`` is not a link Word can open."""
+        if not text:
+            text = url
+        if not is_linkable(url):
+            return text_run(text)
+        url = url.strip()
+        r_id = self._url_ids.get(url)
+        if r_id is None:  # python-docx looks for an existing relationship one by one: slow
+            r_id = self._url_ids[url] = self.part.relate_to(url, HYPERLINK_REL, is_external=True)
+        xml = (
+            f'<w:hyperlink r:id="{r_id}" w:history="1">'
+            f"{_run(text, style=HYPERLINK_STYLE)}</w:hyperlink>"
+        )
+        return Runs(xml, text)
+
+    def internal_link(self, text: str, anchor: str) -> Runs:
+        """``text`` linked to the bookmark ``anchor`` in the same document."""
+        xml = (
+            f'<w:hyperlink w:anchor="{_xml_escape(anchor)}" w:history="1">'
+            f"{_run(text, style=HYPERLINK_STYLE)}</w:hyperlink>"
+        )
+        return Runs(xml, text)
+
+    def bookmark(self, name: str, content: Runs) -> Runs:
+        """``content`` inside a bookmark called ``name``; no bookmark if the name is taken."""
+        if name in self.bookmarks:
+            return content
+        self.bookmarks.add(name)
+        self._bookmark_id += 1
+        n = self._bookmark_id
+        xml = (
+            f'<w:bookmarkStart w:id="{n}" w:name="{_xml_escape(name)}"/>'
+            f'{content.xml}<w:bookmarkEnd w:id="{n}"/>'
+        )
+        return Runs(xml, content.text)
+
+
+# ---- fields ---------------------------------------------------------------------------------
+
+TOC_INSTRUCTION = r'TOC \o "1-3" \h \z \u'
+
+
+def add_field(paragraph: Paragraph, instruction: str, placeholder: str = "") -> None:
+    """Append a complex field (``PAGE``, ``TOC ...``) to ``paragraph``, marked for updating."""
+    from docx.oxml import parse_xml
+
+    p = paragraph._p
+    runs = [
+        '<w:r><w:fldChar w:fldCharType="begin" w:dirty="true"/></w:r>',
+        f'<w:r><w:instrText xml:space="preserve"> {_xml_escape(instruction)} </w:instrText></w:r>',
+        '<w:r><w:fldChar w:fldCharType="separate"/></w:r>',
+        f"<w:r>{_run_content(placeholder)}</w:r>",
+        '<w:r><w:fldChar w:fldCharType="end"/></w:r>',
+    ]
+    for xml in runs:
+        p.append(parse_xml(f'<w:root xmlns:w="{W_NS}">{xml}</w:root>')[0])
+
+
+def mark_fields_dirty(document: Document) -> None:
+    """Ask Word to update every field (the contents above all) when the document is opened."""
+    from docx.oxml import OxmlElement
+
+    body = document.element.body
+    for begin in body.iter(_w("fldChar")):
+        if begin.get(_w("fldCharType")) == "begin":
+            begin.set(_w("dirty"), "true")
+    settings = document.settings.element
+    if settings.find(_w("updateFields")) is None:
+        update = OxmlElement("w:updateFields")
+        update.set(_w("val"), "true")
+        # CT_Settings is a sequence: updateFields sits before these elements when they exist.
+        later = (
+            "hdrShapeDefaults",
+            "footnotePr",
+            "endnotePr",
+            "compat",
+            "docVars",
+            "rsids",
+            "mathPr",
+            "attachedSchema",
+            "themeFontLang",
+            "clrSchemeMapping",
+            "doNotIncludeSubdocsInStats",
+            "doNotAutoCompressPictures",
+            "forceUpgrade",
+            "captions",
+            "readModeInkLockDown",
+            "smartTagType",
+            "schemaLibrary",
+            "shapeDefaults",
+            "doNotEmbedSmartTags",
+            "decimalSymbol",
+            "listSeparator",
+        )
+        for child in settings:
+            local = child.tag.rsplit("}", 1)[-1]
+            if local in later or not child.tag.startswith(f"{{{W_NS}}}"):
+                child.addprevious(update)
+                break
+        else:
+            settings.append(update)
+
+
+# ---- finishing touches ----------------------------------------------------------------------
+
+
+def preserve_spaces(document: Document) -> None:
+    """Keep the spaces people typed at either end of a line, or several in a row (Word may
+    drop or merge them otherwise)."""
+    key = f"{{{XML_NS}}}space"
+    for part_element in _story_elements(document):
+        for t in part_element.iter(_w("t")):
+            text = t.text or ""
+            if text != text.strip(" \t") or "  " in text:
+                t.set(key, "preserve")
+
+
+def drop_empty_runs(document: Document) -> None:
+    """Remove runs left with no text by placeholders (tidier XML for whoever edits the report)."""
+    for element in _story_elements(document):
+        for run in element.xpath(_EMPTY_RUNS):
+            run.getparent().remove(run)
+
+
+# Runs holding nothing but run properties and empty text (lxml evaluates this in C: fast).
+_EMPTY_RUNS = ".//w:r[not(*[not(self::w:rPr or self::w:t)]) and not(w:t[string-length(.) > 0])]"
+
+
+def _story_elements(document: Document) -> list[Any]:
+    elements = [document.element]
+    for rel in document.part.rels.values():
+        if rel.is_external:
+            continue
+        if rel.reltype.endswith(("/header", "/footer")):
+            elements.append(rel.target_part.element)
+    return elements
+
+
+def set_core_properties(
+    document: Document, *, title: str, author: str, when: dt.datetime, draft: bool
+) -> None:
+    """Fixed document properties: nothing that changes from one build to the next."""
+    props = document.core_properties
+    props.title = clean(title)
+    props.subject = "Adult social care self-assessment"
+    props.author = clean(author)
+    props.last_modified_by = "selfassess"
+    props.comments = ""
+    props.keywords = "CQC; adult social care; self-assessment"
+    props.category = ""
+    props.content_status = "Draft" if draft else "Final"
+    props.revision = 1
+    props.created = when
+    props.modified = when
+    props.last_printed = when
+
+
+def deterministic_zip(data: bytes) -> bytes:
+    """The same ``.docx`` with fixed member order, timestamps and attributes.
+
+    ``[Content_Types].xml`` comes first and the package relationships second (as Word writes
+    them); the rest in name order.
+    """
+    first = {"[Content_Types].xml": 0, "_rels/.rels": 1}
+    out = io.BytesIO()
+    with (
+        zipfile.ZipFile(io.BytesIO(data)) as zin,
+        zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED) as zout,
+    ):
+        names = sorted(zin.namelist(), key=lambda n: (first.get(n, 2), n))
+        for name in names:
+            info = zipfile.ZipInfo(name, date_time=ZIP_EPOCH)
+            info.compress_type = zipfile.ZIP_DEFLATED
+            info.create_system = 0
+            info.external_attr = 0
+            zout.writestr(info, zin.read(name))
+    return out.getvalue()
+
+
+# ---- DRAFT watermark ------------------------------------------------------------------------
+
+
+def draft_watermark(text: str = "DRAFT") -> Runs:
+    """A pale diagonal word across the page, as Word's own watermarks are made (a VML text
+    shape in the header), for a header placeholder."""
+    word = _xml_escape(text, {'"': "&quot;"})
+    xml = (
+        '<w:r><w:rPr><w:noProof/></w:rPr><w:pict xmlns:v="urn:schemas-microsoft-com:vml" '
+        'xmlns:o="urn:schemas-microsoft-com:office:office">'
+        '<v:shapetype id="_x0000_t136" coordsize="21600,21600" o:spt="136" adj="10800" '
+        'path="m@7,l@8,m@5,21600l@6,21600e">'
+        '<v:path textpathok="t" o:connecttype="custom"/>'
+        '<v:textpath on="t" fitshape="t"/>'
+        "</v:shapetype>"
+        '<v:shape id="SelfAssessDraftWatermark" o:spid="_x0000_s1025" type="#_x0000_t136" '
+        'style="position:absolute;margin-left:0;margin-top:0;width:440pt;height:130pt;'
+        "rotation:315;z-index:-251657216;mso-position-horizontal:center;"
+        "mso-position-horizontal-relative:margin;mso-position-vertical:center;"
+        'mso-position-vertical-relative:margin" o:allowincell="f" fillcolor="#d9d9d9" '
+        'stroked="f">'
+        '<v:fill opacity=".5"/>'
+        f'<v:textpath style="font-family:&quot;Arial&quot;;font-size:1pt" string="{word}"/>'
+        "</v:shape></w:pict></w:r>"
+    )
+    return Runs(xml, "")

@@ -1,0 +1,568 @@
+"""Stage 3: the self-assessment report (SPEC §10), rendered from a council's Word template.
+
+``build_report`` reads and validates everything first and only then writes; ``render_report`` is
+the pure part: models in, the same ``.docx`` bytes out for the same models. The template's
+variables are the fields of ``ReportContext`` (documented in ``templates/docx/README.md``).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import io
+from collections.abc import Iterable
+from dataclasses import dataclass, fields
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+from pipeline.docx import (
+    Ink,
+    Prose,
+    Runs,
+    deterministic_zip,
+    draft_watermark,
+    drop_empty_runs,
+    join_runs,
+    mark_fields_dirty,
+    preserve_spaces,
+    set_core_properties,
+    text_run,
+)
+from pipeline.errors import SelfAssessError
+from pipeline.findings import Findings
+from pipeline.progress import Progress, no_progress
+
+if TYPE_CHECKING:
+    from docxtpl import DocxTemplate
+
+    from pipeline.framework import Framework, IRItem, QualityStatement
+    from pipeline.models import EvidenceItem, Overview, Summary
+    from pipeline.validate import Inputs
+    from pipeline.workspace import Workspace
+
+TEMPLATE = "docx/self-assessment.docx"
+TITLE = "Adult social care self-assessment"
+ALL_THEMES = "All themes"
+LOGO_WIDTH_MM = 45
+# Document properties need a date; with no submission date, this fixed one keeps builds equal.
+FALLBACK_DATE = dt.date(2000, 1, 1)
+MONTHS = (
+    "January",
+    "February",
+    "March",
+    "April",
+    "May",
+    "June",
+    "July",
+    "August",
+    "September",
+    "October",
+    "November",
+    "December",
+)
+
+
+@dataclass
+class BuildResult:
+    """What ``build`` did: the findings, and the files written (``docx`` None = refused)."""
+
+    findings: Findings
+    docx: Path | None
+    pdf: Path | None
+
+
+# ---- the template's variables ---------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class EntryView:
+    """A strength or an area for improvement: ``{{ entry.number }}. {{ entry.text }}``."""
+
+    number: int
+    text: Prose
+    evidence: Runs  # "EV-003, EV-011", each linked to its register entry in Section D
+
+
+@dataclass(frozen=True)
+class SummaryView:
+    ambition: Prose
+    strengths: list[EntryView]
+    improvements: list[EntryView]
+    priorities: Prose
+    others_say: Prose
+    lead_officer: Prose
+    lead_officer_post: Prose
+    verified_by: Prose
+    verified_by_post: Prose
+    verified_on: str
+
+
+@dataclass(frozen=True)
+class QualityStatementView:
+    code: str
+    name: Prose
+    we_statement: Prose
+    summary: SummaryView | None  # None: no Stage 2 summary received (only in a draft)
+
+
+@dataclass(frozen=True)
+class ThemeView:
+    code: str
+    name: Prose
+    introduction: Prose  # the guidance's introduction to the theme (not in the default template)
+    quality_statements: list[QualityStatementView]
+
+
+@dataclass(frozen=True)
+class SignOffRow:
+    role: Prose
+    name: Prose
+    date: str
+    endorsement: Prose
+
+
+@dataclass(frozen=True)
+class DocumentRef:
+    """A library document against an IR item: its ID (to the register) and title (to the
+    document itself)."""
+
+    id: Runs
+    title: Runs
+
+
+@dataclass(frozen=True)
+class IRRow:
+    code: str
+    text: Prose
+    detail: Prose
+    quality_statements: Prose
+    document_types: Prose
+    documents: list[DocumentRef]  # empty: "No document yet"
+
+
+@dataclass(frozen=True)
+class IRGroup:
+    name: Prose  # "All themes", then each theme's name
+    items: list[IRRow]
+
+
+@dataclass(frozen=True)
+class RegisterRow:
+    id: Runs  # the bookmark that Section B's and Section D's links lead to
+    title: Runs  # linked to the document
+    link: Prose
+    ir_items: Prose
+    quality_statements: Prose
+    document_type: Prose
+    owner: Prose
+    date: str
+    public: Prose
+    redacted: Prose
+    notes: Prose
+
+
+@dataclass(frozen=True)
+class ReportContext:
+    """Every variable the report template may use."""
+
+    council: Prose
+    title: str
+    date: str
+    version: Prose
+    logo: Any  # a docxtpl InlineImage, or "" when there is none
+    draft: bool
+    draft_watermark: Runs
+    about_us: Prose
+    our_strategy: Prose
+    our_key_strengths: Prose
+    our_key_risks: Prose
+    themes: list[ThemeView]
+    process: Prose
+    sign_off: list[SignOffRow]
+    ir_groups: list[IRGroup]
+    register: list[RegisterRow]
+    framework: str
+
+    def variables(self) -> dict[str, Any]:
+        """The Jinja context: one name per field (no nested dictionaries)."""
+        return {f.name: getattr(self, f.name) for f in fields(self)}
+
+
+def format_date(date: dt.date | None) -> str:
+    """``8 December 2023`` (the same in every locale), or ``""``."""
+    if date is None:
+        return ""
+    return f"{date.day} {MONTHS[date.month - 1]} {date.year}"
+
+
+def _prose(value: Any) -> Prose:
+    """A models.Text, a string or None as Prose."""
+    if value is None:
+        return Prose("")
+    return Prose(getattr(value, "value", value))
+
+
+def build_context(
+    framework: Framework,
+    inputs: Inputs,
+    *,
+    draft: bool,
+    ink: Ink,
+    logo: Any = "",
+) -> ReportContext:
+    """The template's variables from what was read; links and bookmarks are made by ``ink``."""
+    overview = inputs.overview
+    library = inputs.library
+    items = library.items if library is not None else ()
+    by_id = library.by_id() if library is not None else {}
+    # The register is made first: its bookmarks are where every evidence link leads.
+    register = _register(items, ink)
+    council = _prose(overview.council) if overview is not None else Prose("")
+    if not council:
+        council = Prose(inputs.ws.settings.council)
+    return ReportContext(
+        council=council,
+        title=TITLE,
+        date=format_date(overview.submission_date if overview else None),
+        version=_prose(overview.version_label if overview else None),
+        logo=logo,
+        draft=draft,
+        draft_watermark=draft_watermark() if draft else Runs(),
+        about_us=_prose(overview.about_us if overview else None),
+        our_strategy=_prose(overview.our_strategy if overview else None),
+        our_key_strengths=_prose(overview.our_key_strengths if overview else None),
+        our_key_risks=_prose(overview.our_key_risks if overview else None),
+        themes=_themes(framework, inputs.summaries, by_id, ink),
+        process=_prose(overview.process if overview else None),
+        sign_off=_sign_off(overview),
+        ir_groups=_ir_groups(framework, items, by_id, ink),
+        register=register,
+        framework=framework.framework.title,
+    )
+
+
+def _register(items: Iterable[EvidenceItem], ink: Ink) -> list[RegisterRow]:
+    rows = []
+    for item in items:
+        rows.append(
+            RegisterRow(
+                id=ink.bookmark(item.anchor, text_run(item.id)),
+                title=_title_link(item, ink),
+                link=Prose(item.link),
+                ir_items=Prose(", ".join(item.ir_items)),
+                quality_statements=Prose(", ".join(item.quality_statements)),
+                document_type=Prose(item.document_type),
+                owner=Prose(item.owner),
+                date=format_date(item.date),
+                public=Prose(item.public),
+                redacted=Prose(item.redacted),
+                notes=Prose(item.notes),
+            )
+        )
+    return rows
+
+
+def _title_link(item: EvidenceItem, ink: Ink) -> Runs:
+    title = item.title if item.title.strip() else (item.link or "Untitled document")
+    return ink.hyperlink(title, item.link)
+
+
+def _evidence_links(ids: Iterable[str], by_id: dict[str, EvidenceItem], ink: Ink) -> Runs:
+    """``EV-003, EV-011``: each ID in the library linked to its register entry; others plain."""
+    parts = []
+    for evidence_id in dict.fromkeys(ids):
+        item = by_id.get(evidence_id.upper())
+        if item is not None and item.anchor in ink.bookmarks:
+            parts.append(ink.internal_link(evidence_id, item.anchor))
+        else:
+            parts.append(text_run(evidence_id))
+    return join_runs(parts)
+
+
+def _themes(
+    framework: Framework,
+    summaries: Iterable[Summary],
+    by_id: dict[str, EvidenceItem],
+    ink: Ink,
+) -> list[ThemeView]:
+    first: dict[str, Summary] = {}
+    for summary in summaries:
+        first.setdefault(summary.quality_statement, summary)
+    return [
+        ThemeView(
+            code=theme.code,
+            name=Prose(theme.name),
+            introduction=Prose(theme.introduction),
+            quality_statements=[
+                _quality_statement(qs, first.get(qs.code), by_id, ink)
+                for qs in theme.quality_statements
+            ],
+        )
+        for theme in framework.themes
+    ]
+
+
+def _quality_statement(
+    qs: QualityStatement,
+    summary: Summary | None,
+    by_id: dict[str, EvidenceItem],
+    ink: Ink,
+) -> QualityStatementView:
+    view = None
+    if summary is not None:
+
+        def entries(items: Iterable[Any]) -> list[EntryView]:
+            return [
+                EntryView(
+                    number=n,
+                    text=_prose(entry.text),
+                    evidence=_evidence_links(entry.evidence_ids, by_id, ink),
+                )
+                for n, entry in enumerate(items, start=1)
+            ]
+
+        view = SummaryView(
+            ambition=_prose(summary.ambition),
+            strengths=entries(summary.strengths),
+            improvements=entries(summary.improvements),
+            priorities=_prose(summary.priorities),
+            others_say=_prose(summary.others_say),
+            lead_officer=_prose(summary.lead_officer_name),
+            lead_officer_post=_prose(summary.lead_officer_post),
+            verified_by=_prose(summary.verified_by_name),
+            verified_by_post=_prose(summary.verified_by_post),
+            verified_on=format_date(summary.verified_on),
+        )
+    return QualityStatementView(
+        code=qs.code, name=Prose(qs.name), we_statement=Prose(qs.we_statement), summary=view
+    )
+
+
+def _sign_off(overview: Overview | None) -> list[SignOffRow]:
+    """The sign-off rows that have been filled in (the blank roles are a to-do, not content)."""
+    if overview is None:
+        return []
+    return [
+        SignOffRow(
+            role=Prose(row.role),
+            name=_prose(row.name),
+            date=format_date(row.date),
+            endorsement=_prose(row.endorsement),
+        )
+        for row in overview.sign_off
+        if not row.name.blank or not row.endorsement.blank or row.date is not None
+    ]
+
+
+def _ir_groups(
+    framework: Framework,
+    items: Iterable[EvidenceItem],
+    by_id: dict[str, EvidenceItem],
+    ink: Ink,
+) -> list[IRGroup]:
+    """IR items as the guidance groups them: those for all themes, then each theme's (an item
+    for quality statements in two themes appears under both)."""
+    documents: dict[str, list[EvidenceItem]] = {}
+    for item in items:
+        for code in dict.fromkeys(c.strip().upper() for c in item.ir_items):
+            documents.setdefault(code, []).append(item)
+    names = {qs.code: qs.name for qs in framework.quality_statements}
+
+    def row(ir: IRItem) -> IRRow:
+        refs = [
+            DocumentRef(
+                id=(
+                    ink.internal_link(doc.id, doc.anchor)
+                    if doc.anchor in ink.bookmarks and by_id.get(doc.id.upper()) is doc
+                    else text_run(doc.id)
+                ),
+                title=_title_link(doc, ink),
+            )
+            for doc in documents.get(ir.code, [])
+        ]
+        detail = ""
+        if ir.detail is not None:
+            detail = "\n".join([ir.detail.text, *(f"• {b}" for b in ir.detail.bullets)]).strip()
+        qs = "All" if ir.relates_to_all else "\n".join(names[c] for c in ir.quality_statements)
+        return IRRow(
+            code=ir.code,
+            text=Prose(ir.text),
+            detail=Prose(detail),
+            quality_statements=Prose(qs),
+            document_types=Prose("\n".join(ir.document_types)),
+            documents=refs,
+        )
+
+    groups = [
+        IRGroup(Prose(ALL_THEMES), [row(ir) for ir in framework.ir_items if ir.relates_to_all])
+    ]
+    for theme in framework.themes:
+        codes = {qs.code for qs in theme.quality_statements}
+        rows = [
+            row(ir)
+            for ir in framework.ir_items
+            if not ir.relates_to_all and codes.intersection(ir.quality_statements)
+        ]
+        groups.append(IRGroup(Prose(theme.name), rows))
+    return [g for g in groups if g.items]
+
+
+# ---- rendering ------------------------------------------------------------------------------
+
+
+def _template_class() -> type[DocxTemplate]:
+    from docxtpl import DocxTemplate
+    from lxml import etree
+
+    class _StrictTemplate(DocxTemplate):
+        """docxtpl parses its output leniently (``recover=True``), which would silently drop
+        what it cannot read; a template that produces broken XML must fail instead."""
+
+        def fix_tables(self, xml: str) -> Any:
+            try:
+                etree.fromstring(xml.encode("utf-8"))
+            except etree.XMLSyntaxError as e:
+                raise _BrokenXML(str(e)) from e
+            return super().fix_tables(xml)
+
+    return _StrictTemplate
+
+
+class _BrokenXML(Exception):
+    pass
+
+
+def _logo(tpl: DocxTemplate, inputs: Inputs) -> Any:
+    """The council's logo as an inline image, or "" when there is none or it cannot be used.
+
+    A logo that cannot be used is an ``invalid-logo`` warning from ``validate``: the report is
+    built without it, as that warning says.
+    """
+    overview = inputs.overview
+    if overview is None or overview.logo.blank:
+        return ""
+    from docx.image.exceptions import (
+        InvalidImageStreamError,
+        UnexpectedEndOfFileError,
+        UnrecognizedImageError,
+    )
+    from docx.image.image import Image
+    from docx.shared import Mm
+    from docxtpl import InlineImage
+
+    from pipeline.rules.overview import logo_problem
+
+    name = overview.logo.value.strip()
+    if logo_problem(inputs.ws.inputs, name):
+        return ""
+    path = inputs.ws.inputs.joinpath(*Path(name.replace("\\", "/")).parts)
+    try:
+        Image.from_file(str(path))
+    except (
+        InvalidImageStreamError,
+        UnexpectedEndOfFileError,
+        UnrecognizedImageError,
+        OSError,
+        ValueError,
+    ):
+        return ""  # named like a picture but not one: left out, like any unusable logo
+    return InlineImage(tpl, str(path), width=Mm(LOGO_WIDTH_MM))
+
+
+def render_report(framework: Framework, inputs: Inputs, *, draft: bool, template: Path) -> bytes:
+    """The report as ``.docx`` bytes; the same inputs always give the same bytes."""
+    import jinja2
+    from docx.opc.exceptions import PackageNotFoundError
+
+    try:
+        tpl = _template_class()(str(template))
+        tpl.init_docx()
+    except (PackageNotFoundError, KeyError, ValueError, OSError) as e:
+        raise SelfAssessError(
+            f"The report template {template} cannot be opened as a Word document ({e}). "
+            "Restore it from templates/docx/ or save it again from Word as .docx."
+        ) from e
+    ink = Ink(tpl.docx.part)
+    context = build_context(framework, inputs, draft=draft, ink=ink, logo=_logo(tpl, inputs))
+    env = jinja2.Environment(undefined=jinja2.StrictUndefined, autoescape=True)
+    help_text = "templates/docx/README.md lists the variables and blocks a template may use."
+    try:
+        tpl.render(context.variables(), jinja_env=env, autoescape=True)
+    except jinja2.UndefinedError as e:
+        raise SelfAssessError(
+            f"The report template {template} uses something that does not exist: {e.message}. "
+            + help_text
+        ) from e
+    except jinja2.TemplateSyntaxError as e:
+        near = " ".join(s.strip() for s in getattr(e, "docx_context", []) if s.strip())
+        raise SelfAssessError(
+            f"The report template {template} has a broken tag: {e.message}"
+            + (f" (near: {near[:200]})" if near else "")
+            + ". "
+            + help_text
+        ) from e
+    except _BrokenXML as e:
+        raise SelfAssessError(
+            f"The report template {template} produced a broken document ({e}). Links and "
+            "bookmarks need a plain {{ ... }} placeholder, not {{r ... }}. " + help_text
+        ) from e
+    document = tpl.docx
+    drop_empty_runs(document)
+    mark_fields_dirty(document)
+    preserve_spaces(document)
+    when = inputs.overview.submission_date if inputs.overview else None
+    set_core_properties(
+        document,
+        title=f"{context.council}: {TITLE}".strip(": "),
+        author=str(context.council),
+        when=dt.datetime.combine(when or FALLBACK_DATE, dt.time()),
+        draft=draft,
+    )
+    out = io.BytesIO()
+    tpl.save(out)
+    return deterministic_zip(out.getvalue())
+
+
+def build_report(
+    ws: Workspace,
+    *,
+    draft: bool = False,
+    pdf: bool = False,
+    progress: Progress = no_progress,
+) -> BuildResult:
+    """Validate everything, then write ``outputs/self-assessment.docx`` (and the PDF).
+
+    Refuses (``docx`` None) while errors remain unless ``draft``. An interrupted build leaves
+    the previous report as it was. Without ``pdf``, a PDF left by an earlier build is removed,
+    so that the two never disagree. Raises ``pdf.PdfError`` when the PDF cannot be made (the
+    ``.docx`` has been written by then).
+    """
+    from pipeline.validate import validate_workspace
+    from pipeline.xlsx import atomic_path
+
+    validated = validate_workspace(ws, progress)
+    findings = validated.findings
+    if findings.errors and not draft:
+        return BuildResult(findings, None, None)
+    data = render_report(
+        ws.framework, validated.inputs, draft=draft, template=ws.template(TEMPLATE)
+    )
+    with atomic_path(ws.report_docx) as tmp:
+        tmp.write_bytes(data)
+    if not pdf:
+        _remove_stale_pdf(ws)
+        return BuildResult(findings, ws.report_docx, None)
+    from pipeline.pdf import docx_to_pdf
+
+    return BuildResult(findings, ws.report_docx, docx_to_pdf(ws.report_docx, ws.report_pdf))
+
+
+def _remove_stale_pdf(ws: Workspace) -> None:
+    """A PDF from an earlier build no longer matches the new .docx: nobody should send it."""
+    try:
+        ws.report_pdf.unlink(missing_ok=True)
+    except OSError as e:
+        raise SelfAssessError(
+            f"The .docx was written, but the PDF of an earlier build, "
+            f"{ws.relative(ws.report_pdf)}, could not be removed ({e.strerror}): close it, or "
+            "build again with --pdf."
+        ) from e
