@@ -1,0 +1,177 @@
+"""The demo council (fictional Wealdshire County Council): demo/make_inputs.py makes inputs that
+validate with only the planted warnings, and the committed inputs/ agree with demo/content/."""
+
+from __future__ import annotations
+
+import datetime as dt
+import importlib.util
+import re
+import shutil
+import sys
+from collections import Counter
+from pathlib import Path
+from types import ModuleType
+
+import pytest
+import yaml
+
+from pipeline.workspace import Workspace
+
+ROOT = Path(__file__).resolve().parents[1]
+CONTENT = ROOT / "demo" / "content"
+RETURNS = 48
+STALE = {"EV-009", "EV-019", "EV-037"}
+UNCOVERED = {"IR17", "IR20"}
+
+
+def _load_make_inputs() -> ModuleType:
+    spec = importlib.util.spec_from_file_location("demo_make_inputs", ROOT / "demo/make_inputs.py")
+    assert spec is not None and spec.loader is not None
+    module = importlib.util.module_from_spec(spec)
+    sys.modules[spec.name] = module  # dataclasses look their module up
+    spec.loader.exec_module(module)
+    return module
+
+
+@pytest.fixture(scope="module")
+def make_inputs() -> ModuleType:
+    return _load_make_inputs()
+
+
+@pytest.fixture(scope="module")
+def demo(make_inputs: ModuleType, tmp_path_factory: pytest.TempPathFactory) -> Workspace:
+    """A copy of the demo workspace, its inputs made by the script."""
+    root = tmp_path_factory.mktemp("demo")
+    shutil.copy(ROOT / "selfassess.toml", root / "selfassess.toml")
+    assert make_inputs.main(["--workspace", str(root)]) == 0
+    return Workspace(root)
+
+
+def _content(name: str) -> object:
+    return yaml.safe_load((CONTENT / name).read_text("utf-8"))
+
+
+def test_the_demo_validates_with_only_the_planted_warnings(demo: Workspace) -> None:
+    from pipeline.validate import validate_workspace
+
+    findings = validate_workspace(demo).findings
+    assert [f.line() for f in findings.errors] == []
+    by_code = Counter(f.code for f in findings.warnings)
+    assert by_code == {"ir-item-uncovered": 2, "stale-evidence": 3, "sign-off-incomplete": 1}, [
+        f.line() for f in findings.warnings
+    ]
+    uncovered = {
+        code
+        for f in findings.warnings
+        if f.code == "ir-item-uncovered"
+        for code in re.findall(r"\bIR\d+\b", f.message)
+    }
+    assert uncovered == UNCOVERED
+    stale = {f.message.split(" ")[0] for f in findings.warnings if f.code == "stale-evidence"}
+    assert stale == STALE  # and not EV-031, a safeguarding adults review within 24 months
+    (sign_off,) = [f for f in findings.warnings if f.code == "sign-off-incomplete"]
+    assert sign_off.message.startswith("Care provider association")
+
+
+def test_collect_reads_every_demo_return(demo: Workspace) -> None:
+    from pipeline.collect import collect
+
+    result = collect(demo)
+    assert result.returns == RETURNS
+    assert result.skipped == []
+    assert [f.line() for f in result.findings] == []
+
+
+def test_make_inputs_refuses_to_replace_inputs_without_force(
+    make_inputs: ModuleType, demo: Workspace, capsys: pytest.CaptureFixture[str]
+) -> None:
+    before = demo.overview.stat().st_mtime_ns
+    assert make_inputs.main(["--workspace", str(demo.root)]) == 1
+    assert "--force" in capsys.readouterr().err
+    assert demo.overview.stat().st_mtime_ns == before
+
+
+def test_the_synthesised_returns_are_the_same_every_time(make_inputs: ModuleType) -> None:
+    from pipeline.framework import load_framework
+
+    framework, stage1 = load_framework(), _content("stage1.yaml")
+    first = make_inputs.synthesise_returns(framework, stage1)
+    assert first == make_inputs.synthesise_returns(framework, stage1)
+    assert len(first) == RETURNS
+
+
+# ---- The committed inputs/ agree with demo/content/ -----------------------------------------
+
+
+@pytest.fixture(scope="module")
+def committed() -> Workspace:
+    ws = Workspace(ROOT)
+    if not ws.overview.is_file():
+        pytest.fail("inputs/overview.xlsx is missing: run `make demo-inputs` and commit inputs/")
+    return ws
+
+
+def test_committed_overview_and_library_agree_with_the_content(committed: Workspace) -> None:
+    from pipeline.library import read_library, read_overview
+
+    overview_content = _content("overview.yaml")
+    assert isinstance(overview_content, dict)
+    overview, _ = read_overview(committed)
+    assert overview is not None
+    assert overview.council.value == overview_content["council"] == committed.settings.council
+    assert overview.submission_date == dt.date.fromisoformat(overview_content["submission_date"])
+    assert overview.about_us.value == overview_content["section_a"]["about_us"]
+    assert overview.process.value == overview_content["section_c"]["process"]
+    assert [s.role for s in overview.sign_off] == [s["role"] for s in overview_content["sign_off"]]
+
+    documents = _content("evidence.yaml")
+    assert isinstance(documents, list)
+    library, _ = read_library(committed)
+    assert library is not None
+    assert [(i.id, i.title, i.link, i.date) for i in library.items] == [
+        (d["id"], d["title"], d["link"], dt.date.fromisoformat(d["date"])) for d in documents
+    ]
+
+
+def test_committed_summaries_agree_with_the_content(committed: Workspace) -> None:
+    from pipeline.summaries import read_summaries
+
+    read = read_summaries(committed)
+    assert sorted(s.quality_statement for s in read.summaries) == [f"QS{n}" for n in range(1, 10)]
+    for summary in read.summaries:
+        content = _content(f"summaries/{summary.quality_statement}.yaml")
+        assert isinstance(content, dict)
+        assert summary.ambition.value == content["ambition"]
+        assert summary.others_say.value == content["others_say"]
+        assert [e.text.value for e in summary.strengths] == [
+            s["text"] for s in content["strengths"]
+        ]
+        assert summary.verified_on == dt.date.fromisoformat(content["verified_on"])
+
+
+def test_committed_returns_are_the_ones_the_script_makes(
+    make_inputs: ModuleType, committed: Workspace
+) -> None:
+    from pipeline.collect import read_returns
+
+    files = sorted(committed.stage1_inputs.rglob("*"))
+    assert len([p for p in files if p.is_file()]) == RETURNS, "every file in inputs/stage1/"
+    expected = {
+        f"inputs/stage1/{r.folder}/{r.file_name}": (
+            r.code,
+            r.group,
+            [(n, a.rating, a.comment) for n, a in enumerate(r.answers, 1) if a.typed is not None],
+        )
+        for r in make_inputs.synthesise_returns(committed.framework, _content("stage1.yaml"))
+    }
+    read = read_returns(committed)
+    assert read.skipped == []
+    found = {
+        r.file: (
+            r.quality_statement,
+            r.group,
+            [(x.number, x.rating, x.evidence) for x in r.responses],
+        )
+        for r in read.returns
+    }
+    assert found == expected, "inputs/stage1/ differs from demo/content: run `make demo-inputs`"
