@@ -83,15 +83,20 @@ def _print_findings(ws: Workspace, findings: Findings) -> None:
     """A table grouped by file, coloured where the terminal supports it."""
     from pipeline.findings import Severity
 
+    # Files with errors first, so that what blocks the build is on screen before the warnings.
+    with_errors = {f.file for f in findings.errors}
+    ordered = sorted(findings.sorted(), key=lambda f: f.file not in with_errors)
     current = None
-    for f in findings.sorted():
+    for f in ordered:
         if f.file != current:
             current = f.file
             click.secho(f"\n{f.file}", bold=True)
         colour = "red" if f.severity is Severity.ERROR else "yellow"
         where = " ".join(x for x in (f.sheet, f.cell) if x)
         label = click.style(f"{f.severity.value:<7}", fg=colour)
-        click.echo(f"  {label} {where:<24} {f.message} [{f.code}]")
+        # Reader messages are written to follow the file's name ("is password-protected…").
+        message = f"This file {f.message}" if f.message[:1].islower() else f.message
+        click.echo(f"  {label} {where:<24} {message} [{f.code}]")
     n_err, n_warn = len(findings.errors), len(findings.warnings)
     summary = f"{n_err} error{'s' * (n_err != 1)}, {n_warn} warning{'s' * (n_warn != 1)}"
     click.secho(f"\n{summary}", fg="red" if n_err else ("yellow" if n_warn else "green"))

@@ -96,3 +96,19 @@ def test_python_dash_m_pipeline_runs() -> None:
         [sys.executable, "-m", "pipeline", "--help"], capture_output=True, text=True, check=True
     )
     assert "Usage:" in out.stdout
+
+
+def test_validate_lists_files_with_errors_before_files_with_only_warnings(
+    tmp_path: Path,
+) -> None:
+    runner = CliRunner()
+    ws = tmp_path / "w"
+    runner.invoke(main, ["init", str(ws), "--council", "A"])
+    (ws / "inputs" / "stage1" / "notes.xlsx").write_bytes(b"not a workbook")
+    result = runner.invoke(main, ["--workspace", str(ws), "validate"])
+    assert result.exit_code == 1
+    out = result.output
+    # The blank register's warnings sort first by name, but the error comes first.
+    assert out.index("inputs/stage1/notes.xlsx") < out.index("inputs/evidence-library.xlsx")
+    assert "This file is a text file (perhaps CSV), not an Excel workbook" in out
+    assert "Traceback" not in out
