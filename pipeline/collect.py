@@ -88,18 +88,43 @@ class _Template:
     qs: QualityStatement
     layout: ChecklistLayout
     expected: dict[str, dict[str, str]]
+    # Worked out once, not for every return: the layout's input cells, and each statement's
+    # (number, rating cell, evidence cell).
+    input_cells: dict[str, set[str]] = field(default_factory=dict)
+    statements: tuple[tuple[int, str, str], ...] = ()
 
 
 @lru_cache(maxsize=32)
-def _blank_checklist(framework: Framework, code: str, council: str, style_file: Path) -> _Template:
-    """Built once per quality statement (per process): the only openpyxl work in reading."""
-    from pipeline.checklists import ChecklistLayout, build_checklist
-    from pipeline.generated import expected_cells
-    from pipeline.xlsx import Style
+def _blank_checklist(
+    framework: Framework, code: str, council: str, style_file: Path, cache: Path | None = None
+) -> _Template:
+    """Once per quality statement per process, and kept in ``cache`` between runs (see
+    :func:`pipeline.generated.cached_expected_cells`): building one is the only openpyxl work
+    in reading."""
+    from pipeline.checklists import (
+        TEMPLATE_KIND,
+        TEMPLATE_VERSION,
+        ChecklistLayout,
+        build_checklist,
+    )
+    from pipeline.generated import cached_expected_cells, framework_digest
 
     qs = framework.quality_statement(code)
-    wb = build_checklist(framework, qs, Style.load(style_file), council)
-    return _Template(qs, ChecklistLayout(len(qs.checklist_statements)), expected_cells(wb))
+
+    def build() -> object:
+        from pipeline.xlsx import Style
+
+        return build_checklist(framework, qs, Style.load(style_file), council)
+
+    style = style_file.read_bytes().decode("utf-8", "replace") if style_file.is_file() else ""
+    key = [framework_digest(framework), TEMPLATE_KIND, TEMPLATE_VERSION, code, council, style]
+    expected = cached_expected_cells(cache, f"{TEMPLATE_KIND}-{code}", key, build)
+    layout = ChecklistLayout(len(qs.checklist_statements))
+    statements = tuple(
+        (number, layout.rating_cell(number), layout.evidence_cell(number))
+        for number in range(1, layout.statements + 1)
+    )
+    return _Template(qs, layout, expected, layout.input_cells, statements)
 
 
 class _ReturnReader:
@@ -119,20 +144,45 @@ class _ReturnReader:
         self.returns: list[Stage1Return] = []
         self.findings: list[Finding] = []
         self.skipped: list[Finding] = []
+        self._templates: dict[str, _Template] = {}
+        self._folders: dict[Path, str] = {}
+        self._outside: set[Path] = set()
 
     def template(self, code: str) -> _Template:
         """The blank checklist of quality statement ``code``, as read-back sees it."""
-        style_file = self.ws.template("xlsx/style.toml")
-        return _blank_checklist(self.framework, code, self.ws.settings.council, style_file)
+        from pipeline.generated import cache_dir
+
+        # Remembered here too: the lru_cache would hash the whole framework on every return.
+        template = self._templates.get(code)
+        if template is None:
+            style_file = self.ws.template("xlsx/style.toml")
+            template = _blank_checklist(
+                self.framework, code, self.ws.settings.council, style_file, cache_dir(self.ws)
+            )
+            self._templates[code] = template
+        return template
 
     def skip(self, finding: Finding) -> None:
         self.skipped.append(finding)
         self.findings.append(finding)
 
+    def relative(self, path: Path) -> str:
+        """``ws.relative(path)``, resolving each folder once rather than every file's path."""
+        if path.is_symlink():
+            return self.ws.relative(path)
+        folder = self._folders.get(path.parent)
+        if folder is None:
+            folder = self._folders[path.parent] = self.ws.relative(path.parent)
+            if folder == str(path.parent):  # outside the workspace: as ws.relative says it
+                self._outside.add(path.parent)
+        if path.parent in self._outside:
+            return self.ws.relative(path)
+        return path.name if folder == "." else f"{folder}/{path.name}"
+
     def read(self, path: Path) -> None:
         from pipeline.readback import WorkbookRejected, open_workbook, read_identity
 
-        rel = self.ws.relative(path)
+        rel = self.relative(path)
         try:
             wb = open_workbook(path, self.limits)
             identity = read_identity(wb)
@@ -222,8 +272,7 @@ class _ReturnReader:
         from pipeline.generated import unplaced_cells
         from pipeline.xlsx import clean_text
 
-        layout = template.layout
-        found = unplaced_cells(wb, template.expected, layout.input_cells, rel)
+        found = unplaced_cells(wb, template.expected, template.input_cells, rel)
         about, checklist = wb.sheets[RESPONDENT_SHEET], wb.sheets[CHECKLIST_SHEET]
         typed_group = about.text(GROUP_CELL).strip()
         group = self.group(typed_group, rel, found)
@@ -232,8 +281,7 @@ class _ReturnReader:
         # Everything typed, as read (ratings parsed when valid): the content-duplicate key.
         typed: list[object] = [template.qs.code, typed_group]
         answered = False
-        for number in range(1, layout.statements + 1):
-            rating_ref, evidence_ref = layout.rating_cell(number), layout.evidence_cell(number)
+        for number, rating_ref, evidence_ref in template.statements:
             cell = checklist.get(rating_ref)
             typed_rating = _as_typed(cell).strip()
             rating: int | None = None
@@ -243,7 +291,10 @@ class _ReturnReader:
                     found.append(self.invalid_rating(typed_rating, number, rel, rating_ref))
             # A formula typed as evidence ("=HYPERLINK(...)") is kept as typed, never its result.
             evidence = _as_typed(checklist.get(evidence_ref)).strip()
-            _, removed = clean_text(evidence)
+            # Printable ASCII has nothing clean_text removes: skip its regex.
+            removed = (
+                [] if evidence.isascii() and evidence.isprintable() else clean_text(evidence)[1]
+            )
             if removed:
                 found.append(_removed_characters(rel, CHECKLIST_SHEET, evidence_ref, removed))
             answered = answered or bool(typed_rating or evidence)

@@ -2,6 +2,10 @@
 
 from __future__ import annotations
 
+import hashlib
+import json
+from collections.abc import Callable, Sequence
+from functools import lru_cache
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -9,7 +13,15 @@ from pipeline.xlsx import IDENTITY_SHEET
 
 if TYPE_CHECKING:
     from pipeline.findings import Finding
+    from pipeline.framework import Framework
     from pipeline.readback import ReadWorkbook
+    from pipeline.workspace import Workspace
+
+# Bump when the cache files' layout changes.
+_CACHE_FORMAT = "1"
+# The modules whose code decides what a blank workbook holds, and how read-back sees it: a
+# change to any of them (even without a new version number) makes a fresh cache.
+_SOURCES = ("checklists.py", "library.py", "summaries.py", "xlsx.py", "generated.py", "readback.py")
 
 
 def is_filled(path: Path, input_cells: dict[str, set[str]]) -> bool:
@@ -52,6 +64,102 @@ def expected_cells(wb: Any) -> dict[str, dict[str, str]]:
     }
 
 
+def cache_dir(ws: Workspace) -> Path:
+    """Where a workspace keeps what the tool can remake at any time: ``outputs/.cache``."""
+    return ws.outputs / ".cache"
+
+
+def framework_digest(framework: Framework) -> str:
+    """A fingerprint of the framework's whole content (packaged data with any overrides)."""
+    return hashlib.sha256(framework.model_dump_json().encode()).hexdigest()
+
+
+def cached_expected_cells(
+    folder: Path | None, name: str, key: Sequence[str], build: Callable[[], Any]
+) -> dict[str, dict[str, str]]:
+    """:func:`expected_cells` of the workbook ``build()`` makes, kept in ``folder`` between runs.
+
+    Building a blank workbook with openpyxl, saving it and reading it back takes far longer
+    than reading this small JSON file, and every ``collect``, ``validate`` and ``build`` needs
+    the blank checklists and workbooks. ``key`` must hold everything the texts depend on (the
+    framework's digest, the council, the template kind and version...); the package version,
+    the code of the modules that make and read the workbooks and openpyxl's version are added
+    here. A missing, unreadable or damaged file is simply made again; ``folder=None`` (or one
+    that cannot be written) keeps nothing.
+    """
+    digest = hashlib.sha256(
+        json.dumps([_CACHE_FORMAT, _code_digest(), name, *key]).encode()
+    ).hexdigest()
+    path = None if folder is None else folder / f"{name}-{digest[:40]}.json"
+    if path is not None:
+        cached = _load_cells(path)
+        if cached is not None:
+            return cached
+    cells = expected_cells(build())
+    if path is not None:
+        _store_cells(path, cells)
+    return cells
+
+
+@lru_cache(maxsize=1)
+def _code_digest() -> str:
+    from importlib.util import find_spec
+
+    from pipeline import __version__
+
+    here = Path(__file__).resolve().parent
+    sha = hashlib.sha256(__version__.encode())
+    for name in _SOURCES:
+        sha.update((here / name).read_bytes())
+    # openpyxl writes the blank workbooks: its version, without importing it (slow).
+    spec = find_spec("openpyxl")
+    if spec is not None and spec.origin is not None:
+        constants = Path(spec.origin).with_name("_constants.py")
+        if constants.is_file():
+            sha.update(constants.read_bytes())
+    return sha.hexdigest()
+
+
+def _load_cells(path: Path) -> dict[str, dict[str, str]] | None:
+    try:
+        data = json.loads(path.read_text("utf-8"))
+    except (OSError, ValueError):
+        return None
+    if not isinstance(data, dict):
+        return None
+    for sheet, cells in data.items():
+        if not isinstance(sheet, str) or not isinstance(cells, dict):
+            return None
+        if not all(isinstance(k, str) and isinstance(v, str) for k, v in cells.items()):
+            return None
+    return data
+
+
+def _store_cells(path: Path, cells: dict[str, dict[str, str]]) -> None:
+    from pipeline.xlsx import atomic_path
+
+    try:
+        with atomic_path(path) as tmp:
+            tmp.write_text(json.dumps(cells, ensure_ascii=True), "utf-8")
+    except OSError:
+        pass  # a read-only workspace: the next run makes them again
+    else:
+        _prune(path)
+
+
+def _prune(kept: Path, keep: int = 64) -> None:
+    """Remove the oldest cache files beyond ``keep`` (left by earlier versions or settings)."""
+    try:
+        files = [p for p in kept.parent.glob("*.json") if p != kept]
+        if len(files) < keep:
+            return
+        files.sort(key=lambda p: p.stat().st_mtime)
+        for old in files[: len(files) - keep + 1]:
+            old.unlink()
+    except OSError:
+        pass
+
+
 def unplaced_cells(
     wb: ReadWorkbook,
     expected: dict[str, dict[str, str]],
@@ -62,6 +170,7 @@ def unplaced_cells(
     """``ignored-content`` for every non-empty cell that is neither an input cell nor the
     template's own unchanged text: whatever a person typed there would otherwise be lost."""
     from pipeline.findings import error
+    from pipeline.readback import format_value
 
     found: list[Finding] = []
     for name, sheet in wb.sheets.items():
@@ -69,10 +178,11 @@ def unplaced_cells(
             continue
         template = expected.get(name)
         inputs = input_cells.get(name, set())
-        for ref in sheet.cells:
+        for ref, cell in sheet.cells.items():
             if ref in inputs:
                 continue
-            text = sheet.text(ref)
+            value = cell.value
+            text = value if type(value) is str else format_value(value)  # as sheet.text(ref)
             if template is not None and template.get(ref) == text:
                 continue
             if not text.strip():

@@ -29,6 +29,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from pipeline.findings import Finding, error
+from pipeline.generated import cache_dir
 from pipeline.models import EvidenceItem, EvidenceLibrary, Located, Overview, SignOff, Text
 from pipeline.settings import ReportSettings
 from pipeline.xlsx import (
@@ -879,19 +880,26 @@ def _open(
 
 
 @lru_cache(maxsize=8)
-def _template_texts(framework: Framework, template: str) -> dict[str, frozenset[str]]:
+def _template_texts(
+    framework: Framework, template: str, cache: Path | None = None
+) -> dict[str, frozenset[str]]:
     """The texts of a blank workbook, by sheet, as read-back sees them: what people did not type.
 
-    Compared as sets of texts, not cell by cell, so that inserted rows do not matter."""
-    from pipeline.generated import expected_cells
+    Compared as sets of texts, not cell by cell, so that inserted rows do not matter. Kept in
+    ``cache`` between runs (see :func:`pipeline.generated.cached_expected_cells`)."""
+    from pipeline.generated import cached_expected_cells, framework_digest
     from pipeline.workspace import PROJECT_TEMPLATES
 
-    style = Style.load(PROJECT_TEMPLATES / "xlsx" / "style.toml")  # the texts do not depend on it
-    if template == LIBRARY_TEMPLATE:
-        wb = build_evidence_library(framework, style)
-    else:
-        wb = build_overview(framework, style, "")
-    return {name: frozenset(cells.values()) for name, cells in expected_cells(wb).items()}
+    def build() -> Workbook:
+        # The texts do not depend on the style or the council.
+        style = Style.load(PROJECT_TEMPLATES / "xlsx" / "style.toml")
+        if template == LIBRARY_TEMPLATE:
+            return build_evidence_library(framework, style)
+        return build_overview(framework, style, "")
+
+    key = [framework_digest(framework), template, TEMPLATE_VERSION]
+    cells = cached_expected_cells(cache, template, key, build)
+    return {name: frozenset(texts.values()) for name, texts in cells.items()}
 
 
 def _excerpt(text: str, limit: int = 60) -> str:
@@ -975,7 +983,7 @@ def read_library(ws: Workspace) -> tuple[EvidenceLibrary | None, list[Finding]]:
             )
         ]
     header_row, columns = header
-    template = _template_texts(ws.framework, LIBRARY_TEMPLATE)
+    template = _template_texts(ws.framework, LIBRARY_TEMPLATE, cache_dir(ws))
     findings: list[Finding] = []
     if ours:
         findings += _unplaced_above(sheet, header_row, template.get(sheet.name, frozenset()), file)
@@ -1227,7 +1235,9 @@ def read_overview(ws: Workspace) -> tuple[Overview | None, list[Finding]]:
                     typed_date=sheet.text(f"C{row}"),
                 )
             )
-    template = _template_texts(ws.framework, OVERVIEW_TEMPLATE).get(OVERVIEW_SHEET, frozenset())
+    template = _template_texts(ws.framework, OVERVIEW_TEMPLATE, cache_dir(ws)).get(
+        OVERVIEW_SHEET, frozenset()
+    )
     for ref in sheet.cells:
         if ref in inputs or ref in skip:
             continue

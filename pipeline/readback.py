@@ -26,7 +26,7 @@ import zlib
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Literal
+from typing import Literal, TypeVar, cast
 
 from lxml import etree
 
@@ -87,6 +87,7 @@ _SHARED_FORMULA_REF = re.compile(
 )
 
 _DateKind = Literal["date", "datetime"]
+_T = TypeVar("_T")
 
 
 # --------------------------------------------------------------------------------------------
@@ -138,7 +139,8 @@ class Sheet:
 
     def rows(self) -> Iterator[tuple[int, list[tuple[str, CellValue]]]]:
         """Each non-empty row as ``(row, [(ref, cell), ...])``, top to bottom, left to right."""
-        keyed = sorted((*split_ref(ref), ref) for ref in self.cells)
+        split = _split_ref_cached
+        keyed = sorted((*split(ref), ref) for ref in self.cells)
         current = 0
         row_cells: list[tuple[str, CellValue]] = []
         for row, _col, ref in keyed:
@@ -201,6 +203,19 @@ def split_ref(ref: str) -> tuple[int, int]:
         raise ValueError(f"not a cell reference: {ref!r}")
     letters, digits = match.groups()
     return int(digits), _column_number(letters)
+
+
+_SPLIT_REFS: dict[str, tuple[int, int]] = {}
+
+
+def _split_ref_cached(ref: str) -> tuple[int, int]:
+    """split_ref, remembered: the same few hundred references recur in every return."""
+    split = _SPLIT_REFS.get(ref)
+    if split is None:
+        split = split_ref(ref)
+        if len(_SPLIT_REFS) < 100_000:
+            _SPLIT_REFS[ref] = split
+    return split
 
 
 def column_letters(col: int) -> str:
@@ -426,14 +441,52 @@ class _Package:
 
     def xml(self, name: str) -> etree._Element:
         """Parse one part, refusing any DTD or entity declaration (billion laughs, XXE)."""
-        data = self.read(name)
-        _refuse_declarations(name, data)
-        try:
-            root = etree.fromstring(data, _PARSER)
-        except etree.XMLSyntaxError as e:
-            raise _syntax_error(name, e) from e
-        _refuse_doctype(name, root)
-        return root
+        return self._parse(name, self.read(name))
+
+    def parsed(self, name: str, extract: Callable[[etree._Element, str], _T], key: str = "") -> _T:
+        """What ``extract(root, key)`` takes from part ``name``, remembered by its exact bytes.
+
+        Returns made from the same template repeat their small parts (the workbook, its
+        relationships, styles, document properties) byte for byte, so each is parsed once per
+        process. The bytes are still read and checked (size, CRC, budget) every time; only
+        parts that parsed cleanly are remembered, and nothing shared may be changed by callers.
+        """
+        return _parsed(name, self.read(name), extract, key)
+
+    def _parse(self, name: str, data: bytes) -> etree._Element:
+        return _parse(name, data)
+
+
+def _parse(name: str, data: bytes) -> etree._Element:
+    """Parse part ``name``, refusing any DTD or entity declaration (billion laughs, XXE)."""
+    _refuse_declarations(name, data)
+    try:
+        root = etree.fromstring(data, _PARSER)
+    except etree.XMLSyntaxError as e:
+        raise _syntax_error(name, e) from e
+    _refuse_doctype(name, root)
+    return root
+
+
+def _parsed(name: str, data: bytes, extract: Callable[[etree._Element, str], _T], key: str) -> _T:
+    """``extract(_parse(name, data), key)``, remembered by ``data`` (see _Package.parsed)."""
+    cache_key = (extract, key, data)
+    try:
+        return cast(_T, _PARSED[cache_key])
+    except KeyError:
+        pass
+    result = extract(_parse(name, data), key)
+    if len(data) <= _PARSED_MAX_BYTES:
+        if len(_PARSED) >= _PARSED_MAX_ENTRIES:
+            del _PARSED[next(iter(_PARSED))]  # the oldest
+        _PARSED[cache_key] = result
+    return result
+
+
+# Parsed small parts by their bytes (see _Package.parsed): bounded in count and in part size.
+_PARSED: dict[tuple[object, str, bytes], object] = {}
+_PARSED_MAX_ENTRIES = 128
+_PARSED_MAX_BYTES = 256 * 1024
 
 
 _COMPRESSION_NAMES = {zipfile.ZIP_BZIP2: "bzip2", zipfile.ZIP_LZMA: "LZMA", 9: "Deflate64"}
@@ -558,7 +611,10 @@ def _workbook_part(package: _Package) -> str | None:
 
 def _relationships(package: _Package, rels_name: str, base_dir: str) -> dict[str, tuple[str, str]]:
     """``{Id: (Type, part name)}`` from a ``.rels`` part; targets resolved against ``base_dir``."""
-    root = package.xml(rels_name)
+    return package.parsed(rels_name, _extract_relationships, base_dir)
+
+
+def _extract_relationships(root: etree._Element, base_dir: str) -> dict[str, tuple[str, str]]:
     rels: dict[str, tuple[str, str]] = {}
     tag = f"{{{_REL_NS}}}Relationship"
     for rel in root.iter(tag):
@@ -581,6 +637,7 @@ class _Tags:
     """Clark-notation tag names for one SpreadsheetML namespace (transitional or strict)."""
 
     def __init__(self, ns: str) -> None:
+        self.ns = ns
         self.sheets = f"{{{ns}}}sheets"
         self.sheet = f"{{{ns}}}sheet"
         self.workbook_pr = f"{{{ns}}}workbookPr"
@@ -599,27 +656,71 @@ class _Tags:
         self.cell_xfs = f"{{{ns}}}cellXfs"
 
 
+_TAGS: dict[str, _Tags] = {}
+
+
+def _tags(ns: str) -> _Tags:
+    """The (shared) tag names of namespace ``ns``."""
+    tags = _TAGS.get(ns)
+    if tags is None:
+        tags = _Tags(ns)
+        if len(_TAGS) < 16:
+            _TAGS[ns] = tags
+    return tags
+
+
 def _namespace(root: etree._Element) -> str:
     tag = root.tag
     return tag[1 : tag.index("}")] if isinstance(tag, str) and tag.startswith("{") else ""
+
+
+@dataclass(frozen=True, slots=True)
+class _WorkbookPart:
+    """What the workbook part says: namespace, date system, sheets and defined names."""
+
+    namespace: str
+    date1904: bool
+    # (name, relationship id, state attribute) in workbook order.
+    sheets: tuple[tuple[str, str | None, str | None], ...]
+    # (name, localSheetId, formula) in document order.
+    defined_names: tuple[tuple[str, str | None, str], ...]
+
+
+def _extract_workbook(root: etree._Element, _key: str) -> _WorkbookPart:
+    tags = _Tags(_namespace(root))
+    date1904 = False
+    pr = root.find(tags.workbook_pr)
+    if pr is not None:
+        date1904 = pr.get("date1904") in ("1", "true")
+    sheets_el = root.find(tags.sheets)
+    sheets = tuple(
+        (
+            sheet_el.get("name") or "",
+            next((v for k in _OFFICE_REL_NS if (v := sheet_el.get(f"{{{k}}}id"))), None),
+            sheet_el.get("state"),
+        )
+        for sheet_el in (sheets_el.iterchildren(tags.sheet) if sheets_el is not None else ())
+    )
+    container = root.find(tags.defined_names)
+    names = tuple(
+        (el.get("name") or "", el.get("localSheetId"), el.text or "")
+        for el in (container if container is not None else ())
+    )
+    return _WorkbookPart(_namespace(root), date1904, sheets, names)
 
 
 def _read_workbook(package: _Package, path: Path, sha256: str) -> ReadWorkbook:
     wb_name = _workbook_part(package)
     if wb_name is None:  # _check_spreadsheet has already said why
         raise _reject("is not an Excel workbook")
-    wb_root = package.xml(wb_name)
-    tags = _Tags(_namespace(wb_root))
+    part_info = package.parsed(wb_name, _extract_workbook)
+    tags = _tags(part_info.namespace)
     base_dir = posixpath.dirname(wb_name)
     rels_name = package.find(
         posixpath.join(base_dir, "_rels", posixpath.basename(wb_name) + ".rels")
     )
     rels = _relationships(package, rels_name, base_dir) if rels_name else {}
-
-    date1904 = False
-    pr = wb_root.find(tags.workbook_pr)
-    if pr is not None:
-        date1904 = pr.get("date1904") in ("1", "true")
+    date1904 = part_info.date1904
 
     by_type = {rel_type.rsplit("/", 1)[-1]: part for rel_type, part in rels.values()}
     shared = _read_shared_strings(package, by_type.get("sharedStrings"), tags)
@@ -630,19 +731,16 @@ def _read_workbook(package: _Package, path: Path, sha256: str) -> ReadWorkbook:
 
     sheets: dict[str, Sheet] = {}
     local_names: list[str] = []
-    sheets_el = wb_root.find(tags.sheets)
-    for sheet_el in sheets_el.iterchildren(tags.sheet) if sheets_el is not None else ():
-        name = sheet_el.get("name") or ""
+    for name, rid, state_attr in part_info.sheets:
         if name in sheets:
             raise _damaged(f"two sheets are both called '{name}'")
-        rid = next((v for k in _OFFICE_REL_NS if (v := sheet_el.get(f"{{{k}}}id"))), None)
         part = package.find(rels[rid][1]) if rid in rels else None
         if part is None:
             raise _damaged(f"the sheet '{name}' has no data inside the file")
         state: SheetState = "visible"
-        if sheet_el.get("state") == "hidden":
+        if state_attr == "hidden":
             state = "hidden"
-        elif sheet_el.get("state") == "veryHidden":
+        elif state_attr == "veryHidden":
             state = "veryHidden"
         sheet = Sheet(name=name, state=state)
         reader.read_sheet(package, part, sheet)
@@ -654,24 +752,17 @@ def _read_workbook(package: _Package, path: Path, sha256: str) -> ReadWorkbook:
         sha256=sha256,
         sheets=sheets,
         custom_properties=_read_custom_properties(package),
-        defined_names=_read_defined_names(wb_root, tags, local_names),
+        defined_names=_read_defined_names(part_info, local_names),
         date1904=date1904,
     )
 
 
-def _read_defined_names(
-    root: etree._Element, tags: _Tags, sheet_names: list[str]
-) -> dict[str, str]:
+def _read_defined_names(part_info: _WorkbookPart, sheet_names: list[str]) -> dict[str, str]:
     names: dict[str, str] = {}
-    container = root.find(tags.defined_names)
-    if container is None:
-        return names
-    for el in container:
-        name = el.get("name") or ""
-        local = el.get("localSheetId")
+    for name, local, text in part_info.defined_names:
         if local is not None and local.isdigit() and int(local) < len(sheet_names):
             name = f"{sheet_names[int(local)]}!{name}"
-        names[name] = el.text or ""
+        names[name] = text
     return names
 
 
@@ -679,8 +770,12 @@ def _read_custom_properties(package: _Package) -> dict[str, str]:
     name = package.find("docProps/custom.xml")
     if name is None:
         return {}
+    return dict(package.parsed(name, _extract_custom_properties))
+
+
+def _extract_custom_properties(root: etree._Element, _key: str) -> dict[str, str]:
     props: dict[str, str] = {}
-    for prop in package.xml(name).iter(f"{{{_CUSTOM_PROPS_NS}}}property"):
+    for prop in root.iter(f"{{{_CUSTOM_PROPS_NS}}}property"):
         key = prop.get("name")
         if key is not None:
             props[key] = (prop[0].text or "") if len(prop) else ""
@@ -722,10 +817,21 @@ def _read_shared_strings(
     if name is None:
         return {}
     root = package.xml(name)
-    return {
-        str(index): _cell(text) if (text := _rich_text(si, tags)) else None
-        for index, si in enumerate(root.iterchildren(tags.si))
-    }
+    t_tag = tags.t
+    keys = _INDEX_KEYS
+    shared: dict[str, CellValue | None] = {}
+    for index, si in enumerate(root.iterchildren(tags.si)):
+        if len(si) == 1 and si[0].tag == t_tag:  # plain text: _rich_text, inlined
+            text = si[0].text or ""
+            if "_x" in text:
+                text = _unescape(text)
+        else:
+            text = _rich_text(si, tags)
+        shared[keys[index] if index < len(keys) else str(index)] = _cell(text) if text else None
+    return shared
+
+
+_INDEX_KEYS = [str(index) for index in range(4096)]
 
 
 def _read_date_styles(package: _Package, part: str | None, tags: _Tags) -> dict[str, _DateKind]:
@@ -733,7 +839,11 @@ def _read_date_styles(package: _Package, part: str | None, tags: _Tags) -> dict[
     name = package.find(part) if part else None
     if name is None:
         return {}
-    root = package.xml(name)
+    return package.parsed(name, _extract_date_styles, tags.ns)
+
+
+def _extract_date_styles(root: etree._Element, ns: str) -> dict[str, _DateKind]:
+    tags = _tags(ns)
     custom: dict[int, str] = {}
     num_fmts = root.find(tags.num_fmts)
     if num_fmts is not None:
@@ -812,6 +922,110 @@ class _RowsNeeded(Exception):
     """A cell without r= was met while walking a sheet without its rows."""
 
 
+# Plain sheets (see _CellReader._plain_sheet). The rows: <row r="N"> with Excel's and
+# LibreOffice's attributes, each at most once and in the schema's order; cells <c r="B12">
+# with an optional style and type, then an optional <f> (not shared, not an array) and <v>.
+_ROW_ATTRIBUTES = (
+    "spans",
+    "s",
+    "customFormat",
+    "ht",
+    "hidden",
+    "customHeight",
+    "outlineLevel",
+    "collapsed",
+    "thickTop",
+    "thickBot",
+    "ph",
+    "x14ac:dyDescent",
+)
+# Text as XML reads it unchanged but for the five entities and character references (no CR,
+# which XML turns into a line feed, nor characters XML forbids).
+_PLAIN_CHARS = r"[^<&\x00-\x08\x0b\x0c\x0d\x0e-\x1f\ufffe\uffff]*+"
+_PLAIN_TEXT = (
+    _PLAIN_CHARS
+    + r"(?:&(?:amp|lt|gt|quot|apos|#[0-9]{1,7}|#x[0-9a-fA-F]{1,6});"
+    + _PLAIN_CHARS
+    + ")*+"
+)
+
+
+def _cell_pattern(group: str) -> str:
+    """The pattern of a plain cell; ``group`` is ``"("`` to capture its parts, else ``"(?:"``
+    (captures inside the repetition of _PLAIN_ROWS would make the regex engine save them)."""
+    return (
+        rf'<c r="{group}[A-Z]{{1,3}}[1-9][0-9]{{0,6}})"(?: s="{group}[0-9]{{1,9}})")?+'
+        rf'(?: t="{group}s|n|str|b|e|d|inlineStr)")?+'
+        rf'(?:/>|>(?:{group}<f(?: aca="(?:false|true)")?+>){group}{_PLAIN_TEXT})</f>)?+'
+        rf"(?:<v>{group}{_PLAIN_TEXT})</v>)?+</c>"
+        rf'|><is><t(?: xml:space="preserve")?+>{group}{_PLAIN_TEXT})</t></is></c>)'
+    )
+
+
+_ROW_PATTERN = (
+    r'<row r="[1-9][0-9]{0,6}"'
+    + "".join(rf'(?: {name}="[^"<&]*+")?+' for name in _ROW_ATTRIBUTES)
+    + r"(?:/>|>(?:"
+    + _cell_pattern("(?:")
+    + r")*+</row>)"
+)
+_PLAIN_ROWS = re.compile(f"(?:{_ROW_PATTERN})*+")
+_PLAIN_CELL = re.compile(_cell_pattern("("))
+_ENTITY = re.compile(r"&(amp|lt|gt|quot|apos|#[0-9]+|#x[0-9a-fA-F]+);")
+_CHAR_REFS = re.compile(r"&#[0-9]+;|&#x[0-9a-fA-F]+;")
+_ENTITIES = {"amp": "&", "lt": "<", "gt": ">", "quot": '"', "apos": "'"}
+_DECLARED_ENCODING = re.compile(rb'<\?xml[^>]*?\sencoding\s*=\s*["\']([A-Za-z0-9._-]+)["\']')
+
+
+class _NotPlain(Exception):
+    """Text that XML would refuse: the part is left to lxml (which says why)."""
+
+
+def _xml_text(text: str) -> str:
+    """``text`` with its entity and character references replaced, as an XML parser does."""
+
+    if "&" not in text:
+        return text
+
+    def one(match: re.Match[str]) -> str:
+        name = match.group(1)
+        if not name.startswith("#"):
+            return _ENTITIES[name]
+        code = int(name[2:], 16) if name.startswith("#x") else int(name[1:])
+        if not (
+            code in (9, 10, 13)
+            or 0x20 <= code <= 0xD7FF
+            or 0xE000 <= code <= 0xFFFD
+            or 0x10000 <= code <= 0x10FFFF
+        ):
+            raise _NotPlain
+        return chr(code)
+
+    return _ENTITY.sub(one, text)
+
+
+def _utf8_declared(data: bytes) -> bool:
+    """Whether the part is UTF-8: by its byte-order mark, its declaration, or by default."""
+    if data.startswith(b"\xef\xbb\xbf"):
+        data = data[3:]
+    if not data.startswith(b"<?xml"):
+        return data.startswith(b"<")
+    declared = _DECLARED_ENCODING.match(data, 0, data.find(b"?>") + 2)
+    return declared is None or declared.group(1).lower() in (b"utf-8", b"utf8")
+
+
+def _extract_skeleton(root: etree._Element, ns: str) -> tuple[bool, bool, frozenset[str]]:
+    """A sheet without its rows: whether <sheetData> is where the reader looks for it, the
+    protection, and the namespace prefixes declared (for the rows' attributes)."""
+    tags = _tags(ns)
+    protection = root.find(tags.protection)
+    return (
+        root.find(tags.sheet_data) is not None,
+        protection is not None and _truthy(protection.get("sheet")),
+        frozenset(prefix for prefix in root.nsmap if prefix),
+    )
+
+
 class _CellReader:
     """Turns ``<c>`` elements into :class:`CellValue` objects, one sheet at a time."""
 
@@ -840,13 +1054,101 @@ class _CellReader:
         if package.infos[part].file_size > _STREAM_ABOVE:
             self._stream_sheet(package, part, sheet)
         else:
-            self._tree_sheet(package, part, sheet)
+            data = package.read(part)
+            if not self._plain_sheet(part, data, sheet):
+                self._tree_sheet(part, data, sheet)
         # One regex over all keys; only odd files ("$B$12", "b12", "B012") need a cell-by-cell look.
         if sheet.cells and not _CANONICAL_REFS.fullmatch("\n".join(sheet.cells) + "\n"):
             sheet.cells = _canonical_cells(sheet)
 
-    def _tree_sheet(self, package: _Package, part: str, sheet: Sheet) -> None:
-        root = package.xml(part)
+    def _plain_sheet(self, part: str, data: bytes, sheet: Sheet) -> bool:
+        """Read a sheet whose cells are written plainly, as Excel, LibreOffice and openpyxl
+        write them, without building a tree; False (nothing read) for any other sheet.
+
+        Parsing a sheet with lxml and walking its elements costs more than anything else in
+        reading a return. The rows of a plain sheet match one strict pattern (_PLAIN_ROWS:
+        each element and attribute in its usual order, text only in <f> and <v>, no
+        comments, no CDATA), which XML reads in exactly one way; everything around the rows
+        is parsed with lxml (once for all returns alike, as it does not change), so a part is
+        read here only if it is well-formed XML that lxml reads to the same cells, in the same
+        order, with the same values and the same errors.
+        """
+        _refuse_declarations(part, data)
+        start = data.find(b"<sheetData")
+        if start < 0 or data.count(b"<sheetData") != 1 or not _utf8_declared(data):
+            return False
+        if data.startswith(b"<sheetData/>", start):
+            rows, end = "", start + 12
+        elif data.startswith(b"<sheetData>", start):
+            close = data.find(b"</sheetData>", start)
+            if close < 0:
+                return False
+            try:
+                rows = data[start + 11 : close].decode("utf-8")
+            except UnicodeDecodeError:
+                return False
+            end = close + 12
+        else:
+            return False
+        if "]]>" in rows or not _PLAIN_ROWS.fullmatch(rows):
+            return False
+        try:
+            placed, protected, prefixes = _parsed(
+                part, data[:start] + b"<sheetData/>" + data[end:], _extract_skeleton, self.tags.ns
+            )
+        except WorkbookRejected:
+            return False  # lxml says why, about the whole part
+        if not placed or ("x14ac:" in rows and "x14ac" not in prefixes):
+            return False
+        if "&#" in rows:
+            try:  # a character reference XML forbids: lxml says why
+                _xml_text("".join(_CHAR_REFS.findall(rows)))
+            except _NotPlain:
+                return False
+        cells = sheet.cells
+        shared = self.shared
+        date_styles = self._date_styles
+        for ref, s, t, opened, f, v, inline in _PLAIN_CELL.findall(rows):
+            if t == "s":
+                if opened:
+                    self._store_text(cells, ref, t, _xml_text(v), _xml_text(f), s or None, sheet)
+                    continue
+                if "&" in v:
+                    v = _xml_text(v)
+                shared_cell = shared.get(v, _MISSING)
+                if shared_cell is _MISSING and v:
+                    shared_cell = self._shared_cell(v, ref, sheet)
+                if shared_cell is not None and shared_cell is not _MISSING:
+                    cells[ref] = shared_cell
+            elif opened:  # a formula
+                self._store_text(cells, ref, t or "n", _xml_text(v), _xml_text(f), s or None, sheet)
+            elif not t or t == "n":
+                if not v:
+                    continue
+                if "&" in v:
+                    v = _xml_text(v)
+                kind: _DateKind | None = None
+                if s:
+                    if date_styles is None:
+                        date_styles = self.date_styles()
+                    kind = date_styles.get(s)
+                if kind is None and v.isdecimal():
+                    cells[ref] = _cell(int(v))
+                else:
+                    cells[ref] = _cell(self._number_value(v, kind, ref, sheet))
+            elif t == "inlineStr":  # the text of <is><t>, as _rich_text reads it
+                text = _xml_text(inline)
+                if "_x" in text:
+                    text = _unescape(text)
+                if text:
+                    cells[ref] = _cell(text)
+            else:
+                self._store_text(cells, ref, t, _xml_text(v), None, s or None, sheet)
+        sheet.protected = protected
+        return True
+
+    def _tree_sheet(self, part: str, content: bytes, sheet: Sheet) -> None:
+        root = _parse(part, content)
         tags = self.tags
         data = root.find(tags.sheet_data)
         if data is not None:
@@ -1018,6 +1320,30 @@ class _CellReader:
                 value = self._value(t, v, inline, cell.get("s"))
                 if value is not None and value != "":
                     cells[ref] = _cell(value)
+        except (IndexError, KeyError) as e:
+            raise _damaged(
+                f"cell {ref} on sheet '{sheet.name}' points to shared text that is not in the file"
+            ) from e
+        except (ValueError, OverflowError) as e:
+            raise _damaged(f"cell {ref} on sheet '{sheet.name}' holds {_one_line(e)}") from e
+
+    def _store_text(
+        self,
+        cells: dict[str, CellValue],
+        ref: str,
+        t: str,
+        v: str,
+        formula: str | None,
+        s: str | None,
+        sheet: Sheet,
+    ) -> None:
+        """As _store, for a plain sheet's cell (its formula as text, no inline text)."""
+        try:
+            value = self._value(t, v, None, s)
+            if formula is not None:
+                cells[ref] = _cell("" if value is None else value, formula)
+            elif value is not None and value != "":
+                cells[ref] = _cell(value)
         except (IndexError, KeyError) as e:
             raise _damaged(
                 f"cell {ref} on sheet '{sheet.name}' points to shared text that is not in the file"
