@@ -21,6 +21,7 @@ from typing import TYPE_CHECKING
 from pipeline.findings import Finding, Findings, error, warning
 from pipeline.models import Stage1Response, Stage1Return
 from pipeline.progress import Progress, no_progress
+from pipeline.workspace import input_files
 
 if TYPE_CHECKING:
     from pipeline.checklists import ChecklistLayout
@@ -35,10 +36,6 @@ NOT_GIVEN = "Not given"
 # Typed groups that are not on the list are counted here (a typed group could be a name).
 OTHER_GROUP = "Other"
 
-# Files that sit beside returns without being returns: Office/LibreOffice lock files and the
-# folder clutter of Windows and macOS. Everything else is read, so nothing is silently dropped.
-_LOCK_PREFIXES = ("~$", ".~lock", "._")
-_CLUTTER = frozenset({".ds_store", "thumbs.db", "desktop.ini"})
 
 _APOSTROPHES = str.maketrans({"’": "", "‘": "", "'": "", "`": ""})
 # "3", "3.0", "3 - Tend to agree", "3. tend to agree" (normalised): the number, then any label.
@@ -61,15 +58,7 @@ class ReadReturns:
 
 def return_files(ws: Workspace) -> list[Path]:
     """Every file under ``inputs/stage1/`` (any sub-folder) except lock files, in path order."""
-    root = ws.stage1_inputs
-    if not root.is_dir():
-        return []
-    files = [
-        p
-        for p in root.rglob("*")
-        if p.is_file() and not p.name.startswith(_LOCK_PREFIXES) and p.name.lower() not in _CLUTTER
-    ]
-    return sorted(files, key=lambda p: p.relative_to(root).as_posix())
+    return input_files(ws.stage1_inputs)
 
 
 def read_returns(ws: Workspace, progress: Progress = no_progress) -> ReadReturns:

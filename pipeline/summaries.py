@@ -19,6 +19,7 @@ from typing import TYPE_CHECKING, Any, Literal
 from pipeline.findings import Finding, error, warning
 from pipeline.models import WORD_SEPARATORS, Entry, Located, Summary, Text
 from pipeline.progress import Progress, no_progress
+from pipeline.workspace import input_files
 from pipeline.xlsx import (
     IDENTITY_SHEET,
     GenerateResult,
@@ -716,26 +717,13 @@ class ReadSummaries:
     findings: list[Finding]
 
 
-# Files that sit beside summaries without being summaries: Office/LibreOffice lock files and the
-# folder clutter of Windows and macOS. Everything else is read, so nothing is silently dropped.
-_LOCK_PREFIXES = ("~$", ".~lock", "._")
-_CLUTTER = frozenset({".ds_store", "thumbs.db", "desktop.ini"})
-
 # Reporting stops after this many cells of one sheet; one more finding says how many were left.
 _MAX_IGNORED_PER_SHEET = 20
 
 
 def summary_files(ws: Workspace) -> list[Path]:
     """Every file under ``inputs/stage2/`` (any sub-folder) except lock files, in path order."""
-    root = ws.stage2_inputs
-    if not root.is_dir():
-        return []
-    files = [
-        p
-        for p in root.rglob("*")
-        if p.is_file() and not p.name.startswith(_LOCK_PREFIXES) and p.name.lower() not in _CLUTTER
-    ]
-    return sorted(files, key=lambda p: p.relative_to(root).as_posix())
+    return input_files(ws.stage2_inputs)
 
 
 def read_summaries(ws: Workspace, progress: Progress = no_progress) -> ReadSummaries:

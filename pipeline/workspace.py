@@ -124,6 +124,24 @@ class Workspace:
         return self
 
 
+# Office lock files ("~$x.xlsx", ".~lock.x.xlsx#") and the folder clutter of Windows and macOS
+# are not inputs. Everything else under an input folder is read, so nothing is silently dropped.
+_LOCK_PREFIXES = ("~$", ".~lock", "._")
+_CLUTTER = frozenset({".ds_store", "thumbs.db", "desktop.ini"})
+
+
+def input_files(folder: Path) -> list[Path]:
+    """Every file under ``folder`` (any sub-folder) except lock files and clutter, in path order."""
+    if not folder.is_dir():
+        return []
+    files = [
+        p
+        for p in folder.rglob("*")
+        if p.is_file() and not p.name.startswith(_LOCK_PREFIXES) and p.name.lower() not in _CLUTTER
+    ]
+    return sorted(files, key=lambda p: p.relative_to(folder).as_posix())
+
+
 def slugify(text: str) -> str:
     """``Assessing needs`` -> ``assessing-needs``."""
     return re.sub(r"[^a-z0-9]+", "-", text.lower()).strip("-")
