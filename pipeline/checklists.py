@@ -11,6 +11,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from pipeline.xlsx import (
+    CHECKLIST,
     GenerateResult,
     Style,
     list_validation,
@@ -27,8 +28,6 @@ if TYPE_CHECKING:
     from pipeline.framework import Framework, QualityStatement
     from pipeline.workspace import Workspace
 
-TEMPLATE_KIND = "stage1-checklist"
-TEMPLATE_VERSION = "1"
 
 RESPONDENT_SHEET = "About you"
 CHECKLIST_SHEET = "Checklist"
@@ -74,8 +73,8 @@ def checklist_identity(framework: Framework, qs: QualityStatement) -> dict[str, 
     """The identity written into (and expected back from) a quality statement's checklist."""
     return {
         "framework": framework.version_tag,
-        "template": TEMPLATE_KIND,
-        "template_version": TEMPLATE_VERSION,
+        "template": CHECKLIST.kind,
+        "template_version": CHECKLIST.version,
         "quality_statement": qs.code,
         "statements": str(len(qs.checklist_statements)),
     }

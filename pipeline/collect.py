@@ -18,10 +18,11 @@ from functools import lru_cache
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from pipeline.findings import Finding, Findings, error, warning
+from pipeline.findings import Finding, Findings, error, excerpt, warning
 from pipeline.models import Stage1Response, Stage1Return
 from pipeline.progress import Progress, no_progress
 from pipeline.workspace import input_files
+from pipeline.xlsx import CHECKLIST, identity_problem
 
 if TYPE_CHECKING:
     from pipeline.checklists import ChecklistLayout
@@ -91,8 +92,6 @@ def _blank_checklist(
     :func:`pipeline.generated.cached_expected_cells`): building one is the only openpyxl work
     in reading."""
     from pipeline.checklists import (
-        TEMPLATE_KIND,
-        TEMPLATE_VERSION,
         ChecklistLayout,
         build_checklist,
     )
@@ -106,8 +105,8 @@ def _blank_checklist(
         return build_checklist(framework, qs, Style.load(style_file), council)
 
     style = style_file.read_bytes().decode("utf-8", "replace") if style_file.is_file() else ""
-    key = [framework_digest(framework), TEMPLATE_KIND, TEMPLATE_VERSION, code, council, style]
-    expected = cached_expected_cells(cache, f"{TEMPLATE_KIND}-{code}", key, build)
+    key = [framework_digest(framework), CHECKLIST.kind, CHECKLIST.version, code, council, style]
+    expected = cached_expected_cells(cache, f"{CHECKLIST.kind}-{code}", key, build)
     layout = ChecklistLayout(len(qs.checklist_statements))
     statements = tuple(
         (number, layout.rating_cell(number), layout.evidence_cell(number))
@@ -120,12 +119,9 @@ class _ReturnReader:
     """Reads returns one at a time, remembering only what spots duplicates."""
 
     def __init__(self, ws: Workspace) -> None:
-        from pipeline.checklists import TEMPLATE_KIND, TEMPLATE_VERSION
-
         self.ws = ws
         self.framework = ws.framework
         self.limits = ws.settings.limits
-        self.kind, self.version = TEMPLATE_KIND, TEMPLATE_VERSION
         self.ratings = rating_lookup(self.framework)
         self.groups = {_norm(g): g for g in self.framework.respondent_groups}
         self.by_sha: dict[str, str] = {}
@@ -198,43 +194,19 @@ class _ReturnReader:
     def identity_problem(self, identity: dict[str, str], wb: ReadWorkbook) -> str | None:
         """Why this workbook is not a current Stage 1 checklist, or None when it is one."""
         from pipeline.checklists import CHECKLIST_SHEET, RESPONDENT_SHEET
-        from pipeline.library import LIBRARY_TEMPLATE, OVERVIEW_TEMPLATE
-        from pipeline.summaries import TEMPLATE_KIND as SUMMARY_TEMPLATE
 
         fresh = "send out the current checklists from outputs/stage1/checklists/"
-        kind = identity.get("template", "")
-        elsewhere = {
-            SUMMARY_TEMPLATE: "is a Stage 2 summary workbook, not a Stage 1 checklist; put it "
-            "in inputs/stage2/",
-            LIBRARY_TEMPLATE: "is the evidence library, not a Stage 1 checklist; it belongs at "
-            "inputs/evidence-library.xlsx",
-            OVERVIEW_TEMPLATE: "is the overview workbook, not a Stage 1 checklist; it belongs at "
-            "inputs/overview.xlsx",
-        }
-        if kind != self.kind:
-            return elsewhere.get(
-                kind,
-                f"is a selfassess workbook of another kind ('{kind or 'unknown'}'), not a Stage 1 "
-                "checklist; only returned checklists belong in inputs/stage1/",
-            )
-        version_tag = self.framework.version_tag
-        made_for = identity.get("framework", "")
-        if made_for != version_tag:
-            return (
-                f"was made for framework {made_for or '(unknown)'}, but this workspace uses "
-                f"{version_tag}; copy the answers into the current checklist, or {fresh}"
-            )
-        if identity.get("template_version", "") != self.version:
-            return (
-                f"was made by another version of selfassess (checklist layout "
-                f"{identity.get('template_version') or 'unknown'}; this one reads layout "
-                f"{self.version}); copy the answers into the current checklist, or {fresh}"
-            )
-        code = identity.get("quality_statement", "")
-        try:
-            qs = self.framework.quality_statement(code)
-        except KeyError:
-            return f"is for quality statement '{code}', which this framework does not have; {fresh}"
+        problem = identity_problem(
+            identity,
+            CHECKLIST,
+            self.framework,
+            fresh,
+            f"copy the answers into the current checklist, or {fresh}",
+        )
+        if problem:
+            return problem
+        code = identity["quality_statement"]
+        qs = self.framework.quality_statement(code)
         statements = identity.get("statements", "")
         if statements != str(len(qs.checklist_statements)):
             return (
@@ -345,7 +317,7 @@ class _ReturnReader:
             warning(
                 "group-unknown",
                 rel,
-                f"The group “{_excerpt(typed)}” is not one of the listed groups, so the return "
+                f"The group “{excerpt(typed)}” is not one of the listed groups, so the return "
                 f"is counted under ‘{OTHER_GROUP}’; choose the group from the list.",
                 sheet=RESPONDENT_SHEET,
                 cell=GROUP_CELL,
@@ -360,7 +332,7 @@ class _ReturnReader:
         return error(
             "rating-invalid",
             rel,
-            f"The rating “{_excerpt(typed)}” for statement {number} is not on the "
+            f"The rating “{excerpt(typed)}” for statement {number} is not on the "
             f"scale, so it is not counted; choose one of {options} (or leave it blank).",
             sheet=CHECKLIST_SHEET,
             cell=ref,
@@ -414,11 +386,6 @@ def _as_typed(cell: CellValue | None) -> str:
     if cell.formula is not None:
         return "=" + cell.formula
     return format_value(cell.value)
-
-
-def _excerpt(text: str, limit: int = 60) -> str:
-    text = " ".join(text.split())
-    return text if len(text) <= limit else text[: limit - 1] + "…"
 
 
 def _removed_characters(rel: str, sheet: str, ref: str, removed: list[str]) -> Finding:

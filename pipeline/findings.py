@@ -41,6 +41,12 @@ class Finding(BaseModel):
         return f"{self.severity.value}: {self.location}: {self.message} [{self.code}]"
 
 
+def excerpt(text: str, limit: int = 60) -> str:
+    """``text`` on one line, cut to ``limit`` characters with an ellipsis, to quote in a message."""
+    text = " ".join(text.split())
+    return text if len(text) <= limit else text[: limit - 1] + "…"
+
+
 def error(code: str, file: str, message: str, **where: str | None) -> Finding:
     return Finding(severity=Severity.ERROR, code=code, file=file, message=message, **where)
 

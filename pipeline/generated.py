@@ -169,7 +169,7 @@ def unplaced_cells(
 ) -> list[Finding]:
     """``ignored-content`` for every non-empty cell that is neither an input cell nor the
     template's own unchanged text: whatever a person typed there would otherwise be lost."""
-    from pipeline.findings import error
+    from pipeline.findings import error, excerpt
     from pipeline.readback import format_value
 
     found: list[Finding] = []
@@ -197,15 +197,10 @@ def unplaced_cells(
                 error(
                     "ignored-content",
                     file,
-                    f"Text in {why} is not read: “{_excerpt(text)}”. Move it into the right "
+                    f"Text in {why} is not read: “{excerpt(text)}”. Move it into the right "
                     "input cell, or delete it.",
                     sheet=name,
                     cell=ref,
                 )
             )
     return found
-
-
-def _excerpt(text: str, limit: int = 60) -> str:
-    text = " ".join(text.split())
-    return text if len(text) <= limit else text[: limit - 1] + "…"

@@ -28,12 +28,17 @@ from functools import lru_cache
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from pipeline.findings import Finding, error
+from pipeline.dates import parse_date
+from pipeline.findings import Finding, error, excerpt
 from pipeline.generated import cache_dir
+from pipeline.labels import normalise_label
 from pipeline.models import EvidenceItem, EvidenceLibrary, Located, Overview, SignOff, Text
 from pipeline.settings import ReportSettings
 from pipeline.xlsx import (
     IDENTITY_SHEET,
+    LIBRARY,
+    OVERVIEW,
+    TEMPLATE_KINDS,
     Style,
     atomic_path,
     list_validation,
@@ -50,9 +55,6 @@ if TYPE_CHECKING:
     from pipeline.readback import CellValue, ReadWorkbook, Sheet
     from pipeline.workspace import Workspace
 
-LIBRARY_TEMPLATE = "evidence-library"
-OVERVIEW_TEMPLATE = "overview"
-TEMPLATE_VERSION = "1"
 
 # ---- The register's layout ----------------------------------------------------------------
 
@@ -269,20 +271,14 @@ def _identity(framework: Framework, template: str) -> dict[str, str]:
     return {
         "framework": framework.version_tag,
         "template": template,
-        "template_version": TEMPLATE_VERSION,
+        "template_version": TEMPLATE_KINDS[template].version,
     }
-
-
-def normalise_label(text: str) -> str:
-    """``'Publicly available? (Yes/No)'`` -> ``'publicly available'``: how labels are compared."""
-    text = re.sub(r"\([^)]*\)", " ", text)
-    return " ".join(re.sub(r"[^a-z0-9]+", " ", text.casefold()).split())
 
 
 _HEADER_KEYS: dict[str, str] = {}
 for _c in COLUMNS:
     for _name in (_c.header, *_c.aliases):
-        _HEADER_KEYS.setdefault(normalise_label(_name), _c.key)
+        _HEADER_KEYS.setdefault(normalise_label(_name, notes=False), _c.key)
 
 
 def ir_item_text(item: IRItem) -> str:
@@ -308,58 +304,9 @@ def quality_statement_names(framework: Framework, codes: Iterable[str]) -> str:
     return "\n".join(names)
 
 
-_MONTHS = {
-    name: number
-    for number, names in enumerate(
-        [
-            ("january", "jan"),
-            ("february", "feb"),
-            ("march", "mar"),
-            ("april", "apr"),
-            ("may",),
-            ("june", "jun"),
-            ("july", "jul"),
-            ("august", "aug"),
-            ("september", "sep", "sept"),
-            ("october", "oct"),
-            ("november", "nov"),
-            ("december", "dec"),
-        ],
-        start=1,
-    )
-    for name in names
-}
-_ISO_DATE = re.compile(r"(\d{4})-(\d{1,2})-(\d{1,2})(?:[T ][0-9:.]+)?")
-_UK_DATE = re.compile(r"(\d{1,2})[/.\-](\d{1,2})[/.\-](\d{4}|\d{2})")
-_WORDY_DATE = re.compile(r"(?:(\d{1,2})(?:st|nd|rd|th)?\s+)?([a-z]+)\.?,?\s+(\d{4})")
-
-
-def parse_date(value: Any) -> dt.date | None:
-    """A date from a date cell or from text people type: ``2026-03-01``, ``01/03/2026``
-    (day first, as in the UK), ``1 March 2026`` or ``March 2026`` (the 1st). None otherwise."""
-    if isinstance(value, dt.datetime):
-        return value.date()
-    if isinstance(value, dt.date):
-        return value
-    if not isinstance(value, str):
-        return None
-    text = " ".join(value.strip().casefold().split())
-    try:
-        if m := _ISO_DATE.fullmatch(text):
-            return dt.date(int(m[1]), int(m[2]), int(m[3]))
-        if m := _UK_DATE.fullmatch(text):
-            year = int(m[3]) + (2000 if len(m[3]) == 2 else 0)
-            return dt.date(year, int(m[2]), int(m[1]))
-        if (m := _WORDY_DATE.fullmatch(text)) and m[2] in _MONTHS:
-            return dt.date(int(m[3]), _MONTHS[m[2]], int(m[1] or 1))
-    except ValueError:
-        return None
-    return None
-
-
 def _choice(text: str, choices: tuple[str, ...]) -> str:
     """``'y'`` -> ``'Yes'``, ``'N/A'`` -> ``'Not applicable'``; anything else as typed."""
-    key = normalise_label(text)
+    key = normalise_label(text, notes=False)
     synonyms = {
         "yes": YES,
         "y": YES,
@@ -398,18 +345,19 @@ def parse_quality_statements(text: str, framework: Framework) -> tuple[str, ...]
     """``'QS1; Safeguarding'`` -> ``('QS1', 'QS7')``; ``'All'`` -> ``('ALL',)``. A theme's name
     stands for its quality statements; anything else is kept as typed."""
     names: dict[str, tuple[str, ...]] = {
-        normalise_label(qs.name): (qs.code,) for qs in framework.quality_statements
+        normalise_label(qs.name, notes=False): (qs.code,) for qs in framework.quality_statements
     }
     for theme in framework.themes:
         names.setdefault(
-            normalise_label(theme.name), tuple(qs.code for qs in theme.quality_statements)
+            normalise_label(theme.name, notes=False),
+            tuple(qs.code for qs in theme.quality_statements),
         )
     out: list[str] = []
     for piece in re.split(r"[,;\n\r\t]+", text):
         piece = piece.strip()
         if not piece:
             continue
-        key = normalise_label(piece)
+        key = normalise_label(piece, notes=False)
         if m := re.fullmatch(r"qs\s*(\d+)", key):
             out.append(f"QS{int(m[1])}")
         elif key in ("all", "all themes", "all quality statements"):
@@ -444,8 +392,8 @@ def create_blank_inputs(ws: Workspace, council: str) -> list[Path]:
     word_warning = ws.settings.report.section_a_word_warning
     written: list[Path] = []
     for path, template in (
-        (ws.evidence_library, LIBRARY_TEMPLATE),
-        (ws.overview, OVERVIEW_TEMPLATE),
+        (ws.evidence_library, LIBRARY.kind),
+        (ws.overview, OVERVIEW.kind),
     ):
         if path.exists():
             continue
@@ -469,7 +417,7 @@ def _blank_workbook(
     import io
 
     style = Style(dict(style_key))
-    if template == LIBRARY_TEMPLATE:
+    if template == LIBRARY.kind:
         wb = build_evidence_library(framework, style)
     else:
         wb = build_overview(framework, style, council, word_warning=word_warning)
@@ -485,7 +433,7 @@ def build_evidence_library(framework: Framework, style: Style) -> Workbook:
     wb = Workbook()
     _register_sheet(wb.active, style)
     _ir_items_sheet(wb.create_sheet(IR_SHEET), framework, style)
-    set_identity(wb, _identity(framework, LIBRARY_TEMPLATE))
+    set_identity(wb, _identity(framework, LIBRARY.kind))
     wb.properties.title = "Evidence library register"
     wb.properties.creator = "selfassess"
     wb.active = 0
@@ -794,7 +742,7 @@ def build_overview(
     print_setup(ws)
     protect(ws)
     ws.protection.insertRows = False  # people may add sign-off rows
-    set_identity(wb, _identity(framework, OVERVIEW_TEMPLATE))
+    set_identity(wb, _identity(framework, OVERVIEW.kind))
     wb.properties.title = "Self-assessment overview"
     wb.properties.creator = "selfassess"
     wb.active = 0
@@ -893,25 +841,20 @@ def _template_texts(
     def build() -> Workbook:
         # The texts do not depend on the style or the council.
         style = Style.load(PROJECT_TEMPLATES / "xlsx" / "style.toml")
-        if template == LIBRARY_TEMPLATE:
+        if template == LIBRARY.kind:
             return build_evidence_library(framework, style)
         return build_overview(framework, style, "")
 
-    key = [framework_digest(framework), template, TEMPLATE_VERSION]
+    key = [framework_digest(framework), template, TEMPLATE_KINDS[template].version]
     cells = cached_expected_cells(cache, template, key, build)
     return {name: frozenset(texts.values()) for name, texts in cells.items()}
-
-
-def _excerpt(text: str, limit: int = 60) -> str:
-    text = " ".join(text.split())
-    return text if len(text) <= limit else text[: limit - 1] + "…"
 
 
 def _ignored(file: str, sheet: str, ref: str, text: str, why: str) -> Finding:
     return error(
         "ignored-content",
         file,
-        f"Text {why} is not read: “{_excerpt(text)}”. Move it into the right cell, or delete it.",
+        f"Text {why} is not read: “{excerpt(text)}”. Move it into the right cell, or delete it.",
         sheet=sheet,
         cell=ref,
     )
@@ -932,7 +875,7 @@ def _other_sheets(wb: ReadWorkbook, known: set[str], file: str) -> list[Finding]
                 "ignored-content",
                 file,
                 f"The sheet '{name}' is not read ({len(filled)} cells with text, from "
-                f"“{_excerpt(sheet.text(first))}”). Move what matters into the "
+                f"“{excerpt(sheet.text(first))}”). Move what matters into the "
                 "register or notes, or delete the sheet.",
                 sheet=name,
                 cell=first,
@@ -950,7 +893,7 @@ def _find_header(sheet: Sheet) -> tuple[int, dict[int, str]] | None:
             break
         columns: dict[int, str] = {}
         for ref, _cell in cells:
-            key = _HEADER_KEYS.get(normalise_label(sheet.text(ref)))
+            key = _HEADER_KEYS.get(normalise_label(sheet.text(ref), notes=False))
             if key is not None and key not in columns.values():
                 columns[split_ref(ref)[1]] = key
         if {"id", "title"} <= set(columns.values()):
@@ -962,7 +905,7 @@ def read_library(ws: Workspace) -> tuple[EvidenceLibrary | None, list[Finding]]:
     """The evidence library register as typed, and what reading it found (SPEC §9)."""
     path = ws.evidence_library
     file = ws.relative(path)
-    wb, ours, found = _open(ws, path, LIBRARY_TEMPLATE, "evidence library register")
+    wb, ours, found = _open(ws, path, LIBRARY.kind, "evidence library register")
     if wb is None:
         return None, found
     candidates = sorted(wb.sheets.values(), key=lambda s: (s.name != REGISTER_SHEET,))
@@ -983,7 +926,7 @@ def read_library(ws: Workspace) -> tuple[EvidenceLibrary | None, list[Finding]]:
             )
         ]
     header_row, columns = header
-    template = _template_texts(ws.framework, LIBRARY_TEMPLATE, cache_dir(ws))
+    template = _template_texts(ws.framework, LIBRARY.kind, cache_dir(ws))
     findings: list[Finding] = []
     if ours:
         findings += _unplaced_above(sheet, header_row, template.get(sheet.name, frozenset()), file)
@@ -1060,7 +1003,7 @@ def _read_rows(
                 "ignored-content",
                 file,
                 f"Text in {name} is not read: {len(refs_in_col)} cells, from "
-                f"“{_excerpt(sheet.text(first))}”. The register's columns are "
+                f"“{excerpt(sheet.text(first))}”. The register's columns are "
                 f"{', '.join(c.header for c in COLUMNS)}: move it into Notes, or delete it.",
                 sheet=sheet.name,
                 cell=first,
@@ -1094,7 +1037,7 @@ def _read_row(
     id_ref = refs.get("id")
     if not ident:
         title = texts.get("title", "").strip()
-        what = f"“{_excerpt(title, 40)}”" if title else "a document"
+        what = f"“{excerpt(title, 40)}”" if title else "a document"
         return None, [
             error(
                 "missing-field",
@@ -1115,7 +1058,7 @@ def _read_row(
                 error(
                     "invalid-date",
                     file,
-                    f"{ident}: “{_excerpt(texts['date'], 30)}” is not a date the tool can read. "
+                    f"{ident}: “{excerpt(texts['date'], 30)}” is not a date the tool can read. "
                     "Type the document's date, e.g. 01/03/2026 or March 2026.",
                     sheet=sheet,
                     cell=refs["date"],
@@ -1145,8 +1088,8 @@ def _read_row(
 
 # ---- Reading the overview -----------------------------------------------------------------
 
-_FIELD_KEYS = {normalise_label(f.label): f.key for f in OVERVIEW_FIELDS}
-_FIELD_KEYS[normalise_label("Logo file")] = "logo"
+_FIELD_KEYS = {normalise_label(f.label, notes=False): f.key for f in OVERVIEW_FIELDS}
+_FIELD_KEYS[normalise_label("Logo file", notes=False)] = "logo"
 _DATE_FIELDS = {"submission_date"}
 
 
@@ -1156,7 +1099,9 @@ def _find_overview_sheet(wb: ReadWorkbook) -> Sheet | None:
     for sheet in wb.sheets.values():
         if sheet.name == IDENTITY_SHEET:
             continue
-        labels = [normalise_label(sheet.text(f"A{row}")) for row, _cells in sheet.rows()]
+        labels = [
+            normalise_label(sheet.text(f"A{row}"), notes=False) for row, _cells in sheet.rows()
+        ]
         hits = sum(1 for label in labels if label in _FIELD_KEYS)
         if hits:
             scores.append((sheet.name == OVERVIEW_SHEET, hits, sheet))
@@ -1167,7 +1112,7 @@ def read_overview(ws: Workspace) -> tuple[Overview | None, list[Finding]]:
     """Council details, Section A and Section C from ``overview.xlsx``, found by label."""
     path = ws.overview
     file = ws.relative(path)
-    wb, _ours, found = _open(ws, path, OVERVIEW_TEMPLATE, "overview workbook")
+    wb, _ours, found = _open(ws, path, OVERVIEW.kind, "overview workbook")
     if wb is None:
         return None, found
     sheet = _find_overview_sheet(wb)
@@ -1193,16 +1138,16 @@ def read_overview(ws: Workspace) -> tuple[Overview | None, list[Finding]]:
         return Located(file=file, sheet=sheet.name, cell=ref)
 
     for row, _cells in sheet.rows():
-        label = normalise_label(sheet.text(f"A{row}"))
+        label = normalise_label(sheet.text(f"A{row}"), notes=False)
         if (
             sign_off_header is None
             and label == "role"
-            and normalise_label(sheet.text(f"B{row}")) == "name"
+            and normalise_label(sheet.text(f"B{row}"), notes=False) == "name"
         ):
             sign_off_header = row
             continue
         key = _FIELD_KEYS.get(label)
-        if label == normalise_label(WORDS_LABEL):
+        if label == normalise_label(WORDS_LABEL, notes=False):
             count = sheet.get(f"B{row}")
             if count is not None and count.formula is not None:
                 skip.add(f"B{row}")  # the live word count, not typed
@@ -1235,7 +1180,7 @@ def read_overview(ws: Workspace) -> tuple[Overview | None, list[Finding]]:
                     typed_date=sheet.text(f"C{row}"),
                 )
             )
-    template = _template_texts(ws.framework, OVERVIEW_TEMPLATE, cache_dir(ws)).get(
+    template = _template_texts(ws.framework, OVERVIEW.kind, cache_dir(ws)).get(
         OVERVIEW_SHEET, frozenset()
     )
     for ref in sheet.cells:
@@ -1281,7 +1226,7 @@ def _read_date(
         error(
             "invalid-date",
             file,
-            f"{what}: “{_excerpt(sheet.text(ref), 30)}” is not a date the tool can read. "
+            f"{what}: “{excerpt(sheet.text(ref), 30)}” is not a date the tool can read. "
             "Type a date, e.g. 01/03/2026.",
             sheet=sheet.name,
             cell=ref,

@@ -16,15 +16,19 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Literal
 
-from pipeline.findings import Finding, error, warning
+from pipeline.dates import parse_date
+from pipeline.findings import Finding, error, excerpt, warning
+from pipeline.labels import normalise_label
 from pipeline.models import WORD_SEPARATORS, Entry, Located, Summary, Text
 from pipeline.progress import Progress, no_progress
 from pipeline.workspace import input_files
 from pipeline.xlsx import (
     IDENTITY_SHEET,
+    SUMMARY,
     GenerateResult,
     Style,
     clean_text,
+    identity_problem,
     print_setup,
     protect,
     row_height,
@@ -40,8 +44,6 @@ if TYPE_CHECKING:
     from pipeline.readback import ReadWorkbook, Sheet
     from pipeline.workspace import Workspace
 
-TEMPLATE_KIND = "stage2-summary"
-TEMPLATE_VERSION = "1"
 
 GUIDANCE_SHEET = "Guidance"
 FORM_SHEET = "Summary"
@@ -309,8 +311,8 @@ def summary_identity(framework: Framework, qs: QualityStatement, guidance: str) 
     ``guidance`` is the fingerprint of its guidance sheet, to spot text typed there."""
     return {
         "framework": framework.version_tag,
-        "template": TEMPLATE_KIND,
-        "template_version": TEMPLATE_VERSION,
+        "template": SUMMARY.kind,
+        "template_version": SUMMARY.version,
         "quality_statement": qs.code,
         "guidance": guidance,
     }
@@ -735,11 +737,6 @@ def read_summaries(ws: Workspace, progress: Progress = no_progress) -> ReadSumma
     return ReadSummaries(reader.summaries, reader.findings)
 
 
-def normalise_label(text: str) -> str:
-    """How labels are compared: case, spacing and a trailing colon do not matter."""
-    return " ".join(text.replace("\u00a0", " ").casefold().split()).rstrip(":?").strip()
-
-
 _LABELS = {normalise_label(f.label): f for f in FIELDS}
 _ENTRY_LABEL = re.compile(r"(strength|areas? (?:for|of) improvement)\s*(\d{1,3})")
 
@@ -832,43 +829,7 @@ class _SummaryReader:
     def identity_problem(self, identity: dict[str, str]) -> str | None:
         """Why this workbook is not a current Stage 2 summary, or None when it is one."""
         fresh = "copy the answers into a fresh workbook from outputs/stage2/templates/"
-        kind = identity.get("template", "")
-        if kind != TEMPLATE_KIND:
-            if kind.startswith("stage1"):
-                return "is a Stage 1 checklist, not a Stage 2 summary; put it in inputs/stage1/"
-            if "library" in kind:
-                return (
-                    "is the evidence library, not a Stage 2 summary; it belongs at "
-                    "inputs/evidence-library.xlsx"
-                )
-            if "overview" in kind:
-                return (
-                    "is the overview workbook, not a Stage 2 summary; it belongs at "
-                    "inputs/overview.xlsx"
-                )
-            return (
-                f"is a selfassess workbook of another kind ('{kind or 'unknown'}'), not a Stage 2 "
-                "summary; only completed summaries belong in inputs/stage2/"
-            )
-        version_tag = self.framework.version_tag
-        made_for = identity.get("framework", "")
-        if made_for != version_tag:
-            return (
-                f"was made for framework {made_for or '(unknown)'}, but this workspace uses "
-                f"{version_tag}; {fresh}"
-            )
-        if identity.get("template_version", "") != TEMPLATE_VERSION:
-            return (
-                f"was made by another version of selfassess (summary layout "
-                f"{identity.get('template_version') or 'unknown'}; this one reads layout "
-                f"{TEMPLATE_VERSION}); {fresh}"
-            )
-        code = identity.get("quality_statement", "")
-        try:
-            self.framework.quality_statement(code)
-        except KeyError:
-            return f"is for quality statement '{code}', which this framework does not have; {fresh}"
-        return None
+        return identity_problem(identity, SUMMARY, self.framework, fresh, fresh)
 
     @property
     def style(self) -> Style:
@@ -992,11 +953,6 @@ def _capped(found: list[Finding], sheet: str, rel: str) -> list[Finding]:
     ]
 
 
-def _excerpt(text: str, limit: int = 60) -> str:
-    text = " ".join(text.split())
-    return text if len(text) <= limit else text[: limit - 1] + "…"
-
-
 class _FormReader:
     """Reads the form sheet by its labels; whatever it cannot place becomes a finding."""
 
@@ -1058,7 +1014,7 @@ class _FormReader:
                     self.ignore(
                         ref,
                         f"This is a second ‘{f.label}’ row; only the first (row {first}) is read, "
-                        f"so “{_excerpt(self.sheet.text(ref))}” would be lost. Move it into row "
+                        f"so “{excerpt(self.sheet.text(ref))}” would be lost. Move it into row "
                         f"{first} and delete this row.",
                         f.label,
                     )
@@ -1083,7 +1039,7 @@ class _FormReader:
                 self.ignore(
                     ref,
                     f"Text beside the ‘{f.label}’ field, outside its yellow cell, is not read: "
-                    f"“{_excerpt(typed)}”. Move it into {text_ref}, or delete it.",
+                    f"“{excerpt(typed)}”. Move it into {text_ref}, or delete it.",
                     f.label,
                 )
 
@@ -1105,20 +1061,20 @@ class _FormReader:
             if col == LABEL_COL:
                 self.ignore(
                     ref,
-                    f"Column A holds “{_excerpt(typed)}”, which is not one of the form's labels, "
+                    f"Column A holds “{excerpt(typed)}”, which is not one of the form's labels, "
                     "so nothing in this row is read. Give the row one of the labels (such as "
                     "‘Strength 2’ or ‘What is our ambition?’), or delete it.",
                 )
             elif self.sheet.text(f"{LABEL_COL}{row}").strip() == "" and col in (TEXT_COL, IDS_COL):
                 self.ignore(
                     ref,
-                    f"Row {row} has no label in column A, so “{_excerpt(typed)}” is not read. "
+                    f"Row {row} has no label in column A, so “{excerpt(typed)}” is not read. "
                     "Move it into the yellow cell of the right field, or delete it.",
                 )
             else:
                 self.ignore(
                     ref,
-                    f"Text in a cell outside the form is not read: “{_excerpt(typed)}”. Move it "
+                    f"Text in a cell outside the form is not read: “{excerpt(typed)}”. Move it "
                     "into the yellow cell of the right field, or delete it.",
                 )
 
@@ -1127,7 +1083,7 @@ class _FormReader:
             warning(
                 "formula-overwritten",
                 self.rel,
-                f"The word count in {ref} has been replaced by “{_excerpt(typed)}”, which is not "
+                f"The word count in {ref} has been replaced by “{excerpt(typed)}”, which is not "
                 "read (the tool counts the words itself). To see the count again, copy a word "
                 "count cell from another row into it.",
                 sheet=self.sheet.name,
@@ -1147,7 +1103,7 @@ class _FormReader:
                 error(
                     "invalid-date",
                     self.rel,
-                    f"“{_excerpt(self.sheet.text(ref))}” is not a date. Type the date the "
+                    f"“{excerpt(self.sheet.text(ref))}” is not a date. Type the date the "
                     "summary was verified as dd/mm/yyyy, for example 04/12/2026.",
                     sheet=self.sheet.name,
                     cell=ref,
@@ -1188,21 +1144,3 @@ class _FormReader:
 
 def _is_number(value: object) -> bool:
     return isinstance(value, int | float) and not isinstance(value, bool)
-
-
-# Excel day numbers of 1 January 2000 and 31 December 2099: a bare number in this range is a date
-# whose cell lost its date format.
-_SERIALS = range(36526, 73051)
-
-
-def parse_date(value: object) -> dt.date | None:
-    """A date from a cell: a date, text such as ``04/12/2026``, ``2026-12-04`` or
-    ``4 December 2026`` (as the evidence library reads dates), or an Excel day number whose cell
-    lost its date format; None when it is not one."""
-    from pipeline.library import parse_date as parse_typed_date
-
-    if _is_number(value):
-        assert isinstance(value, int | float)
-        day = int(value)
-        return dt.date(1899, 12, 30) + dt.timedelta(days=day) if day in _SERIALS else None
-    return parse_typed_date(value)

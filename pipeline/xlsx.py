@@ -11,12 +11,15 @@ import re
 import tempfile
 from collections.abc import Iterator
 from contextlib import contextmanager
+from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
     from openpyxl import Workbook
     from openpyxl.cell.cell import Cell
+
+    from pipeline.framework import Framework
 
 # Characters an .xlsx cannot hold (XML 1.0 forbids them); tab, LF and CR are fine.
 _ILLEGAL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\ufffe\uffff]")
@@ -28,6 +31,90 @@ IDENTITY_SHEET = "_selfassess"
 _UMASK = os.umask(0)
 os.umask(_UMASK)
 IDENTITY_PREFIX = "selfassess."
+
+
+@dataclass(frozen=True)
+class TemplateKind:
+    """A kind of workbook selfassess makes, as its identity names it, and where it belongs."""
+
+    kind: str
+    version: str
+    name: str  # what a reader expecting it calls it: "a Stage 1 checklist"
+    found_as: str  # what a reader of another kind calls it: "a Stage 2 summary workbook"
+    belongs: str  # where to put it instead: "put it in inputs/stage2/"
+    layout: str = ""  # "checklist": in "checklist layout 1"
+    only_here: str = ""  # what the reader's folder is for
+
+
+CHECKLIST = TemplateKind(
+    "stage1-checklist",
+    "1",
+    "a Stage 1 checklist",
+    "a Stage 1 checklist",
+    "put it in inputs/stage1/",
+    "checklist",
+    "only returned checklists belong in inputs/stage1/",
+)
+SUMMARY = TemplateKind(
+    "stage2-summary",
+    "1",
+    "a Stage 2 summary",
+    "a Stage 2 summary workbook",
+    "put it in inputs/stage2/",
+    "summary",
+    "only completed summaries belong in inputs/stage2/",
+)
+LIBRARY = TemplateKind(
+    "evidence-library",
+    "1",
+    "the evidence library",
+    "the evidence library",
+    "it belongs at inputs/evidence-library.xlsx",
+)
+OVERVIEW = TemplateKind(
+    "overview",
+    "1",
+    "the overview workbook",
+    "the overview workbook",
+    "it belongs at inputs/overview.xlsx",
+)
+TEMPLATE_KINDS = {k.kind: k for k in (CHECKLIST, SUMMARY, LIBRARY, OVERVIEW)}
+
+
+def identity_problem(
+    identity: dict[str, str], expected: TemplateKind, framework: Framework, fresh: str, copy: str
+) -> str | None:
+    """Why a workbook with this identity is not a current ``expected`` one for ``framework``
+    (another kind, framework, layout or quality statement), or None. ``copy`` ends the
+    messages about an outdated workbook, ``fresh`` the one about an unknown quality statement."""
+    kind = identity.get("template", "")
+    if kind != expected.kind:
+        other = TEMPLATE_KINDS.get(kind)
+        if other is not None:
+            return f"is {other.found_as}, not {expected.name}; {other.belongs}"
+        return (
+            f"is a selfassess workbook of another kind ('{kind or 'unknown'}'), not "
+            f"{expected.name}; {expected.only_here}"
+        )
+    version_tag = framework.version_tag
+    made_for = identity.get("framework", "")
+    if made_for != version_tag:
+        return (
+            f"was made for framework {made_for or '(unknown)'}, but this workspace uses "
+            f"{version_tag}; {copy}"
+        )
+    if identity.get("template_version", "") != expected.version:
+        return (
+            f"was made by another version of selfassess ({expected.layout} layout "
+            f"{identity.get('template_version') or 'unknown'}; this one reads layout "
+            f"{expected.version}); {copy}"
+        )
+    code = identity.get("quality_statement", "")
+    try:
+        framework.quality_statement(code)
+    except KeyError:
+        return f"is for quality statement '{code}', which this framework does not have; {fresh}"
+    return None
 
 
 def clean_text(text: str) -> tuple[str, list[str]]:
