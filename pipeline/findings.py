@@ -5,7 +5,9 @@ from __future__ import annotations
 from collections.abc import Iterable, Iterator
 from enum import StrEnum
 
-from pydantic import BaseModel, ConfigDict
+from pydantic import BaseModel, ConfigDict, model_validator
+
+from pipeline import codes
 
 
 class Severity(StrEnum):
@@ -26,6 +28,12 @@ class Finding(BaseModel):
     field: str | None = None
     message: str
 
+    @model_validator(mode="after")
+    def _registered(self) -> Finding:
+        """A code not in ``pipeline.codes``, or at a severity it does not allow, is a bug."""
+        codes.check(self.code, self.severity.value)
+        return self
+
     @property
     def location(self) -> str:
         """``file › sheet › C12`` as people read it."""
@@ -42,10 +50,12 @@ class Finding(BaseModel):
 
 
 def error(code: str, file: str, message: str, **where: str | None) -> Finding:
+    """An error finding; ``code`` must be registered in ``pipeline.codes`` as an error."""
     return Finding(severity=Severity.ERROR, code=code, file=file, message=message, **where)
 
 
 def warning(code: str, file: str, message: str, **where: str | None) -> Finding:
+    """A warning finding; ``code`` must be registered in ``pipeline.codes`` as a warning."""
     return Finding(severity=Severity.WARNING, code=code, file=file, message=message, **where)
 
 
