@@ -5,7 +5,12 @@ from __future__ import annotations
 from collections.abc import Iterable, Iterator
 from enum import StrEnum
 
-from pydantic import BaseModel, ConfigDict
+from pydantic import BaseModel, ConfigDict, model_validator
+
+from pipeline import codes
+
+Data = dict[str, int | float | str]
+"""Figures behind a finding (``{"words": 812, "limit": 750}``), for ``--json``."""
 
 
 class Severity(StrEnum):
@@ -25,6 +30,27 @@ class Finding(BaseModel):
     cell: str | None = None
     field: str | None = None
     message: str
+    data: Data | None = None
+
+    @model_validator(mode="after")
+    def _registered(self) -> Finding:
+        """A code not in ``pipeline.codes``, or at a severity it does not allow, is a bug."""
+        codes.check(self.code, self.severity.value)
+        return self
+
+    def __hash__(self) -> int:  # frozen, but ``data`` is a dict
+        data = tuple(sorted(self.data.items())) if self.data is not None else None
+        where = (self.file, self.sheet, self.cell, self.field)
+        return hash((self.severity, self.code, *where, self.message, data))
+
+    def with_data(self, **data: int | float | str) -> Finding:
+        """This finding with the figures behind it: ``error(...).with_data(words=812,
+        limit=750)``."""
+        return self.model_copy(update={"data": data})
+
+    def as_json(self) -> dict[str, object]:
+        """The ``--json`` shape of one finding; ``data`` only when it has figures."""
+        return self.model_dump(mode="json", exclude={"data"} if self.data is None else None)
 
     @property
     def location(self) -> str:
@@ -48,10 +74,12 @@ def excerpt(text: str, limit: int = 60) -> str:
 
 
 def error(code: str, file: str, message: str, **where: str | None) -> Finding:
+    """An error finding; ``code`` must be registered in ``pipeline.codes`` as an error."""
     return Finding(severity=Severity.ERROR, code=code, file=file, message=message, **where)
 
 
 def warning(code: str, file: str, message: str, **where: str | None) -> Finding:
+    """A warning finding; ``code`` must be registered in ``pipeline.codes`` as a warning."""
     return Finding(severity=Severity.WARNING, code=code, file=file, message=message, **where)
 
 
@@ -95,5 +123,5 @@ class Findings:
         return {
             "errors": len(self.errors),
             "warnings": len(self.warnings),
-            "findings": [f.model_dump(mode="json") for f in self.sorted()],
+            "findings": [f.as_json() for f in self.sorted()],
         }

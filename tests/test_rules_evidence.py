@@ -210,6 +210,12 @@ def test_stale_evidence(workspace: Workspace, framework: Framework):
     found = check(workspace, framework, change=old)
     assert where(found) == [("stale-evidence", cell("date", 6))]
     assert "28/02/2025" in found[0].message and "12 months" in found[0].message
+    assert found[0].data == {
+        "date": "2025-02-28",
+        "submission_date": "2026-03-01",
+        "age_days": 366,
+        "limit_months": 12,
+    }
 
 
 def test_safeguarding_adult_reviews_may_be_24_months_old(
@@ -224,6 +230,7 @@ def test_safeguarding_adult_reviews_may_be_24_months_old(
     found = check(workspace, framework, change=sars)
     assert where(found) == [("stale-evidence", cell("date", len(framework.ir_items) + 1))]
     assert "24 months" in found[0].message
+    assert found[0].data is not None and found[0].data["limit_months"] == 24
 
 
 def test_no_stale_check_without_a_submission_date(workspace: Workspace, framework: Framework):

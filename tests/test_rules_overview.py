@@ -72,6 +72,8 @@ def test_section_a_over_about_four_pages(workspace: Workspace, framework: Framew
         ("section-a-length", "Section A", Severity.WARNING)
     ]
     assert "2,0" in found[0].message and "About us 1,200" in found[0].message
+    assert found[0].data == {"words": 2020, "limit": 2000}  # 1,200 + 800 + the filled parts
+    assert found[0].message.startswith("Section A has 2,020 words")
 
 
 def test_section_a_at_the_limit_is_fine(workspace: Workspace, framework: Framework):

@@ -108,7 +108,7 @@ def test_next_step(errors: int, missing: bool, expected: str) -> None:
         StatusRow("QS1", "Assessing needs", 0, True),
         StatusRow("QS2", "Supporting people", 0, not missing),
     ]
-    findings = Findings([error("x", "f", "m")] * errors)
+    findings = Findings([error("word-limit", "f", "m")] * errors)
     assert next_step(rows, findings).startswith(expected)
 
 

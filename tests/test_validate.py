@@ -89,6 +89,7 @@ def test_751_words_is_over_the_limit_and_says_so(generated: Workspace) -> None:
     (f,) = findings
     assert f.severity == "error" and f.file == FILE
     assert f.message.startswith("Section B has 751 words, 1 over the 750-word limit.")
+    assert f.data == {"words": 751, "limit": 750}
 
 
 def test_750_words_is_within_the_limit(generated: Workspace) -> None:
@@ -128,6 +129,7 @@ def test_a_strength_4_row_is_one_strength_too_many(generated: Workspace) -> None
     assert codes(findings) == [("too-many-strengths", f"B{row}")]
     assert findings[0].field == "Strength 4"
     assert "4 strengths are filled in, but Section B takes at most 3" in findings[0].message
+    assert findings[0].data == {"count": 4, "limit": 3}
 
 
 def test_four_areas_for_improvement_in_added_rows(generated: Workspace) -> None:
@@ -277,8 +279,11 @@ def test_validate_json_has_the_spec_shape(generated: Workspace) -> None:
         "cell": TOTAL_CELL,
         "field": "Words in Section B",
         "message": first["message"],
+        "data": {"words": first["data"]["words"], "limit": 750},
     }
     assert "Section B has" in first["message"]
+    assert first["data"]["words"] > 750
+    assert all("data" not in f for f in data["findings"][1:])  # missing-field: no figures
     assert (generated.root / "outputs" / "validation-report.xlsx").is_file()
 
 

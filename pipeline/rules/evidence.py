@@ -310,6 +310,11 @@ def stale_evidence(inputs: Inputs) -> Iterator[Finding]:
                 "data: use a newer version, or say in Notes why this one still applies.",
                 field="Date",
                 **_at(item, "date"),
+            ).with_data(
+                date=item.date.isoformat(),
+                submission_date=submitted.isoformat(),
+                age_days=(submitted - item.date).days,
+                limit_months=months,
             )
 
 

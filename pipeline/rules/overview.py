@@ -88,7 +88,7 @@ def section_a_length(inputs: Inputs) -> Iterator[Finding]:
         sheet=first.at.sheet,
         cell=None,
         field="Section A",
-    )
+    ).with_data(words=total, limit=limit)
 
 
 def sign_off(inputs: Inputs) -> Iterator[Finding]:

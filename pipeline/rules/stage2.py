@@ -51,7 +51,7 @@ def word_limit(inputs: Inputs) -> Iterator[Finding]:
             sheet=s.ambition.at.sheet,
             cell=TOTAL_CELL,
             field=TOTAL_LABEL,
-        )
+        ).with_data(words=total, limit=limit)
 
 
 def _too_many(
@@ -68,7 +68,7 @@ def _too_many(
         f"{len(filled)} {what} are filled in, but Section B takes at most {limit}. Merge or "
         f"remove {len(extra)} of them ({labels}).",
         **_at(extra[0].text, extra[0].label),
-    )
+    ).with_data(count=len(filled), limit=limit)
 
 
 def too_many_strengths(inputs: Inputs) -> Iterator[Finding]:

@@ -1,0 +1,382 @@
+"""Every finding code the pipeline can emit, in one registry (after frictionless-py's errors).
+
+Each code has a default severity (and, for the few emitted at either, the other one and when),
+a short title (when it is reported) and what to do about it, in plain words for a council
+officer. ``pipeline.findings`` refuses a code that is not here, or a severity the code does not
+allow: that is a programming error, caught by the tests.
+
+The README's table of codes is generated from this registry::
+
+    python -m pipeline.codes --write-readme    # rewrite the table in README.md
+    python -m pipeline.codes --markdown        # print the table
+
+This module imports nothing else from ``pipeline`` (``findings`` imports it).
+"""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+from typing import Literal
+
+from pydantic import BaseModel, ConfigDict, model_validator
+
+Level = Literal["error", "warning"]
+
+START = "<!-- codes:start -->"
+END = "<!-- codes:end -->"
+REGENERATE = "python -m pipeline.codes --write-readme"
+
+
+class Code(BaseModel):
+    """One finding code: what it means and what to do about it."""
+
+    model_config = ConfigDict(frozen=True)
+
+    code: str
+    severity: Level
+    """The severity it is usually reported at."""
+    title: str
+    """When it is reported, in a few words."""
+    fix: str
+    """What to do about it."""
+    in_spec: bool = True
+    """Listed in SPEC §8 (the README marks the others with +)."""
+    severities: dict[Level, str] | None = None
+    """For a code reported at either severity: each allowed severity and when it applies."""
+
+    @model_validator(mode="after")
+    def _default_is_allowed(self) -> Code:
+        if self.severities is not None and self.severity not in self.severities:
+            raise ValueError(f"{self.code}: default {self.severity} is not in its severities")
+        return self
+
+    def allows(self, severity: str) -> bool:
+        """Whether a finding with this code may have ``severity``."""
+        if self.severities is None:
+            return severity == self.severity
+        return severity in self.severities
+
+    @property
+    def level(self) -> str:
+        """The README's level column: ``error``, or ``error (No) / warning (blank)``."""
+        if self.severities is None:
+            return self.severity
+        return " / ".join(
+            f"{level} ({when})" if when else level for level, when in self.severities.items()
+        )
+
+
+CODES: tuple[Code, ...] = (
+    # ---- Stage 2 summaries
+    Code(
+        code="word-limit",
+        severity="error",
+        title="a quality statement's Section B words exceed 750 (the count is in the message)",
+        fix="Shorten the summary by the number of words the message gives.",
+    ),
+    Code(
+        code="too-many-strengths",
+        severity="error",
+        title="more than three strengths, including rows a person added",
+        fix="Merge or remove strengths until there are three at most.",
+    ),
+    Code(
+        code="too-many-improvements",
+        severity="error",
+        title="more than three areas for improvement, including rows a person added",
+        fix="Merge or remove areas for improvement until there are three at most.",
+    ),
+    Code(
+        code="missing-field",
+        severity="warning",
+        title="a field is empty: the ambition, a first strength or improvement, a document's "
+        "ID or the council's name (error); others (warning)",
+        fix="Fill in the cell the message names (or put back its label if the row was deleted).",
+        severities={"error": "required", "warning": "expected"},
+    ),
+    Code(
+        code="unverified",
+        severity="error",
+        title="no senior manager name or date",
+        fix="Ask the senior manager responsible to check the summary, then give their name, "
+        "post and the date.",
+    ),
+    Code(
+        code="summary-missing",
+        severity="warning",
+        title="no Stage 2 summary received for a quality statement",
+        fix="Send the summary workbook to the lead officer and put the completed one in "
+        "inputs/stage2/.",
+        in_spec=False,
+    ),
+    Code(
+        code="duplicate-summary",
+        severity="error",
+        title="two different summaries for one quality statement",
+        fix="Keep the up-to-date one in inputs/stage2/ and move the other out.",
+        in_spec=False,
+    ),
+    Code(
+        code="formula-overwritten",
+        severity="warning",
+        title="text typed over a word-count cell",
+        fix="Copy a word-count cell from another row into it; the tool counts the words itself.",
+        in_spec=False,
+    ),
+    Code(
+        code="guidance-changed",
+        severity="warning",
+        title="the guidance sheet of a summary was edited",
+        fix="Put your text on the ‘Summary’ sheet: nothing typed on the guidance is read.",
+        in_spec=False,
+    ),
+    Code(
+        code="invalid-date",
+        severity="error",
+        title="a date cell that is not a date",
+        fix="Type the date as dd/mm/yyyy, e.g. 01/03/2026.",
+        in_spec=False,
+    ),
+    # ---- Evidence library
+    Code(
+        code="unknown-evidence-ref",
+        severity="error",
+        title="an evidence ID not in the library",
+        fix="Add the document to the evidence library, or correct the ID; list IDs only, "
+        "separated by commas.",
+    ),
+    Code(
+        code="invalid-evidence-id",
+        severity="error",
+        title="an ID in the register with a space, comma or semicolon (it cannot be cited)",
+        fix="Give the document an ID without spaces, commas or semicolons, such as EV-001.",
+        in_spec=False,
+    ),
+    Code(
+        code="duplicate-evidence-id",
+        severity="error",
+        title="the same ID twice in the library",
+        fix="Give each document its own ID, and check which one the summaries mean.",
+    ),
+    Code(
+        code="unknown-ir-item",
+        severity="error",
+        title="an IR code not in the framework",
+        fix="Use codes from the 'IR items' sheet, separated by commas (add IR1, IR31 or IR32 in "
+        "inputs/framework.yaml).",
+    ),
+    Code(
+        code="unknown-quality-statement",
+        severity="error",
+        title="a quality statement code not in the framework",
+        fix="Use QS1 to QS9, their names, or All, or leave the cell blank to follow the IR items.",
+        in_spec=False,
+    ),
+    Code(
+        code="invalid-choice",
+        severity="error",
+        title="a Yes/No cell with something else",
+        fix="Choose a value from the cell's list.",
+        in_spec=False,
+    ),
+    Code(
+        code="invalid-link",
+        severity="error",
+        title="a link that is not a well-formed http(s) URL",
+        fix="Copy the full address from the browser, e.g. https://www.example.gov.uk/page.",
+    ),
+    Code(
+        code="link-not-shareable",
+        severity="warning",
+        title="`file:`, UNC, drive letters, localhost, intranet names",
+        fix="Link to the published copy, or share it (e.g. a SharePoint link for external people).",
+    ),
+    Code(
+        code="stale-evidence",
+        severity="warning",
+        title="older than 12 months before the submission date (24 for IR27)",
+        fix="Use a newer version, or say in Notes why this one still applies.",
+    ),
+    Code(
+        code="not-redacted",
+        severity="error",
+        title="personal data not confirmed redacted",
+        fix="Remove any personal information before it goes to the CQC, then choose Yes (or Not "
+        "applicable).",
+        severities={"error": "No", "warning": "blank"},
+    ),
+    Code(
+        code="ir-item-uncovered",
+        severity="warning",
+        title="an IR item with no document",
+        fix="Add a document to the evidence library naming the IR item in its IR items.",
+    ),
+    # ---- Overview
+    Code(
+        code="section-a-length",
+        severity="warning",
+        title="Section A above 2,000 words (about four pages)",
+        fix="Shorten it, or move detail into the evidence library.",
+        in_spec=False,
+    ),
+    Code(
+        code="sign-off-incomplete",
+        severity="warning",
+        title="a sign-off role without a name or date",
+        fix="Fill in the name and date once they have endorsed the self-assessment, or delete "
+        "the row if they will not.",
+        in_spec=False,
+    ),
+    Code(
+        code="invalid-logo",
+        severity="warning",
+        title="the logo file is missing or not an image; the report is built without it",
+        fix="Put a picture (PNG, JPEG, GIF or BMP) inside inputs/ and give its name, or clear "
+        "the cell.",
+        in_spec=False,
+    ),
+    Code(
+        code="missing-file",
+        severity="error",
+        title="`overview.xlsx` or `evidence-library.xlsx` is missing",
+        fix="Put the file back in inputs/ (a blank one is made by `selfassess init` in a new "
+        "folder).",
+        in_spec=False,
+    ),
+    # ---- Any input
+    Code(
+        code="personal-data",
+        severity="warning",
+        title="NHS number (valid check digit), email, UK phone or NI number; masked in the message",
+        fix="Remove it, or replace it with a role or a team mailbox; ignore the warning if it is "
+        "not personal data (a public helpline, say).",
+    ),
+    Code(
+        code="template-mismatch",
+        severity="error",
+        title="a workbook from another template, framework version or quality statement",
+        fix="Put the workbook where it belongs, or copy the answers into a fresh workbook from "
+        "outputs/.",
+    ),
+    Code(
+        code="unreadable-file",
+        severity="error",
+        title="not a workbook, corrupt, password-protected, too large or suspicious",
+        fix="Open it in Excel, remove any password, save it as .xlsx and send it again.",
+    ),
+    Code(
+        code="ignored-content",
+        severity="error",
+        title="text typed outside any field: it would be lost",
+        fix="Move the text into the field it belongs to (or delete it).",
+    ),
+    # ---- Stage 1 returns
+    Code(
+        code="duplicate-return",
+        severity="warning",
+        title="the same returned workbook twice (counted once)",
+        fix="Delete one of the copies.",
+    ),
+    Code(
+        code="empty-return",
+        severity="warning",
+        title="a returned checklist with nothing typed (not counted)",
+        fix="Fill in the checklist and send it again, or delete it.",
+        in_spec=False,
+    ),
+    Code(
+        code="group-unknown",
+        severity="warning",
+        title="a respondent group not on the list (counted as Other)",
+        fix="Choose the group from the list.",
+        in_spec=False,
+    ),
+    Code(
+        code="rating-invalid",
+        severity="error",
+        title="a rating that is not on the scale",
+        fix="Choose a rating from the list, or leave it blank.",
+    ),
+    Code(
+        code="invalid-characters",
+        severity="warning",
+        title="characters a workbook cannot hold (removed when written)",
+        fix="Nothing is needed: only those characters are left out.",
+        in_spec=False,
+    ),
+)
+
+REGISTRY: dict[str, Code] = {c.code: c for c in CODES}
+if len(REGISTRY) != len(CODES):  # pragma: no cover - a typo in the table above
+    raise RuntimeError("a finding code is registered twice")
+
+
+class UnknownCodeError(LookupError):
+    """A finding made with a code that is not registered, or at a severity it does not allow.
+
+    Not a ``ValueError``, so that pydantic passes it through unchanged and no ``except
+    ValueError`` around reading a cell can swallow it."""
+
+
+def lookup(code: str) -> Code:
+    """The registered ``code``; raises ``UnknownCodeError`` when there is none."""
+    try:
+        return REGISTRY[code]
+    except KeyError:
+        raise UnknownCodeError(
+            f"finding code {code!r} is not registered in pipeline/codes.py"
+        ) from None
+
+
+def check(code: str, severity: str) -> Code:
+    """The registered ``code``, when it may be reported at ``severity``; raises otherwise."""
+    entry = lookup(code)
+    if not entry.allows(severity):
+        raise UnknownCodeError(
+            f"finding code {code!r} is not reported as {severity} (allowed: {entry.level})"
+        )
+    return entry
+
+
+def _cell(text: str) -> str:
+    return text.replace("|", "\\|")
+
+
+def markdown_table() -> str:
+    """The README's table of codes: code, level, when, what to do."""
+    lines = ["| code | level | when | what to do |", "|---|---|---|---|"]
+    for c in CODES:
+        mark = "" if c.in_spec else " +"
+        lines.append(f"| `{c.code}`{mark} | {c.level} | {_cell(c.title)} | {_cell(c.fix)} |")
+    return "\n".join(lines) + "\n"
+
+
+def readme_with_table(readme: str) -> str:
+    """``readme`` with the text between the codes markers replaced by ``markdown_table()``."""
+    head, start, rest = readme.partition(START)
+    _old, end, tail = rest.partition(END)
+    if not start or not end:
+        raise ValueError(f"README has no {START} … {END} markers")
+    return f"{head}{START}\n{markdown_table()}{END}{tail}"
+
+
+def main(argv: list[str]) -> int:
+    if argv == ["--markdown"]:
+        sys.stdout.write(markdown_table())
+        return 0
+    if argv and argv[0] == "--write-readme" and len(argv) <= 2:
+        path = Path(argv[1] if len(argv) == 2 else "README.md")
+        text = path.read_text("utf-8")
+        new = readme_with_table(text)
+        if new != text:
+            path.write_text(new, "utf-8")
+            print(f"updated the codes table in {path}")
+        return 0
+    usage = "usage: python -m pipeline.codes --markdown | --write-readme [README.md]"
+    print(usage, file=sys.stderr)
+    return 2
+
+
+if __name__ == "__main__":
+    raise SystemExit(main(sys.argv[1:]))
