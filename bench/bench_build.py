@@ -28,20 +28,42 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-from pipeline.framework import Framework  # noqa: E402
-from pipeline.models import (  # noqa: E402
+from pipeline.app import (
+    build_report,
+    gather,
+    generate_checklists,
+    generate_summaries,
+    init_workspace,
+)
+from pipeline.forms.checklist import (
+    CHECKLIST_SHEET,
+    GROUP_CELL,
+    RESPONDENT_SHEET,
+    ChecklistLayout,
+    checklist_path,
+)
+from pipeline.forms.overview import (
+    COUNCIL_FIELDS,
+    OVERVIEW_SHEET,
+    SECTION_A_FIELDS,
+    SECTION_C_FIELDS,
+)
+from pipeline.forms.register import COLUMNS, FIRST_ROW, REGISTER_SHEET
+from pipeline.forms.summary import FORM_SHEET, field_cell, summary_path
+from pipeline.framework import Framework
+from pipeline.model.inputs import (
     Entry,
     EvidenceItem,
     EvidenceLibrary,
+    Inputs,
     Located,
     Overview,
     SignOff,
     Summary,
     Text,
 )
-from pipeline.report import TEMPLATE, build_report, render_report  # noqa: E402
-from pipeline.validate import Inputs, gather  # noqa: E402
-from pipeline.workspace import Workspace, init_workspace  # noqa: E402
+from pipeline.report.build import TEMPLATE, render_report
+from pipeline.workspace import Workspace
 
 SAMPLE = (
     "people carers support assessment outcomes partners community health safeguarding "
@@ -210,20 +232,19 @@ def synthetic_workspace(root: Path) -> Workspace:
     """A new workspace with every input filled in, as people would fill the workbooks."""
     import openpyxl
 
-    from pipeline import checklists, library, summaries
-    from pipeline.xlsx import write_text
+    from pipeline.xlsx.write import write_text
 
     ws = init_workspace(root, "Anytown Council")
     framework = ws.framework
 
     # Stage 1 returns.
-    checklists.generate_checklists(ws)
+    generate_checklists(ws)
     for i, qs in enumerate(framework.quality_statements):
-        layout = checklists.ChecklistLayout(len(qs.checklist_statements))
+        layout = ChecklistLayout(len(qs.checklist_statements))
         for r in range(RETURNS_PER_QS):
-            wb = openpyxl.load_workbook(checklists.checklist_path(ws, qs))
-            wb[checklists.RESPONDENT_SHEET][checklists.GROUP_CELL] = GROUPS[r % len(GROUPS)]
-            sheet = wb[checklists.CHECKLIST_SHEET]
+            wb = openpyxl.load_workbook(checklist_path(ws, qs))
+            wb[RESPONDENT_SHEET][GROUP_CELL] = GROUPS[r % len(GROUPS)]
+            sheet = wb[CHECKLIST_SHEET]
             for number in range(1, len(qs.checklist_statements) + 1):
                 sheet[layout.rating_cell(number)] = (i + r + number) % 5
                 if (r + number) % 2:
@@ -231,25 +252,25 @@ def synthetic_workspace(root: Path) -> Workspace:
             wb.save(ws.stage1_inputs / f"{qs.code} return {r + 1}.xlsx")
 
     # Stage 2 summaries.
-    summaries.generate_summaries(ws)
+    generate_summaries(ws)
     documents = _documents(framework)
     for i, qs in enumerate(framework.quality_statements):
-        wb = openpyxl.load_workbook(summaries.summary_path(ws, qs))
-        form = wb[summaries.FORM_SHEET]
+        wb = openpyxl.load_workbook(summary_path(ws, qs))
+        form = wb[FORM_SHEET]
         for label, (text, ids) in _summary_fields(i, len(documents)).items():
-            write_text(form[summaries.field_cell(label)], text)
+            write_text(form[field_cell(label)], text)
             if ids:
-                write_text(form[summaries.field_cell(label, "C")], ids)
-        form[summaries.field_cell("Verified on (date)")].value = dt.datetime(2026, 2, 1)
+                write_text(form[field_cell(label, "C")], ids)
+        form[field_cell("Verified on (date)")].value = dt.datetime(2026, 2, 1)
         wb.save(ws.stage2_inputs / f"{qs.file_stem} completed.xlsx")
 
     # The evidence library register.
     wb = openpyxl.load_workbook(ws.evidence_library)
-    register = wb[library.REGISTER_SHEET]
-    column = {c.key: n for n, c in enumerate(library.COLUMNS, start=1)}
+    register = wb[REGISTER_SHEET]
+    column = {c.key: n for n, c in enumerate(COLUMNS, start=1)}
     for n, row in enumerate(documents):
         for key, value in row.items():
-            target = register.cell(library.FIRST_ROW + n, column[key])
+            target = register.cell(FIRST_ROW + n, column[key])
             if isinstance(value, dt.date):
                 target.value = dt.datetime.combine(value, dt.time())
             else:
@@ -258,16 +279,13 @@ def synthetic_workspace(root: Path) -> Workspace:
 
     # The overview: fields found by their labels in column A, as the reader finds them.
     wb = openpyxl.load_workbook(ws.overview)
-    sheet = wb[library.OVERVIEW_SHEET]
+    sheet = wb[OVERVIEW_SHEET]
     values: dict[str, object] = {
         "submission_date": dt.datetime.combine(SUBMISSION, dt.time()),
         "version_label": "Version 1.0",
         **_overview_fields(),
     }
-    labels = {
-        f.label: f.key
-        for f in (*library.COUNCIL_FIELDS, *library.SECTION_A_FIELDS, *library.SECTION_C_FIELDS)
-    }
+    labels = {f.label: f.key for f in (*COUNCIL_FIELDS, *SECTION_A_FIELDS, *SECTION_C_FIELDS)}
     sign_off = _sign_off(framework)
     for r in range(1, sheet.max_row + 1):
         label = sheet.cell(r, 1).value
@@ -353,7 +371,7 @@ def main() -> int:
             args.docx.write_bytes(data)
             print(f"wrote {args.docx} ({len(data) // 1024} KB)")
             if args.pdf:
-                from pipeline.pdf import docx_to_pdf
+                from pipeline.report.pdf import docx_to_pdf
 
                 print(f"wrote {docx_to_pdf(args.docx, args.docx.with_suffix('.pdf'))}")
     return 0

@@ -68,7 +68,7 @@ def make_workspace(root: Path, n: int, seed: int = 1, resave: bool = True) -> Pa
     so the returns hold a shared-string table as Excel and LibreOffice write them (openpyxl
     writes inline strings).
     """
-    from pipeline.checklists import generate_checklists
+    from pipeline.app import generate_checklists
     from pipeline.workspace import Workspace
 
     if root.exists():
@@ -98,7 +98,7 @@ def _variant(ws: Workspace, code: str, rnd: random.Random) -> bytes:
     """One checklist filled as a person would, with the marker in its first comment."""
     import openpyxl
 
-    from pipeline.checklists import (
+    from pipeline.forms.checklist import (
         CHECKLIST_SHEET,
         GROUP_CELL,
         RESPONDENT_SHEET,
@@ -211,7 +211,8 @@ def floor(root: Path) -> int:
 
 
 def run_collect(root: Path) -> int:
-    from pipeline.collect import _blank_checklist, collect
+    from pipeline.app import collect
+    from pipeline.read.returns import _blank_checklist
     from pipeline.workspace import Workspace
 
     _blank_checklist.cache_clear()  # as in a fresh `selfassess collect`: templates included
@@ -230,15 +231,11 @@ def _timed(fn: Callable[[Path], int], root: Path) -> tuple[float, float]:
 
 def _phases(root: Path) -> dict[str, float]:
     """CPU seconds of each part of collect: templates, reading, aggregating, writing."""
-    from pipeline.collect import (
-        CollectResult,
-        _blank_checklist,
-        _ReturnReader,
-        aggregate,
-        read_returns,
-    )
-    from pipeline.findings import Findings
-    from pipeline.stage1_report import write_findings
+    from pipeline.analysis.stage1 import aggregate
+    from pipeline.model.findings import Findings
+    from pipeline.model.stage1 import CollectResult
+    from pipeline.outputs.findings import write_findings
+    from pipeline.read.returns import _blank_checklist, _ReturnReader, read_returns
     from pipeline.workspace import Workspace
 
     ws = Workspace(root)

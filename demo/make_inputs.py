@@ -40,11 +40,29 @@ CONTENT = Path(__file__).resolve().parent / "content"
 if str(ROOT) not in sys.path:
     sys.path.insert(0, str(ROOT))
 
-from pipeline import checklists, library, summaries  # noqa: E402
-from pipeline.errors import SelfAssessError  # noqa: E402
-from pipeline.framework import Framework, QualityStatement  # noqa: E402
-from pipeline.workspace import Workspace, slugify  # noqa: E402
-from pipeline.xlsx import Style, save_atomic, write_text  # noqa: E402
+from pipeline.app import stage1_results
+from pipeline.errors import SelfAssessError
+from pipeline.forms.checklist import (
+    CHECKLIST_SHEET,
+    GROUP_CELL,
+    RESPONDENT_SHEET,
+    TEAM_CELL,
+    ChecklistLayout,
+    build_checklist,
+)
+from pipeline.forms.overview import (
+    OVERVIEW_FIELDS,
+    OVERVIEW_SHEET,
+    SIGN_OFF_HEADERS,
+    build_overview,
+)
+from pipeline.forms.register import COLUMNS, DATE_FORMAT, REGISTER_SHEET, build_evidence_library
+from pipeline.forms.summary import DATE_FORMAT as FORM_DATE_FORMAT
+from pipeline.forms.summary import FIELDS, FORM_SHEET, IDS_COL, build_summary, field_cell
+from pipeline.framework import Framework, QualityStatement
+from pipeline.read.register import HEADER_SEARCH_ROWS
+from pipeline.workspace import Workspace, slugify
+from pipeline.xlsx.write import Style, save_atomic, write_text
 
 RETURNS_EXPECTED = 48
 
@@ -187,10 +205,10 @@ class Plan:
 def overview_workbook(ws: Workspace, style: Style, content: dict[str, Any]) -> Any:
     framework = ws.framework
     council = content["council"]
-    wb = library.build_overview(
+    wb = build_overview(
         framework, style, council, word_warning=ws.settings.report.section_a_word_warning
     )
-    sheet = wb[library.OVERVIEW_SHEET]
+    sheet = wb[OVERVIEW_SHEET]
     values: dict[str, Any] = {
         "council": council,
         "submission_date": as_date(content["submission_date"]),
@@ -199,15 +217,15 @@ def overview_workbook(ws: Workspace, style: Style, content: dict[str, Any]) -> A
         **content["section_a"],
         **content["section_c"],
     }
-    for field in library.OVERVIEW_FIELDS:
+    for field in OVERVIEW_FIELDS:
         value = values.get(field.key, "")
         if value in ("", None):
             continue
         row = find_row(sheet, "A", field.label)
-        put(sheet[f"B{row}"], value, library.DATE_FORMAT)
+        put(sheet[f"B{row}"], value, DATE_FORMAT)
 
-    header = find_row(sheet, "A", library.SIGN_OFF_HEADERS[0])
-    if text_of(sheet[f"B{header}"].value) != library.SIGN_OFF_HEADERS[1]:
+    header = find_row(sheet, "A", SIGN_OFF_HEADERS[0])
+    if text_of(sheet[f"B{header}"].value) != SIGN_OFF_HEADERS[1]:
         raise ContentError("the overview's sign-off table has moved: no Role | Name heading")
     for entry in content["sign_off"]:
         row = find_row(sheet, "A", entry["role"], start=header + 1)
@@ -217,7 +235,7 @@ def overview_workbook(ws: Workspace, style: Style, content: dict[str, Any]) -> A
             ("D", entry["endorsement"]),
         ):
             if value not in ("", None):
-                put(sheet[f"{column}{row}"], value, library.DATE_FORMAT)
+                put(sheet[f"{column}{row}"], value, DATE_FORMAT)
     return wb
 
 
@@ -225,11 +243,11 @@ def overview_workbook(ws: Workspace, style: Style, content: dict[str, Any]) -> A
 
 
 def library_workbook(ws: Workspace, style: Style, documents: list[dict[str, Any]]) -> Any:
-    wb = library.build_evidence_library(ws.framework, style)
-    sheet = wb[library.REGISTER_SHEET]
-    headers = {c.header: c.key for c in library.COLUMNS}
+    wb = build_evidence_library(ws.framework, style)
+    sheet = wb[REGISTER_SHEET]
+    headers = {c.header: c.key for c in COLUMNS}
     header_row, columns = None, {}
-    for row in range(1, library.HEADER_SEARCH_ROWS + 1):
+    for row in range(1, HEADER_SEARCH_ROWS + 1):
         found = {
             headers[text_of(cell.value).strip()]: cell.column_letter
             for cell in sheet[row]
@@ -248,7 +266,7 @@ def library_workbook(ws: Workspace, style: Style, documents: list[dict[str, Any]
             if value in ("", None):
                 continue  # "Quality statements" is optional: it follows from the IR items
             cell = sheet[f"{letter}{row}"]
-            put(cell, value, library.DATE_FORMAT)
+            put(cell, value, DATE_FORMAT)
             if key == "link":
                 cell.hyperlink = value  # as Excel does with a pasted address
     return wb
@@ -407,14 +425,14 @@ def synthesise_returns(framework: Framework, stage1: dict[str, Any]) -> list[Ret
 def return_workbook(
     framework: Framework, qs: QualityStatement, style: Style, council: str, answers: Return
 ) -> Any:
-    wb = checklists.build_checklist(framework, qs, style, council)
-    about = wb[checklists.RESPONDENT_SHEET]
-    write_text(about[checklists.GROUP_CELL], answers.group)
+    wb = build_checklist(framework, qs, style, council)
+    about = wb[RESPONDENT_SHEET]
+    write_text(about[GROUP_CELL], answers.group)
     # No names: responses are anonymous. The team is optional.
     if answers.team:
-        write_text(about[checklists.TEAM_CELL], answers.team)
-    sheet = wb[checklists.CHECKLIST_SHEET]
-    layout = checklists.ChecklistLayout(len(qs.checklist_statements))
+        write_text(about[TEAM_CELL], answers.team)
+    sheet = wb[CHECKLIST_SHEET]
+    layout = ChecklistLayout(len(qs.checklist_statements))
     for number, answer in enumerate(answers.answers, start=1):
         if answer.typed is not None:
             write_text(sheet[layout.rating_cell(number)], answer.typed)
@@ -430,10 +448,8 @@ def summary_workbook(
     ws: Workspace, style: Style, qs: QualityStatement, content: dict[str, Any], stage1: Any
 ) -> Any:
     framework, settings = ws.framework, ws.settings
-    wb = summaries.build_summary(
-        framework, qs, style, stage1, settings.council, settings.report.word_limit
-    )
-    sheet = wb[summaries.FORM_SHEET]
+    wb = build_summary(framework, qs, style, stage1, settings.council, settings.report.word_limit)
+    sheet = wb[FORM_SHEET]
     cap = {"strengths": settings.report.max_strengths}
     cap["improvements"] = settings.report.max_improvements
     values: dict[str, Any] = {
@@ -450,20 +466,20 @@ def summary_workbook(
         )
     }
     values["verified_on"] = as_date(content["verified_on"])
-    for field in summaries.FIELDS:
+    for field in FIELDS:
         if field.kind == "entry":
             continue
         value = values.get(field.key)
         if value not in ("", None):
-            ref = summaries.field_cell(field.label)
-            put(sheet[ref], value, summaries.DATE_FORMAT)
+            ref = field_cell(field.label)
+            put(sheet[ref], value, FORM_DATE_FORMAT)
     for key, label in (("strengths", "Strength"), ("improvements", "Area for improvement")):
         entries = content[key]
         if len(entries) > cap[key]:
             raise ContentError(f"{qs.code}: {len(entries)} {key}; the form takes {cap[key]}")
         for n, entry in enumerate(entries, start=1):
-            put(sheet[summaries.field_cell(f"{label} {n}")], entry["text"])
-            put(sheet[summaries.field_cell(f"{label} {n}", summaries.IDS_COL)], entry["evidence"])
+            put(sheet[field_cell(f"{label} {n}")], entry["text"])
+            put(sheet[field_cell(f"{label} {n}", IDS_COL)], entry["evidence"])
     return wb
 
 
@@ -534,7 +550,7 @@ def make_inputs(root: Path, *, force: bool, echo: Callable[[str], None] = print)
         save(plan.path, plan.make())
 
     # Lead officers fill in summaries made after Stage 1, with its findings in the guidance.
-    findings = summaries.stage1_results(ws)
+    findings = stage1_results(ws)
     for qs in framework.quality_statements:
         wb = summary_workbook(ws, style, qs, summary_content[qs.code], findings.get(qs.code))
         save(stage2_paths[qs.code], wb)

@@ -15,9 +15,9 @@ from typing import TYPE_CHECKING, Any, TypeVar
 import click
 
 if TYPE_CHECKING:
-    from pipeline.findings import Findings
+    from pipeline.app import GenerateResult
+    from pipeline.model.findings import Findings
     from pipeline.workspace import Workspace
-    from pipeline.xlsx import GenerateResult
 
 T = TypeVar("T")
 F = TypeVar("F", bound=Callable[..., Any])
@@ -81,7 +81,7 @@ def _echo_generated(ws: Workspace, result: GenerateResult, what: str) -> None:
 
 def _print_findings(ws: Workspace, findings: Findings) -> None:
     """A table grouped by file, coloured where the terminal supports it."""
-    from pipeline.findings import Severity
+    from pipeline.model.findings import Severity
 
     # Files with errors first, so that what blocks the build is on screen before the warnings.
     with_errors = {f.file for f in findings.errors}
@@ -140,7 +140,7 @@ def init(directory: Path, council: str) -> None:
     Example:
       selfassess init anytown --council "Anytown Council"
     """
-    from pipeline.workspace import init_workspace
+    from pipeline.app import init_workspace
 
     ws = init_workspace(directory, council)
     click.echo(f"Created the workspace {directory} for {council}.")
@@ -163,7 +163,7 @@ def generate_checklists_cmd(ctx: click.Context, force: bool) -> None:
     Example:
       selfassess --workspace anytown generate checklists
     """
-    from pipeline.checklists import generate_checklists
+    from pipeline.app import generate_checklists
 
     ws = _workspace(ctx)
     _echo_generated(ws, generate_checklists(ws, force=force), "checklists")
@@ -183,7 +183,7 @@ def generate_summaries_cmd(ctx: click.Context, force: bool) -> None:
     Example:
       selfassess --workspace anytown generate summaries
     """
-    from pipeline.summaries import generate_summaries
+    from pipeline.app import generate_summaries
 
     ws = _workspace(ctx)
     _echo_generated(ws, generate_summaries(ws, force=force, progress=_progress), "summaries")
@@ -204,7 +204,7 @@ def collect(ctx: click.Context, as_json: bool) -> None:
       selfassess --workspace anytown collect
       selfassess --workspace anytown collect --json > stage1.json
     """
-    from pipeline.collect import collect as run_collect
+    from pipeline.app import collect as run_collect
 
     ws = _workspace(ctx)
     result = run_collect(ws, progress=_progress)
@@ -236,7 +236,7 @@ def validate(ctx: click.Context, as_json: bool, strict: bool) -> None:
       selfassess --workspace anytown validate
       selfassess --workspace anytown validate --strict --json
     """
-    from pipeline.validate import validate_workspace
+    from pipeline.app import validate_workspace
 
     ws = _workspace(ctx)
     findings = validate_workspace(ws, progress=_progress).findings
@@ -264,7 +264,7 @@ def build(ctx: click.Context, draft: bool, pdf: bool) -> None:
       selfassess --workspace anytown build --pdf
       selfassess --workspace anytown build --draft
     """
-    from pipeline.report import build_report
+    from pipeline.app import build_report
 
     ws = _workspace(ctx)
     result = build_report(ws, draft=draft, pdf=pdf, progress=_progress)
@@ -293,7 +293,7 @@ def status(ctx: click.Context) -> None:
     Example:
       selfassess --workspace anytown status
     """
-    from pipeline.status import workspace_status
+    from pipeline.app import workspace_status
 
     ws = _workspace(ctx)
     table = workspace_status(ws)

@@ -67,3 +67,41 @@ def load_settings(workspace_root: Path) -> Settings:
             f"{'.'.join(str(p) for p in err['loc'])}: {err['msg']}" for err in e.errors()
         )
         raise SelfAssessError(f"{SETTINGS_FILE} has settings that are not valid: {problems}") from e
+
+
+_SETTINGS_TEMPLATE = """\
+# selfassess settings. Every value below the council's name is the default; change as needed.
+
+council = {council}
+
+[stage1]
+# A statement shows divergent views when at least this share of its 1-4 ratings sit on each side.
+divergence_share = {s.divergence_share}
+# ... or when two respondent groups with at least group_min_ratings ratings each differ in mean
+# by group_mean_gap or more.
+group_min_ratings = {s.group_min_ratings}
+group_mean_gap = {s.group_mean_gap}
+# An evidence gap: "don't know" is at least this share of responses ...
+dont_know_gap_share = {s.dont_know_gap_share}
+# ... or fewer than this share of the 1-4 ratings come with any evidence text.
+evidence_min_share = {s.evidence_min_share}
+# Emerging strengths need at least this many 1-4 ratings; how many strengths/improvements to list.
+min_ratings_for_strength = {s.min_ratings_for_strength}
+emerging_count = {s.emerging_count}
+
+[report]
+word_limit = {r.word_limit}
+max_strengths = {r.max_strengths}
+max_improvements = {r.max_improvements}
+section_a_word_warning = {r.section_a_word_warning}
+evidence_max_age_months = {r.evidence_max_age_months}
+"""
+
+
+def settings_template(council: str) -> str:
+    """A new workspace's ``selfassess.toml``: the council's name, then every default."""
+    import json
+
+    # A JSON string is a valid TOML basic string.
+    council_toml = json.dumps(council, ensure_ascii=False)
+    return _SETTINGS_TEMPLATE.format(council=council_toml, s=Stage1Settings(), r=ReportSettings())

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import json
 import re
 from dataclasses import dataclass
 from functools import cached_property
@@ -127,6 +126,8 @@ class Workspace:
 # Office lock files ("~$x.xlsx", ".~lock.x.xlsx#") and the folder clutter of Windows and macOS
 # are not inputs. Everything else under an input folder is read, so nothing is silently dropped.
 _LOCK_PREFIXES = ("~$", ".~lock", "._")
+
+
 _CLUTTER = frozenset({".ds_store", "thumbs.db", "desktop.ini"})
 
 
@@ -145,57 +146,3 @@ def input_files(folder: Path) -> list[Path]:
 def slugify(text: str) -> str:
     """``Assessing needs`` -> ``assessing-needs``."""
     return re.sub(r"[^a-z0-9]+", "-", text.lower()).strip("-")
-
-
-SETTINGS_TEMPLATE = """\
-# selfassess settings. Every value below the council's name is the default; change as needed.
-
-council = {council_toml}
-
-[stage1]
-# A statement shows divergent views when at least this share of its 1-4 ratings sit on each side.
-divergence_share = 0.25
-# ... or when two respondent groups with at least group_min_ratings ratings each differ in mean
-# by group_mean_gap or more.
-group_min_ratings = 3
-group_mean_gap = 1.0
-# An evidence gap: "don't know" is at least this share of responses ...
-dont_know_gap_share = 0.25
-# ... or fewer than this share of the 1-4 ratings come with any evidence text.
-evidence_min_share = 0.5
-# Emerging strengths need at least this many 1-4 ratings; how many strengths/improvements to list.
-min_ratings_for_strength = 3
-emerging_count = 3
-
-[report]
-word_limit = 750
-max_strengths = 3
-max_improvements = 3
-section_a_word_warning = 2000
-evidence_max_age_months = 12
-"""
-
-
-def init_workspace(root: Path, council: str) -> Workspace:
-    """Create a new, empty workspace for ``council``; refuses to touch an existing one."""
-    from pipeline.settings import SETTINGS_FILE
-
-    council = council.strip()
-    if not council:
-        raise SelfAssessError("Give the council's name, e.g. --council 'Anytown Council'.")
-    ws = Workspace(root)
-    if ws.inputs.exists():
-        raise SelfAssessError(
-            f"{root} is already a workspace (it has an inputs/ folder); nothing was changed."
-        )
-    for folder in (ws.stage1_inputs, ws.stage2_inputs, ws.outputs):
-        folder.mkdir(parents=True, exist_ok=True)
-    settings = root / SETTINGS_FILE
-    if not settings.exists():
-        # A JSON string is a valid TOML basic string.
-        council_toml = json.dumps(council, ensure_ascii=False)
-        settings.write_text(SETTINGS_TEMPLATE.format(council_toml=council_toml), "utf-8")
-    from pipeline import library
-
-    library.create_blank_inputs(ws, council)
-    return ws

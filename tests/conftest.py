@@ -10,8 +10,9 @@ from pathlib import Path
 
 import pytest
 
+from pipeline.app import init_workspace
 from pipeline.framework import Framework, load_framework
-from pipeline.workspace import Workspace, init_workspace
+from pipeline.workspace import Workspace
 
 COUNCIL = "Testshire Council"
 

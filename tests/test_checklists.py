@@ -7,7 +7,8 @@ from pathlib import Path
 import openpyxl
 import pytest
 
-from pipeline.checklists import (
+from pipeline.app import generate_checklists
+from pipeline.forms.checklist import (
     CHECKLIST_SHEET,
     FIRST_STATEMENT_ROW,
     GROUP_CELL,
@@ -16,12 +17,11 @@ from pipeline.checklists import (
     RESPONDENT_SHEET,
     ChecklistLayout,
     checklist_path,
-    generate_checklists,
 )
 from pipeline.framework import Framework
-from pipeline.readback import open_workbook, read_identity
 from pipeline.workspace import Workspace
-from pipeline.xlsx import IDENTITY_SHEET
+from pipeline.xlsx.identity import IDENTITY_SHEET, read_identity
+from pipeline.xlsx.reader import open_workbook
 from tests.conftest import soffice_convert
 
 EXPECTED_FILES = [

@@ -9,9 +9,9 @@ from pathlib import Path
 import pytest
 from click.testing import CliRunner
 
-from pipeline import codes
 from pipeline.cli import main
-from pipeline.findings import Finding, Findings, Severity, error, warning
+from pipeline.model import codes
+from pipeline.model.findings import Finding, Findings, Severity, error, warning
 from tests.test_summaries import VALID, copy_workspace, filled, prepare_workspace
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -64,8 +64,8 @@ def _pipeline_trees() -> list[tuple[Path, ast.AST]]:
 def test_every_code_used_in_pipeline_is_registered() -> None:
     """The literal codes given to error(), warning() and WorkbookRejected, the codes that
     rules pass on in variables, and readback's constants."""
-    from pipeline import readback
     from pipeline.rules import evidence
+    from pipeline.xlsx import cells as readback
 
     used = {readback.UNREADABLE, readback.MISMATCH}
     for _path, tree in _pipeline_trees():
@@ -104,7 +104,7 @@ def _readme_codes() -> list[tuple[str, bool]]:
 def test_readme_table_is_generated_from_the_registry() -> None:
     text = README.read_text("utf-8")
     assert text == codes.readme_with_table(text), (
-        f"README.md's table of codes differs from pipeline/codes.py: run `{codes.REGENERATE}`"
+        f"README.md's table of codes differs from pipeline/model/codes.py: run `{codes.REGENERATE}`"
     )
     # Every code in the README is registered and vice versa, with SPEC §8's marks.
     assert _readme_codes() == [(c.code, not c.in_spec) for c in codes.CODES]

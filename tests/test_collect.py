@@ -13,7 +13,9 @@ from click.testing import CliRunner
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from pipeline.checklists import (
+from pipeline.app import collect, generate_checklists
+from pipeline.cli import main
+from pipeline.forms.checklist import (
     CHECKLIST_SHEET,
     GROUP_CELL,
     NAME_CELL,
@@ -21,13 +23,11 @@ from pipeline.checklists import (
     TEAM_CELL,
     ChecklistLayout,
     checklist_path,
-    generate_checklists,
 )
-from pipeline.cli import main
-from pipeline.collect import collect, parse_rating, rating_lookup, read_returns
 from pipeline.framework import Framework
-from pipeline.readback import open_workbook
+from pipeline.read.returns import parse_rating, rating_lookup, read_returns
 from pipeline.workspace import Workspace
+from pipeline.xlsx.reader import open_workbook
 from tests.conftest import soffice_convert
 
 COUNCIL = "Testshire Council"

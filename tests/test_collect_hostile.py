@@ -10,11 +10,12 @@ from pathlib import Path
 import openpyxl
 import pytest
 
-from pipeline.checklists import CHECKLIST_SHEET, checklist_path, generate_checklists
-from pipeline.collect import collect
-from pipeline.summaries import build_summary
+from pipeline.app import collect, generate_checklists
+from pipeline.forms.checklist import CHECKLIST_SHEET, checklist_path
+from pipeline.forms.summary import build_summary
 from pipeline.workspace import PROJECT_TEMPLATES, Workspace
-from pipeline.xlsx import IDENTITY_PREFIX, IDENTITY_SHEET, Style
+from pipeline.xlsx.identity import IDENTITY_PREFIX, IDENTITY_SHEET
+from pipeline.xlsx.write import Style
 from tests import hostile
 from tests.test_collect import ASC, fill, make_workspace, with_blank_checklists
 
@@ -64,7 +65,7 @@ def _stage2_workbook(ws: Workspace, dest: Path) -> Path:
     """A generated Stage 2 summary, as a lead officer sends it back (to the wrong folder)."""
     qs = ws.framework.quality_statement("QS1")
     style = Style.load(PROJECT_TEMPLATES / "xlsx" / "style.toml")
-    build_summary(ws.framework, qs, style).save(dest)
+    build_summary(ws.framework, qs, style, None, "", ws.settings.report.word_limit).save(dest)
     return dest
 
 

@@ -8,18 +8,11 @@ from typing import Any
 import openpyxl
 import pytest
 
-from pipeline.coverage import (
-    GAP_FILL,
-    HEADER_ROW,
-    MARK,
-    SHEET,
-    coverage_line,
-    ir_coverage,
-    write_ir_coverage,
-)
+from pipeline.analysis.coverage import coverage_line, ir_coverage
 from pipeline.framework import Framework
-from pipeline.library import read_library
-from pipeline.models import EvidenceItem, EvidenceLibrary, Located
+from pipeline.model.inputs import EvidenceItem, EvidenceLibrary, Located
+from pipeline.outputs.coverage import GAP_FILL, HEADER_ROW, MARK, SHEET, write_ir_coverage
+from pipeline.read.register import read_library
 from pipeline.workspace import Workspace
 from tests.conftest import soffice_convert
 from tests.test_library import fill_register

@@ -52,7 +52,7 @@ def _content(name: str) -> object:
 
 
 def test_the_demo_validates_with_only_the_planted_warnings(demo: Workspace) -> None:
-    from pipeline.validate import validate_workspace
+    from pipeline.app import validate_workspace
 
     findings = validate_workspace(demo).findings
     assert [f.line() for f in findings.errors] == []
@@ -74,7 +74,7 @@ def test_the_demo_validates_with_only_the_planted_warnings(demo: Workspace) -> N
 
 
 def test_collect_reads_every_demo_return(demo: Workspace) -> None:
-    from pipeline.collect import collect
+    from pipeline.app import collect
 
     result = collect(demo)
     assert result.returns == RETURNS
@@ -112,7 +112,8 @@ def committed() -> Workspace:
 
 
 def test_committed_overview_and_library_agree_with_the_content(committed: Workspace) -> None:
-    from pipeline.library import read_library, read_overview
+    from pipeline.read.overview import read_overview
+    from pipeline.read.register import read_library
 
     overview_content = _content("overview.yaml")
     assert isinstance(overview_content, dict)
@@ -134,7 +135,7 @@ def test_committed_overview_and_library_agree_with_the_content(committed: Worksp
 
 
 def test_committed_summaries_agree_with_the_content(committed: Workspace) -> None:
-    from pipeline.summaries import read_summaries
+    from pipeline.read.summaries import read_summaries
 
     read = read_summaries(committed)
     assert sorted(s.quality_statement for s in read.summaries) == [f"QS{n}" for n in range(1, 10)]
@@ -152,7 +153,7 @@ def test_committed_summaries_agree_with_the_content(committed: Workspace) -> Non
 def test_committed_returns_are_the_ones_the_script_makes(
     make_inputs: ModuleType, committed: Workspace
 ) -> None:
-    from pipeline.collect import read_returns
+    from pipeline.read.returns import read_returns
 
     files = sorted(committed.stage1_inputs.rglob("*"))
     assert len([p for p in files if p.is_file()]) == RETURNS, "every file in inputs/stage1/"

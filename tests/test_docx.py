@@ -10,7 +10,7 @@ from docx import Document
 from docx.oxml.ns import qn
 from lxml import etree
 
-from pipeline.docx import (
+from pipeline.report.docx import (
     HYPERLINK_REL,
     W_NS,
     Ink,

@@ -17,28 +17,26 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from pipeline import library
-from pipeline.framework import Framework
-from pipeline.library import (
+from pipeline.app import create_blank_inputs
+from pipeline.forms.overview import OVERVIEW_SHEET
+from pipeline.forms.register import (
     COLUMNS,
     FIRST_ROW,
     HEADER_ROW,
     IR_FIRST_ROW,
     IR_SHEET,
-    OVERVIEW_SHEET,
     REGISTER_SHEET,
-    create_blank_inputs,
-    parse_date,
-    parse_ir_items,
-    parse_quality_statements,
-    read_library,
-    read_overview,
+    column_letter,
 )
-from pipeline.models import EvidenceLibrary, Overview
-from pipeline.readback import open_workbook, read_identity
-from pipeline.validate import Inputs
+from pipeline.framework import Framework
+from pipeline.model.inputs import EvidenceLibrary, Inputs, Overview
+from pipeline.read.dates import parse_date
+from pipeline.read.overview import read_overview
+from pipeline.read.register import cell_of, parse_ir_items, parse_quality_statements, read_library
 from pipeline.workspace import Workspace
-from pipeline.xlsx import IDENTITY_SHEET, write_text
+from pipeline.xlsx.identity import IDENTITY_SHEET, read_identity
+from pipeline.xlsx.reader import open_workbook
+from pipeline.xlsx.write import write_text
 from tests.conftest import soffice_convert
 
 SUBMISSION = dt.date(2026, 3, 1)
@@ -92,7 +90,7 @@ def row_of(n: int) -> int:
 
 def cell(key: str, n: int) -> str:
     """The cell of field ``key`` in the n-th register row, e.g. ``cell("link", 3) == "C7"``."""
-    return f"{library.column_letter(key)}{row_of(n)}"
+    return f"{column_letter(key)}{row_of(n)}"
 
 
 def fill_register(
@@ -294,7 +292,7 @@ def test_valid_register_reads_every_field(workspace: Workspace, framework: Frame
         "cell": f"A{FIRST_ROW}",
     }
     assert lib.items[3].quality_statements == ("QS1",)  # IR5
-    assert library.cell_of(lib.items[3], "link") == f"C{FIRST_ROW + 3}"
+    assert cell_of(lib.items[3], "link") == f"C{FIRST_ROW + 3}"
 
 
 def test_rows_people_add_beyond_the_formatted_ones_are_read(
@@ -413,7 +411,7 @@ def test_a_pasted_register_without_identity_is_read(workspace: Workspace):
         ("EV-001", "JSNA 2025", ("IR14",), "https://testshire.gov.uk/jsna", "Public"),
         ("EV-002", "Carers strategy", ("IR33",), "https://testshire.gov.uk/carers", ""),
     ]
-    assert library.cell_of(lib.items[1], "link") == "D5"
+    assert cell_of(lib.items[1], "link") == "D5"
 
 
 def test_extra_sheets(workspace: Workspace, framework: Framework):
@@ -629,7 +627,7 @@ def test_section_a_word_count_recalculates_in_libreoffice(
 ):
     """The in-sheet count agrees with the tool's count (line breaks, repeated and non-breaking
     spaces separate words; a hyphenated word is one)."""
-    from pipeline.models import count_words
+    from pipeline.model.words import count_words
 
     texts = {
         "about_us": "Testshire  is\nrural.\u00a0Co-produced plans",

@@ -10,11 +10,11 @@ from pathlib import Path
 import pytest
 from click.testing import CliRunner
 
-import pipeline.pdf
-from pipeline.findings import Findings
+import pipeline.report.pdf
 from pipeline.framework import Framework
-from pipeline.pdf import NOT_INSTALLED, PdfError, docx_to_pdf
-from pipeline.report import render_report
+from pipeline.model.findings import Findings
+from pipeline.report.build import render_report
+from pipeline.report.pdf import NOT_INSTALLED, PdfError, docx_to_pdf
 from pipeline.workspace import Workspace
 
 # Import the shared helpers however pytest was started: with the repository root on sys.path
@@ -80,7 +80,9 @@ def test_a_failed_conversion_keeps_the_previous_pdf(
     soffice_or_skip()
     pdf = tmp_path / "kept.pdf"
     pdf.write_bytes(b"%PDF-1.4 previous")
-    monkeypatch.setattr(pipeline.pdf, "UNO_SCRIPT", "import sys; sys.exit('LibreOffice broke')")
+    monkeypatch.setattr(
+        pipeline.report.pdf, "UNO_SCRIPT", "import sys; sys.exit('LibreOffice broke')"
+    )
     with pytest.raises(PdfError, match=r"\(LibreOffice broke\); the \.docx was written"):
         docx_to_pdf(report_docx, pdf)
     assert pdf.read_bytes() == b"%PDF-1.4 previous"
@@ -98,7 +100,7 @@ def test_a_conversion_that_takes_too_long_is_stopped(report_docx: Path) -> None:
 def test_without_libreoffice_the_message_says_so(
     monkeypatch: pytest.MonkeyPatch, report_docx: Path
 ) -> None:
-    monkeypatch.setattr(pipeline.pdf, "find_soffice", lambda: None)
+    monkeypatch.setattr(pipeline.report.pdf, "find_soffice", lambda: None)
     with pytest.raises(PdfError) as raised:
         docx_to_pdf(report_docx, report_docx.with_suffix(".pdf"))
     assert str(raised.value) == NOT_INSTALLED
@@ -108,13 +110,13 @@ def test_without_libreoffice_the_message_says_so(
 def test_build_pdf_without_libreoffice_writes_the_docx_and_exits_1(
     monkeypatch: pytest.MonkeyPatch, workspace: Workspace, framework: Framework
 ) -> None:
-    import pipeline.validate
+    import pipeline.app
     from pipeline.cli import main
 
     inputs = full_inputs(workspace, framework)
-    result = pipeline.validate.ValidationResult(inputs, Findings())
-    monkeypatch.setattr(pipeline.validate, "validate_workspace", lambda ws, progress=None: result)
-    monkeypatch.setattr(pipeline.pdf, "find_soffice", lambda: None)
+    result = pipeline.app.ValidationResult(inputs, Findings())
+    monkeypatch.setattr(pipeline.app, "validate_workspace", lambda ws, progress=None: result)
+    monkeypatch.setattr(pipeline.report.pdf, "find_soffice", lambda: None)
     run = CliRunner().invoke(main, ["--workspace", str(workspace.root), "build", "--pdf"])
     assert run.exit_code == 1
     assert "LibreOffice is not installed" in run.output

@@ -7,9 +7,9 @@ from typing import Any
 
 import pytest
 
-from pipeline.findings import Finding, Severity
 from pipeline.framework import Framework
-from pipeline.models import Stage1Response, Stage1Return
+from pipeline.model.findings import Finding, Severity
+from pipeline.model.inputs import Stage1Response, Stage1Return
 from pipeline.rules import personal_data
 from pipeline.rules.personal_data import find_personal_data, mask, nhs_check_digit_ok
 from pipeline.workspace import Workspace

@@ -15,21 +15,21 @@ from lxml import etree
 from openpyxl import Workbook
 from openpyxl.packaging.custom import StringProperty
 
-import pipeline.readback as readback
-from pipeline.readback import (
+import pipeline.xlsx.package as readback
+from pipeline.settings import LimitSettings
+from pipeline.xlsx.cells import (
     MISMATCH,
     UNREADABLE,
     CellValue,
+    Sheet,
     WorkbookRejected,
-    date_format_kind,
     format_value,
-    identity_places,
-    open_workbook,
-    read_identity,
     split_ref,
 )
-from pipeline.settings import LimitSettings
-from pipeline.xlsx import clean_text, set_identity, write_text
+from pipeline.xlsx.identity import identity_places, read_identity, set_identity
+from pipeline.xlsx.reader import open_workbook
+from pipeline.xlsx.sheet_reader import date_format_kind
+from pipeline.xlsx.write import clean_text, write_text
 from tests import hostile
 from tests.conftest import soffice_convert
 from tests.hostile import MAIN_NS, sst, styles, worksheet, write_xlsx
@@ -49,7 +49,7 @@ def _save(wb: Workbook, path: Path) -> Path:
     return path
 
 
-def _one_sheet(path: Path, rows: str, **options: object) -> readback.Sheet:
+def _one_sheet(path: Path, rows: str, **options: object) -> Sheet:
     write_xlsx(path, {"S": worksheet(rows)}, **options)
     return open_workbook(path).sheets["S"]
 

@@ -15,22 +15,23 @@ from docx.text.hyperlink import Hyperlink
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from pipeline.docx import HYPERLINK_REL
+from pipeline.app import BuildResult, build_report
 from pipeline.errors import SelfAssessError
-from pipeline.findings import Findings, error
 from pipeline.framework import Framework
-from pipeline.models import (
+from pipeline.model.findings import Findings, error
+from pipeline.model.inputs import (
     Entry,
     EvidenceItem,
     EvidenceLibrary,
+    Inputs,
     Located,
     Overview,
     SignOff,
     Summary,
     Text,
 )
-from pipeline.report import TEMPLATE, BuildResult, build_report, format_date, render_report
-from pipeline.validate import Inputs
+from pipeline.report.build import TEMPLATE, format_date, render_report
+from pipeline.report.docx import HYPERLINK_REL
 from pipeline.workspace import PROJECT_TEMPLATES, Workspace
 
 TEMPLATE_PATH = PROJECT_TEMPLATES / TEMPLATE
@@ -650,10 +651,10 @@ def test_a_logo_that_cannot_be_used_is_left_out(
 
 
 def _fake_validation(monkeypatch: pytest.MonkeyPatch, inputs: Inputs, findings: Findings) -> None:
-    import pipeline.validate
+    import pipeline.app
 
-    result = pipeline.validate.ValidationResult(inputs, findings)
-    monkeypatch.setattr(pipeline.validate, "validate_workspace", lambda ws, progress=None: result)
+    result = pipeline.app.ValidationResult(inputs, findings)
+    monkeypatch.setattr(pipeline.app, "validate_workspace", lambda ws, progress=None: result)
 
 
 def test_build_writes_the_report(
@@ -701,7 +702,7 @@ def test_build_refuses_while_errors_remain(
 def test_an_interrupted_build_leaves_the_previous_report(
     monkeypatch: pytest.MonkeyPatch, workspace: Workspace, inputs: Inputs
 ) -> None:
-    import pipeline.report
+    import pipeline.report.build
 
     _fake_validation(monkeypatch, inputs, Findings())
     build_report(workspace)
@@ -710,7 +711,7 @@ def test_an_interrupted_build_leaves_the_previous_report(
     def explode(*args: object, **kwargs: object) -> bytes:
         raise KeyboardInterrupt
 
-    monkeypatch.setattr(pipeline.report, "deterministic_zip", explode)
+    monkeypatch.setattr(pipeline.report.build, "deterministic_zip", explode)
     with pytest.raises(KeyboardInterrupt):
         build_report(workspace, draft=True)
     assert workspace.report_docx.read_bytes() == before

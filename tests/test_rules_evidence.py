@@ -8,12 +8,11 @@ from typing import Any
 
 import pytest
 
-from pipeline.findings import Finding, Severity
 from pipeline.framework import Framework
-from pipeline.models import Entry, Located, Summary, Text
+from pipeline.model.findings import Finding, Severity
+from pipeline.model.inputs import Entry, Inputs, Located, Summary, Text
 from pipeline.rules import evidence
 from pipeline.rules.evidence import link_problem, months_before
-from pipeline.validate import Inputs
 from pipeline.workspace import Workspace
 from tests.test_library import cell, fill_overview, fill_register, read_inputs, where
 

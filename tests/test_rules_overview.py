@@ -6,8 +6,8 @@ from typing import Any
 
 import pytest
 
-from pipeline.findings import Finding, Severity
 from pipeline.framework import Framework
+from pipeline.model.findings import Finding, Severity
 from pipeline.rules import overview
 from pipeline.workspace import Workspace
 from tests.test_library import (

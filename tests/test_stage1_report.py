@@ -11,14 +11,15 @@ import openpyxl
 import pytest
 from openpyxl.chart import BarChart
 
-from pipeline.collect import CollectResult, aggregate
-from pipeline.findings import Findings, error
+from pipeline.analysis.stage1 import aggregate
 from pipeline.framework import Framework
-from pipeline.models import Stage1Response, Stage1Return
+from pipeline.model.findings import Findings, error
+from pipeline.model.inputs import Stage1Response, Stage1Return
+from pipeline.model.stage1 import CollectResult
+from pipeline.outputs.findings import SUMMARY_SHEET, build_findings, sheet_names
 from pipeline.settings import Stage1Settings
-from pipeline.stage1_report import SUMMARY_SHEET, build_findings, sheet_names
 from pipeline.workspace import PROJECT_TEMPLATES
-from pipeline.xlsx import Style
+from pipeline.xlsx.write import Style
 from tests.conftest import soffice_convert
 
 ASC, HEALTH, CARER = "Adult social care staff", "Health partner", "Unpaid carer"
@@ -133,7 +134,7 @@ def test_user_text_is_stored_as_text_and_cleaned(workbook: openpyxl.Workbook) ->
 
 
 def test_saved_findings_contain_no_formula(workbook: openpyxl.Workbook, tmp_path: Path) -> None:
-    from pipeline.readback import open_workbook
+    from pipeline.xlsx.reader import open_workbook
 
     path = tmp_path / "findings.xlsx"
     workbook.save(path)

@@ -11,11 +11,11 @@ try:
 except ImportError:
     from test_report import entry, evidence, library, summary, text
 
-from pipeline.findings import Findings, error, warning
+from pipeline.app import workspace_status
 from pipeline.framework import Framework
-from pipeline.models import Stage1Return
-from pipeline.status import StatusRow, StatusTable, next_step, status_rows, workspace_status
-from pipeline.validate import Inputs
+from pipeline.model.findings import Findings, error, warning
+from pipeline.model.inputs import Inputs, Stage1Return
+from pipeline.outputs.status import StatusRow, StatusTable, next_step, status_rows
 from pipeline.workspace import Workspace
 
 
@@ -62,6 +62,7 @@ def test_rows_per_quality_statement(workspace: Workspace, framework: Framework) 
         evidence_found=2,
         evidence_cited=3,
         verified=True,
+        word_limit=750,
     )
     assert qs1.cells() == ("2", "received", "yes", f"{words}/750", "2/3", "yes")
     assert qs2.cells()[2] == "2 errors" and qs2.cells()[5] == "no"
@@ -105,8 +106,8 @@ def test_lines_fit_100_columns(workspace: Workspace, framework: Framework) -> No
 )
 def test_next_step(errors: int, missing: bool, expected: str) -> None:
     rows = [
-        StatusRow("QS1", "Assessing needs", 0, True),
-        StatusRow("QS2", "Supporting people", 0, not missing),
+        StatusRow("QS1", "Assessing needs", 0, True, word_limit=750),
+        StatusRow("QS2", "Supporting people", 0, not missing, word_limit=750),
     ]
     findings = Findings([error("word-limit", "f", "m")] * errors)
     assert next_step(rows, findings).startswith(expected)

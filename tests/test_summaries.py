@@ -12,28 +12,28 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from pipeline.checklists import checklist_path, generate_checklists
-from pipeline.framework import Framework
-from pipeline.readback import open_workbook, read_identity
-from pipeline.summaries import (
+from pipeline.app import generate_checklists, generate_summaries, init_workspace
+from pipeline.forms.checklist import checklist_path
+from pipeline.forms.summary import (
     FIELD_ROWS,
     FIELDS,
     FORM_SHEET,
     GUIDANCE_SHEET,
     TOTAL_CELL,
-    WORD_COUNT_RULE,
     field_cell,
     form_texts,
-    generate_summaries,
     input_cells,
-    match_label,
-    parse_date,
-    read_summaries,
     summary_path,
     summary_title,
 )
-from pipeline.workspace import Workspace, init_workspace
-from pipeline.xlsx import IDENTITY_SHEET, write_text
+from pipeline.framework import Framework
+from pipeline.model.words import WORD_COUNT_RULE
+from pipeline.read.dates import parse_date
+from pipeline.read.summaries import match_label, read_summaries
+from pipeline.workspace import Workspace
+from pipeline.xlsx.identity import IDENTITY_SHEET, read_identity
+from pipeline.xlsx.reader import open_workbook
+from pipeline.xlsx.write import write_text
 from tests.conftest import COUNCIL, soffice_convert
 
 EXPECTED_FILES = [

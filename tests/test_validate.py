@@ -11,14 +11,16 @@ from typing import Any
 import pytest
 from click.testing import CliRunner
 
-from pipeline import validate
-from pipeline.checklists import checklist_path, generate_checklists
+from pipeline.app import generate_checklists
 from pipeline.cli import main
-from pipeline.findings import Finding
-from pipeline.rules import stage2
-from pipeline.summaries import TOTAL_CELL, field_cell, read_summaries
+from pipeline.forms.checklist import checklist_path
+from pipeline.forms.summary import TOTAL_CELL, field_cell
+from pipeline.model.findings import Finding
+from pipeline.model.inputs import Inputs
+from pipeline.read.summaries import read_summaries
+from pipeline.rules import run_rules, stage2
 from pipeline.workspace import Workspace
-from pipeline.xlsx import write_text
+from pipeline.xlsx.write import write_text
 from tests.test_summaries import (
     VALID,
     copy_workspace,
@@ -38,11 +40,12 @@ FILE = "inputs/stage2/QS1 summary - Priya.xlsx"
 def only_stage2_rules(monkeypatch: pytest.MonkeyPatch) -> None:
     """These tests are about Stage 2: the other families' rules (and inputs) are tested on their
     own, so run only ours, and read no library or overview."""
-    from pipeline import library, rules
+    from pipeline import rules
+    from pipeline.read import overview, register
 
     monkeypatch.setattr(rules, "all_rules", lambda: list(stage2.RULES))
-    monkeypatch.setattr(library, "read_library", lambda ws: (None, []), raising=False)
-    monkeypatch.setattr(library, "read_overview", lambda ws: (None, []), raising=False)
+    monkeypatch.setattr(register, "read_library", lambda ws: (None, []))
+    monkeypatch.setattr(overview, "read_overview", lambda ws: (None, []))
 
 
 @pytest.fixture(scope="module")
@@ -59,8 +62,8 @@ def generated(prepared: Path, tmp_path: Path) -> Workspace:
 def check(ws: Workspace) -> list[Finding]:
     """Read inputs/stage2/ and run every rule: the findings for the summaries themselves."""
     read = read_summaries(ws)
-    inputs = validate.Inputs(ws, summaries=read.summaries, read_findings=read.findings)
-    return [f for f in validate.check(inputs) if f.code != "summary-missing"]
+    inputs = Inputs(ws, summaries=read.summaries, read_findings=read.findings)
+    return [f for f in run_rules(inputs) if f.code != "summary-missing"]
 
 
 def codes(findings: list[Finding]) -> list[tuple[str, str | None]]:
@@ -230,8 +233,8 @@ def test_no_strength_rows_at_all(generated: Workspace) -> None:
 def test_every_quality_statement_without_a_summary_is_a_warning(generated: Workspace) -> None:
     filled(generated)
     read = read_summaries(generated)
-    inputs = validate.Inputs(generated, summaries=read.summaries, read_findings=read.findings)
-    missing = [f for f in validate.check(inputs) if f.code == "summary-missing"]
+    inputs = Inputs(generated, summaries=read.summaries, read_findings=read.findings)
+    missing = [f for f in run_rules(inputs) if f.code == "summary-missing"]
     assert [f.file for f in missing] == [
         f"outputs/stage2/templates/{p.name}" for p in sorted(generated.summaries_dir.iterdir())
     ][1:]

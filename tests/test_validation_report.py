@@ -7,8 +7,8 @@ from pathlib import Path
 import openpyxl
 import pytest
 
-from pipeline.findings import Findings, error, warning
-from pipeline.validation_report import (
+from pipeline.model.findings import Findings, error, warning
+from pipeline.outputs.validation_report import (
     COLUMNS,
     FINDINGS_SHEET,
     HEADER_ROW,

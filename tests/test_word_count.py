@@ -15,19 +15,17 @@ import pytest
 from hypothesis import example, given
 from hypothesis import strategies as st
 
-from pipeline.framework import Framework
-from pipeline.models import WORD_SEPARATORS, count_words
-from pipeline.summaries import (
+from pipeline.forms.summary import (
     FIELDS,
     FORM_SHEET,
     STATUS_CELL,
     TOTAL_CELL,
-    WORD_COUNT_RULE,
     build_summary,
     field_cell,
-    word_count_formula,
 )
-from pipeline.xlsx import Style, clean_text, write_text
+from pipeline.framework import Framework
+from pipeline.model.words import WORD_COUNT_RULE, WORD_SEPARATORS, count_words, word_count_formula
+from pipeline.xlsx.write import Style, clean_text, write_text
 from tests.conftest import soffice_convert
 
 # What the formula's functions mean, as Excel and LibreOffice define them.
@@ -134,7 +132,7 @@ def test_a_filled_summary_shows_the_tools_counts_and_total(
 ) -> None:
     """The generated form, recalculated by LibreOffice: each field's count, the running total
     and the status beside it agree with the tool."""
-    wb = build_summary(framework, framework.quality_statement("QS1"), _style(), word_limit=25)
+    wb = build_summary(framework, framework.quality_statement("QS1"), _style(), None, "", 25)
     sheet = wb[FORM_SHEET]
     counted = [f.label for f in FIELDS if f.counted]
     texts = dict(zip(counted, SAMPLE[3:], strict=False))

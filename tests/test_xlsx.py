@@ -9,8 +9,8 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from pipeline.readback import open_workbook
-from pipeline.xlsx import atomic_path, clean_text, save_atomic, write_text
+from pipeline.xlsx.reader import open_workbook
+from pipeline.xlsx.write import atomic_path, clean_text, save_atomic, write_text
 
 HOSTILE = [
     '=HYPERLINK("http://evil.example","click")',

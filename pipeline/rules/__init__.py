@@ -6,14 +6,11 @@ To add a rule: write a small function in the module of its family and add it to 
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable
 from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
-    from pipeline.findings import Finding
-    from pipeline.validate import Inputs
-
-Rule = Callable[["Inputs"], Iterable["Finding"]]
+    from pipeline.model.findings import Findings
+    from pipeline.model.inputs import Inputs, Rule
 
 
 def all_rules() -> list[Rule]:
@@ -21,3 +18,13 @@ def all_rules() -> list[Rule]:
     from pipeline.rules import evidence, overview, personal_data, stage2
 
     return [*stage2.RULES, *evidence.RULES, *overview.RULES, *personal_data.RULES]
+
+
+def run_rules(inputs: Inputs) -> Findings:
+    """Run every rule over what was read; reading findings come first."""
+    from pipeline.model.findings import Findings
+
+    findings = Findings(inputs.read_findings)
+    for rule in all_rules():
+        findings.extend(rule(inputs))
+    return findings

@@ -10,20 +10,13 @@ from collections.abc import Iterator
 from typing import TYPE_CHECKING
 from urllib.parse import urlsplit
 
-from pipeline.findings import Finding, error, warning
-from pipeline.library import (
-    NO,
-    NOT_APPLICABLE,
-    PUBLIC_CHOICES,
-    REDACTED_CHOICES,
-    YES,
-    cell_of,
-)
-from pipeline.models import EVIDENCE_ID, EvidenceItem, EvidenceLibrary, Text
+from pipeline.forms.register import NO, NOT_APPLICABLE, PUBLIC_CHOICES, REDACTED_CHOICES, YES
+from pipeline.model.findings import Finding, error, warning
+from pipeline.model.inputs import EVIDENCE_ID, EvidenceItem, EvidenceLibrary, Text
+from pipeline.read.register import cell_of
 
 if TYPE_CHECKING:
-    from pipeline.rules import Rule
-    from pipeline.validate import Inputs
+    from pipeline.model.inputs import Inputs, Rule
 
 
 def _at(item: EvidenceItem, key: str) -> dict[str, str | None]:
@@ -348,7 +341,7 @@ def not_redacted(inputs: Inputs) -> Iterator[Finding]:
 
 def uncovered_ir_items(inputs: Inputs) -> Iterator[Finding]:
     """Every IR item of the framework should have at least one document."""
-    from pipeline.coverage import ir_coverage
+    from pipeline.analysis.coverage import ir_coverage
 
     library = inputs.library
     if library is None:
@@ -378,7 +371,7 @@ def _cited(inputs: Inputs) -> Iterator[tuple[str, Text]]:
 
 def unknown_evidence_refs(inputs: Inputs) -> Iterator[Finding]:
     """Evidence IDs cited in Stage 2 summaries that the library does not have."""
-    from pipeline.models import split_ids
+    from pipeline.model.inputs import split_ids
 
     library: EvidenceLibrary | None = inputs.library
     if library is None:

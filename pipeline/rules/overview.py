@@ -6,13 +6,11 @@ from collections.abc import Iterator
 from pathlib import Path, PurePosixPath, PureWindowsPath
 from typing import TYPE_CHECKING
 
-from pipeline.findings import Finding, error, warning
-from pipeline.models import count_words
+from pipeline.model.findings import Finding, error, warning
+from pipeline.model.words import count_words
 
 if TYPE_CHECKING:
-    from pipeline.models import Text
-    from pipeline.rules import Rule
-    from pipeline.validate import Inputs
+    from pipeline.model.inputs import Inputs, Rule, Text
 
 LOGO_SUFFIXES = (".png", ".jpg", ".jpeg", ".gif", ".bmp")
 

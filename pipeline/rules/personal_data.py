@@ -13,12 +13,10 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
-from pipeline.findings import Finding, warning
+from pipeline.model.findings import Finding, warning
 
 if TYPE_CHECKING:
-    from pipeline.models import Text
-    from pipeline.rules import Rule
-    from pipeline.validate import Inputs
+    from pipeline.model.inputs import Inputs, Rule, Text
 
 
 @dataclass(frozen=True)
@@ -129,7 +127,7 @@ class _Scanned:
 
 def _texts(inputs: Inputs) -> Iterator[_Scanned]:
     """Every piece of free text people typed, with where it is."""
-    from pipeline.library import cell_of
+    from pipeline.read.register import cell_of
 
     def located(text: Text, field: str | None) -> _Scanned:
         return _Scanned(text.at.file, text.at.sheet, text.at.cell, field, text.value)
@@ -173,7 +171,7 @@ def _texts(inputs: Inputs) -> Iterator[_Scanned]:
             ):
                 yield _Scanned(library.file, item.at.sheet, cell_of(item, key), field, value)
 
-    from pipeline.checklists import CHECKLIST_SHEET, ChecklistLayout
+    from pipeline.forms.checklist import CHECKLIST_SHEET, ChecklistLayout
 
     for ret in inputs.returns:
         for response in ret.responses:

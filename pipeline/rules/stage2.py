@@ -10,13 +10,13 @@ from __future__ import annotations
 from collections.abc import Iterator
 from typing import TYPE_CHECKING
 
-from pipeline.findings import Finding, error, warning
-from pipeline.models import Entry, Located, Summary, Text, count_words
-from pipeline.summaries import TOTAL_CELL, TOTAL_LABEL, summary_path
+from pipeline.forms.summary import TOTAL_CELL, TOTAL_LABEL, summary_path
+from pipeline.model.findings import Finding, error, warning
+from pipeline.model.inputs import Entry, Located, Summary, Text
+from pipeline.model.words import count_words
 
 if TYPE_CHECKING:
-    from pipeline.rules import Rule
-    from pipeline.validate import Inputs
+    from pipeline.model.inputs import Inputs, Rule
 
 
 def _at(text: Text, field: str) -> dict[str, str | None]:

@@ -27,7 +27,7 @@ from docx.shared import Cm, Pt, RGBColor
 ROOT = Path(__file__).resolve().parents[2]
 sys.path.insert(0, str(ROOT))
 
-from pipeline.docx import TOC_INSTRUCTION, add_field, deterministic_zip  # noqa: E402
+from pipeline.report.docx import TOC_INSTRUCTION, add_field, deterministic_zip
 
 OUT = Path(__file__).resolve().parent / "self-assessment.docx"
 

@@ -7,7 +7,7 @@ from enum import StrEnum
 
 from pydantic import BaseModel, ConfigDict, model_validator
 
-from pipeline import codes
+from pipeline.model import codes
 
 Data = dict[str, int | float | str]
 """Figures behind a finding (``{"words": 812, "limit": 750}``), for ``--json``."""

@@ -1,50 +1,34 @@
-"""Stage 1 returns in, findings out (SPEC §6): read every returned checklist, aggregate, write.
-
-Reading streams one workbook at a time through :mod:`pipeline.readback` (zip + lxml, no
-openpyxl) and keeps only the typed answers, so memory stays flat however many returns there are.
-openpyxl is used once per quality statement per run, to know what a blank checklist holds, and
-once more to write ``outputs/stage1/findings.xlsx``.
-"""
+"""Reading returned Stage 1 checklists: every rating, comment and stray cell, located."""
 
 from __future__ import annotations
 
 import hashlib
 import json
 import re
-from collections.abc import Iterable
 from dataclasses import dataclass, field
-from fractions import Fraction
 from functools import lru_cache
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from pipeline.findings import Finding, Findings, error, excerpt, warning
-from pipeline.models import Stage1Response, Stage1Return
+from pipeline.model.findings import Finding, error, excerpt, warning
+from pipeline.model.inputs import Stage1Response, Stage1Return
+from pipeline.model.stage1 import NOT_GIVEN, OTHER_GROUP
 from pipeline.progress import Progress, no_progress
 from pipeline.workspace import input_files
-from pipeline.xlsx import CHECKLIST, identity_problem
+from pipeline.xlsx.identity import CHECKLIST, identity_problem
 
 if TYPE_CHECKING:
-    from pipeline.checklists import ChecklistLayout
+    from pipeline.forms.checklist import ChecklistLayout
     from pipeline.framework import Framework, QualityStatement
-    from pipeline.readback import CellScalar, CellValue, ReadWorkbook
-    from pipeline.settings import Stage1Settings
     from pipeline.workspace import Workspace
-
-# The group of a return whose respondent left the group cell blank. It is shown in the group
-# breakdown but not compared with the real groups when looking for divergent views.
-NOT_GIVEN = "Not given"
-# Typed groups that are not on the list are counted here (a typed group could be a name).
-OTHER_GROUP = "Other"
+    from pipeline.xlsx.cells import CellScalar, CellValue, ReadWorkbook
 
 
 _APOSTROPHES = str.maketrans({"’": "", "‘": "", "'": "", "`": ""})
+
+
 # "3", "3.0", "3 - Tend to agree", "3. tend to agree" (normalised): the number, then any label.
 _NUMBER_THEN_LABEL = re.compile(r"([0-4])(?:\.0+)?(?:\s*[-–—.:)]?\s*([^\W\d_].*))?")
-
-
-# --------------------------------------------------------------------------------------------
-# Reading
 
 
 @dataclass
@@ -91,16 +75,13 @@ def _blank_checklist(
     """Once per quality statement per process, and kept in ``cache`` between runs (see
     :func:`pipeline.generated.cached_expected_cells`): building one is the only openpyxl work
     in reading."""
-    from pipeline.checklists import (
-        ChecklistLayout,
-        build_checklist,
-    )
-    from pipeline.generated import cached_expected_cells, framework_digest
+    from pipeline.forms.checklist import ChecklistLayout, build_checklist
+    from pipeline.read.expected import cached_expected_cells, framework_digest
 
     qs = framework.quality_statement(code)
 
     def build() -> object:
-        from pipeline.xlsx import Style
+        from pipeline.xlsx.write import Style
 
         return build_checklist(framework, qs, Style.load(style_file), council)
 
@@ -135,7 +116,7 @@ class _ReturnReader:
 
     def template(self, code: str) -> _Template:
         """The blank checklist of quality statement ``code``, as read-back sees it."""
-        from pipeline.generated import cache_dir
+        from pipeline.read.expected import cache_dir
 
         # Remembered here too: the lru_cache would hash the whole framework on every return.
         template = self._templates.get(code)
@@ -165,7 +146,9 @@ class _ReturnReader:
         return path.name if folder == "." else f"{folder}/{path.name}"
 
     def read(self, path: Path) -> None:
-        from pipeline.readback import WorkbookRejected, open_workbook, read_identity
+        from pipeline.xlsx.cells import WorkbookRejected
+        from pipeline.xlsx.identity import read_identity
+        from pipeline.xlsx.reader import open_workbook
 
         rel = self.relative(path)
         try:
@@ -193,7 +176,7 @@ class _ReturnReader:
 
     def identity_problem(self, identity: dict[str, str], wb: ReadWorkbook) -> str | None:
         """Why this workbook is not a current Stage 1 checklist, or None when it is one."""
-        from pipeline.checklists import CHECKLIST_SHEET, RESPONDENT_SHEET
+        from pipeline.forms.checklist import CHECKLIST_SHEET, RESPONDENT_SHEET
 
         fresh = "send out the current checklists from outputs/stage1/checklists/"
         problem = identity_problem(
@@ -223,15 +206,15 @@ class _ReturnReader:
         return None
 
     def read_checklist(self, wb: ReadWorkbook, rel: str, template: _Template) -> None:
-        from pipeline.checklists import (
+        from pipeline.forms.checklist import (
             CHECKLIST_SHEET,
             GROUP_CELL,
             NAME_CELL,
             RESPONDENT_SHEET,
             TEAM_CELL,
         )
-        from pipeline.generated import unplaced_cells
-        from pipeline.xlsx import clean_text
+        from pipeline.read.expected import unplaced_cells
+        from pipeline.xlsx.write import clean_text
 
         found = unplaced_cells(wb, template.expected, template.input_cells, rel)
         about, checklist = wb.sheets[RESPONDENT_SHEET], wb.sheets[CHECKLIST_SHEET]
@@ -306,7 +289,7 @@ class _ReturnReader:
 
     def group(self, typed: str, rel: str, found: list[Finding]) -> str:
         """The listed group the respondent chose (NOT_GIVEN when blank, OTHER_GROUP if typed)."""
-        from pipeline.checklists import GROUP_CELL, RESPONDENT_SHEET
+        from pipeline.forms.checklist import GROUP_CELL, RESPONDENT_SHEET
 
         if not typed:
             return NOT_GIVEN
@@ -326,7 +309,7 @@ class _ReturnReader:
         return OTHER_GROUP
 
     def invalid_rating(self, typed: str, number: int, rel: str, ref: str) -> Finding:
-        from pipeline.checklists import CHECKLIST_SHEET
+        from pipeline.forms.checklist import CHECKLIST_SHEET
 
         options = ", ".join(r.display for r in self.framework.rating_scale)
         return error(
@@ -379,7 +362,7 @@ def _norm(text: str) -> str:
 
 def _as_typed(cell: CellValue | None) -> str:
     """A cell as the person typed it: a formula with its ``=``, anything else as shown."""
-    from pipeline.readback import format_value
+    from pipeline.xlsx.cells import format_value
 
     if cell is None:
         return ""
@@ -397,287 +380,3 @@ def _removed_characters(rel: str, sheet: str, ref: str, removed: list[str]) -> F
         sheet=sheet,
         cell=ref,
     )
-
-
-# --------------------------------------------------------------------------------------------
-# Aggregating (SPEC §6)
-
-
-@dataclass
-class GroupResult:
-    """One respondent group's answers to one statement."""
-
-    group: str
-    responses: int
-    dont_know: int
-    counts: dict[int, int]
-    percent_agree: float | None
-    mean: float | None
-
-
-@dataclass
-class StatementResult:
-    """One checklist statement over every return for its quality statement."""
-
-    number: int
-    text: str
-    responses: int
-    dont_know: int
-    counts: dict[int, int]
-    percent_agree: float | None
-    mean: float | None
-    divergent: bool
-    evidence_gap: bool
-    by_group: dict[str, GroupResult]
-    comments: list[tuple[str, int | None, str]]
-    # Why the flags are set, for people reading the findings: how many 1-4 ratings came with
-    # evidence text; views split both ways; the two groups furthest apart (highest mean first);
-    # many don't know; little evidence.
-    with_evidence: int = 0
-    split_views: bool = False
-    groups_apart: tuple[str, str] | None = None
-    many_dont_know: bool = False
-    little_evidence: bool = False
-
-    @property
-    def rated(self) -> int:
-        """Ratings 1-4 (don't know excluded)."""
-        return sum(self.counts.values())
-
-
-@dataclass
-class QSResult:
-    """A quality statement's Stage 1 findings."""
-
-    code: str
-    name: str
-    returns: int
-    statements: list[StatementResult]
-    emerging_strengths: list[StatementResult] = field(default_factory=list)
-    emerging_improvements: list[StatementResult] = field(default_factory=list)
-    divergent: list[StatementResult] = field(default_factory=list)
-    evidence_gaps: list[StatementResult] = field(default_factory=list)
-
-
-def aggregate(
-    framework: Framework, returns: list[Stage1Return], settings: Stage1Settings
-) -> list[QSResult]:
-    """Every quality statement's findings, in framework order (all of them, even with no
-    returns)."""
-    group_order = {g: i for i, g in enumerate((*framework.respondent_groups, NOT_GIVEN))}
-    by_qs: dict[str, list[Stage1Return]] = {}
-    for ret in returns:
-        by_qs.setdefault(ret.quality_statement, []).append(ret)
-    results = []
-    for qs in framework.quality_statements:
-        qs_returns = by_qs.get(qs.code, [])
-        groups = sorted({r.group for r in qs_returns}, key=lambda g: group_order.get(g, -1))
-        statements = [
-            _statement(number, text, qs_returns, groups, group_order, settings)
-            for number, text in enumerate(qs.checklist_statements, start=1)
-        ]
-        results.append(_qs_result(qs.code, qs.name, len(qs_returns), statements, settings))
-    return results
-
-
-def _tally(ratings: Iterable[int]) -> tuple[int, int, dict[int, int]]:
-    counts = dict.fromkeys((1, 2, 3, 4), 0)
-    responses = dont_know = 0
-    for rating in ratings:
-        responses += 1
-        if rating == 0:
-            dont_know += 1
-        else:
-            counts[rating] += 1
-    return responses, dont_know, counts
-
-
-def _agree(counts: dict[int, int]) -> Fraction | None:
-    rated = sum(counts.values())
-    return Fraction(counts[3] + counts[4], rated) if rated else None
-
-
-def _mean(counts: dict[int, int]) -> Fraction | None:
-    rated = sum(counts.values())
-    return Fraction(sum(k * n for k, n in counts.items()), rated) if rated else None
-
-
-def _float(value: Fraction | None, scale: int = 1) -> float | None:
-    return None if value is None else float(value * scale)
-
-
-def _setting(value: float) -> Fraction:
-    """A threshold as the decimal people wrote (0.3 is 3/10, not the nearest binary float)."""
-    return Fraction(repr(value))
-
-
-def _statement(
-    number: int,
-    text: str,
-    returns: list[Stage1Return],
-    groups: list[str],
-    group_order: dict[str, int],
-    settings: Stage1Settings,
-) -> StatementResult:
-    answers: list[tuple[str, Stage1Response]] = []
-    for ret in returns:
-        for response in ret.responses:
-            if response.number == number:
-                answers.append((ret.group, response))
-                break
-    rated_answers = [(g, r) for g, r in answers if r.rating is not None]
-    responses, dont_know, counts = _tally(
-        r.rating for _, r in rated_answers if r.rating is not None
-    )
-    rated = sum(counts.values())
-    with_evidence = sum(1 for _, r in rated_answers if r.rating and r.evidence.strip())
-
-    by_group: dict[str, GroupResult] = {}
-    compared: list[tuple[Fraction, str]] = []
-    for group in groups:
-        g_responses, g_dk, g_counts = _tally(
-            r.rating for g, r in rated_answers if g == group and r.rating is not None
-        )
-        g_mean = _mean(g_counts)
-        by_group[group] = GroupResult(
-            group, g_responses, g_dk, g_counts, _float(_agree(g_counts), 100), _float(g_mean)
-        )
-        enough = sum(g_counts.values()) >= settings.group_min_ratings
-        if group != NOT_GIVEN and g_mean is not None and enough:
-            compared.append((g_mean, group))
-
-    share = _setting(settings.divergence_share)
-    split = (
-        rated > 0
-        and Fraction(counts[1] + counts[2], rated) >= share
-        and Fraction(counts[3] + counts[4], rated) >= share
-    )
-    apart = None
-    if len(compared) >= 2:
-        (high, high_group), (low, low_group) = max(compared), min(compared)
-        if high - low >= _setting(settings.group_mean_gap):
-            apart = (high_group, low_group)
-    many_dont_know = responses > 0 and Fraction(dont_know, responses) >= _setting(
-        settings.dont_know_gap_share
-    )
-    little_evidence = rated > 0 and Fraction(with_evidence, rated) < _setting(
-        settings.evidence_min_share
-    )
-    comments = sorted(
-        ((g, r.rating, r.evidence) for g, r in answers if r.evidence.strip()),
-        key=lambda c: group_order.get(c[0], -1),
-    )
-    return StatementResult(
-        number=number,
-        text=text,
-        responses=responses,
-        dont_know=dont_know,
-        counts=counts,
-        percent_agree=_float(_agree(counts), 100),
-        mean=_float(_mean(counts)),
-        divergent=split or apart is not None,
-        evidence_gap=many_dont_know or little_evidence,
-        by_group=by_group,
-        comments=comments,
-        with_evidence=with_evidence,
-        split_views=split,
-        groups_apart=apart,
-        many_dont_know=many_dont_know,
-        little_evidence=little_evidence,
-    )
-
-
-def _qs_result(
-    code: str, name: str, returns: int, statements: list[StatementResult], settings: Stage1Settings
-) -> QSResult:
-    eligible = [
-        s for s in statements if not s.divergent and s.rated >= settings.min_ratings_for_strength
-    ]
-
-    def exact(s: StatementResult) -> tuple[Fraction, Fraction]:
-        agree, mean = _agree(s.counts), _mean(s.counts)
-        assert agree is not None and mean is not None  # eligible statements have ratings
-        return agree, mean
-
-    # A strength needs most to agree; an area for improvement sits below every strength, so
-    # that neither list shows a statement that plainly belongs in the other.
-    majority = [s for s in eligible if exact(s)[0] > Fraction(1, 2)]
-    strengths = sorted(majority, key=lambda s: (-exact(s)[0], -exact(s)[1], s.number))
-    strengths = strengths[: settings.emerging_count]
-    ceiling = min((exact(s)[0] for s in strengths), default=Fraction(2))
-    lower = [s for s in eligible if exact(s)[0] < ceiling]
-    improvements = sorted(lower, key=lambda s: (*exact(s), s.number))[: settings.emerging_count]
-    return QSResult(
-        code=code,
-        name=name,
-        returns=returns,
-        statements=statements,
-        emerging_strengths=strengths,
-        emerging_improvements=improvements,
-        divergent=[s for s in statements if s.divergent],
-        evidence_gaps=[s for s in statements if s.evidence_gap],
-    )
-
-
-# --------------------------------------------------------------------------------------------
-# The command
-
-
-@dataclass
-class CollectResult:
-    """What ``collect`` read, found and aggregated."""
-
-    returns: int
-    skipped: list[Finding]
-    findings: Findings
-    results: list[QSResult]
-
-    def as_json(self) -> dict[str, object]:
-        """The SPEC §6 ``collect --json`` shape; % agree to 1 decimal place, means to 2."""
-        return {
-            "returns": self.returns,
-            "skipped": [
-                {"file": f.file, "code": f.code, "message": f.message} for f in self.skipped
-            ],
-            "quality_statements": [
-                {
-                    "code": qs.code,
-                    "returns": qs.returns,
-                    "statements": [
-                        {
-                            "number": s.number,
-                            "text": s.text,
-                            "responses": s.responses,
-                            "dont_know": s.dont_know,
-                            "counts": {str(k): s.counts[k] for k in (1, 2, 3, 4)},
-                            "percent_agree": _round(s.percent_agree, 1),
-                            "mean": _round(s.mean, 2),
-                            "divergent": s.divergent,
-                            "evidence_gap": s.evidence_gap,
-                        }
-                        for s in qs.statements
-                    ],
-                }
-                for qs in self.results
-            ],
-        }
-
-
-def _round(value: float | None, places: int) -> float | None:
-    return None if value is None else round(value, places)
-
-
-def collect(ws: Workspace, progress: Progress = no_progress) -> CollectResult:
-    """Read every Stage 1 return, aggregate, and write ``outputs/stage1/findings.xlsx``."""
-    from pipeline.stage1_report import write_findings
-
-    read = read_returns(ws, progress)
-    results = aggregate(ws.framework, read.returns, ws.settings.stage1)
-    result = CollectResult(
-        returns=len(read.returns),
-        skipped=read.skipped,
-        findings=Findings(read.findings),
-        results=results,
-    )
-    write_findings(ws, result)
-    return result

@@ -5,6 +5,8 @@ from __future__ import annotations
 import re
 
 _NOTE = re.compile(r"\([^)]*\)")
+
+
 _NOT_WORD = re.compile(r"[^a-z0-9]+")
 
 

@@ -1,9 +1,4 @@
-"""Stage 3: the self-assessment report (SPEC §10), rendered from a council's Word template.
-
-``build_report`` reads and validates everything first and only then writes; ``render_report`` is
-the pure part: models in, the same ``.docx`` bytes out for the same models. The template's
-variables are the fields of ``ReportContext`` (documented in ``templates/docx/README.md``).
-"""
+"""The Stage 3 report: the context from what was read, rendered into the Word template."""
 
 from __future__ import annotations
 
@@ -14,7 +9,8 @@ from dataclasses import dataclass, fields
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from pipeline.docx import (
+from pipeline.errors import SelfAssessError
+from pipeline.report.docx import (
     Ink,
     Prose,
     Runs,
@@ -27,24 +23,30 @@ from pipeline.docx import (
     set_core_properties,
     text_run,
 )
-from pipeline.errors import SelfAssessError
-from pipeline.findings import Findings
-from pipeline.progress import Progress, no_progress
 
 if TYPE_CHECKING:
     from docxtpl import DocxTemplate
 
     from pipeline.framework import Framework, IRItem, QualityStatement
-    from pipeline.models import EvidenceItem, Overview, Summary
-    from pipeline.validate import Inputs
-    from pipeline.workspace import Workspace
+    from pipeline.model.inputs import EvidenceItem, Inputs, Overview, Summary
+
 
 TEMPLATE = "docx/self-assessment.docx"
+
+
 TITLE = "Adult social care self-assessment"
+
+
 ALL_THEMES = "All themes"
+
+
 LOGO_WIDTH_MM = 45
+
+
 # Document properties need a date; with no submission date, this fixed one keeps builds equal.
 FALLBACK_DATE = dt.date(2000, 1, 1)
+
+
 MONTHS = (
     "January",
     "February",
@@ -59,18 +61,6 @@ MONTHS = (
     "November",
     "December",
 )
-
-
-@dataclass
-class BuildResult:
-    """What ``build`` did: the findings, and the files written (``docx`` None = refused)."""
-
-    findings: Findings
-    docx: Path | None
-    pdf: Path | None
-
-
-# ---- the template's variables ---------------------------------------------------------------
 
 
 @dataclass(frozen=True)
@@ -406,9 +396,6 @@ def _ir_groups(
     return [g for g in groups if g.items]
 
 
-# ---- rendering ------------------------------------------------------------------------------
-
-
 def _template_class() -> type[DocxTemplate]:
     from docxtpl import DocxTemplate
     from lxml import etree
@@ -520,49 +507,3 @@ def render_report(framework: Framework, inputs: Inputs, *, draft: bool, template
     out = io.BytesIO()
     tpl.save(out)
     return deterministic_zip(out.getvalue())
-
-
-def build_report(
-    ws: Workspace,
-    *,
-    draft: bool = False,
-    pdf: bool = False,
-    progress: Progress = no_progress,
-) -> BuildResult:
-    """Validate everything, then write ``outputs/self-assessment.docx`` (and the PDF).
-
-    Refuses (``docx`` None) while errors remain unless ``draft``. An interrupted build leaves
-    the previous report as it was. Without ``pdf``, a PDF left by an earlier build is removed,
-    so that the two never disagree. Raises ``pdf.PdfError`` when the PDF cannot be made (the
-    ``.docx`` has been written by then).
-    """
-    from pipeline.validate import validate_workspace
-    from pipeline.xlsx import atomic_path
-
-    validated = validate_workspace(ws, progress)
-    findings = validated.findings
-    if findings.errors and not draft:
-        return BuildResult(findings, None, None)
-    data = render_report(
-        ws.framework, validated.inputs, draft=draft, template=ws.template(TEMPLATE)
-    )
-    with atomic_path(ws.report_docx) as tmp:
-        tmp.write_bytes(data)
-    if not pdf:
-        _remove_stale_pdf(ws)
-        return BuildResult(findings, ws.report_docx, None)
-    from pipeline.pdf import docx_to_pdf
-
-    return BuildResult(findings, ws.report_docx, docx_to_pdf(ws.report_docx, ws.report_pdf))
-
-
-def _remove_stale_pdf(ws: Workspace) -> None:
-    """A PDF from an earlier build no longer matches the new .docx: nobody should send it."""
-    try:
-        ws.report_pdf.unlink(missing_ok=True)
-    except OSError as e:
-        raise SelfAssessError(
-            f"The .docx was written, but the PDF of an earlier build, "
-            f"{ws.relative(ws.report_pdf)}, could not be removed ({e.strerror}): close it, or "
-            "build again with --pdf."
-        ) from e

@@ -1,4 +1,8 @@
-"""Rules for generated workbooks in outputs/: never overwrite one that people have filled in."""
+"""What a blank generated workbook holds, so that read-back can tell what people typed.
+
+Building a blank workbook is the only openpyxl work in reading; its texts are cached in
+``outputs/.cache`` between runs, keyed by the framework, the template and this code.
+"""
 
 from __future__ import annotations
 
@@ -9,19 +13,22 @@ from functools import lru_cache
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from pipeline.xlsx import IDENTITY_SHEET
+from pipeline.xlsx.identity import IDENTITY_SHEET
 
 if TYPE_CHECKING:
-    from pipeline.findings import Finding
     from pipeline.framework import Framework
-    from pipeline.readback import ReadWorkbook
+    from pipeline.model.findings import Finding
     from pipeline.workspace import Workspace
+    from pipeline.xlsx.cells import ReadWorkbook
+
 
 # Bump when the cache files' layout changes.
 _CACHE_FORMAT = "1"
+
+
 # The modules whose code decides what a blank workbook holds, and how read-back sees it: a
 # change to any of them (even without a new version number) makes a fresh cache.
-_SOURCES = ("checklists.py", "library.py", "summaries.py", "xlsx.py", "generated.py", "readback.py")
+_SOURCES = ("forms", "read", "xlsx", "model")
 
 
 def is_filled(path: Path, input_cells: dict[str, set[str]]) -> bool:
@@ -29,7 +36,8 @@ def is_filled(path: Path, input_cells: dict[str, set[str]]) -> bool:
 
     A file that cannot be read counts as filled: we cannot tell, so we keep it.
     """
-    from pipeline.readback import WorkbookRejected, open_workbook
+    from pipeline.xlsx.cells import WorkbookRejected
+    from pipeline.xlsx.reader import open_workbook
 
     if not path.exists():
         return False
@@ -51,7 +59,7 @@ def expected_cells(wb: Any) -> dict[str, dict[str, str]]:
     import io
     import tempfile
 
-    from pipeline.readback import open_workbook
+    from pipeline.xlsx.reader import open_workbook
 
     buffer = io.BytesIO()
     wb.save(buffer)
@@ -107,10 +115,12 @@ def _code_digest() -> str:
 
     from pipeline import __version__
 
-    here = Path(__file__).resolve().parent
+    package = Path(__file__).resolve().parent.parent
     sha = hashlib.sha256(__version__.encode())
-    for name in _SOURCES:
-        sha.update((here / name).read_bytes())
+    for folder in _SOURCES:
+        for path in sorted((package / folder).glob("*.py")):
+            sha.update(path.name.encode())
+            sha.update(path.read_bytes())
     # openpyxl writes the blank workbooks: its version, without importing it (slow).
     spec = find_spec("openpyxl")
     if spec is not None and spec.origin is not None:
@@ -136,7 +146,7 @@ def _load_cells(path: Path) -> dict[str, dict[str, str]] | None:
 
 
 def _store_cells(path: Path, cells: dict[str, dict[str, str]]) -> None:
-    from pipeline.xlsx import atomic_path
+    from pipeline.xlsx.write import atomic_path
 
     try:
         with atomic_path(path) as tmp:
@@ -169,8 +179,8 @@ def unplaced_cells(
 ) -> list[Finding]:
     """``ignored-content`` for every non-empty cell that is neither an input cell nor the
     template's own unchanged text: whatever a person typed there would otherwise be lost."""
-    from pipeline.findings import error, excerpt
-    from pipeline.readback import format_value
+    from pipeline.model.findings import error, excerpt
+    from pipeline.xlsx.cells import format_value
 
     found: list[Finding] = []
     for name, sheet in wb.sheets.items():

@@ -7,8 +7,8 @@ allow: that is a programming error, caught by the tests.
 
 The README's table of codes is generated from this registry::
 
-    python -m pipeline.codes --write-readme    # rewrite the table in README.md
-    python -m pipeline.codes --markdown        # print the table
+    python -m pipeline.model.codes --write-readme    # rewrite the table in README.md
+    python -m pipeline.model.codes --markdown        # print the table
 
 This module imports nothing else from ``pipeline`` (``findings`` imports it).
 """
@@ -23,9 +23,14 @@ from pydantic import BaseModel, ConfigDict, model_validator
 
 Level = Literal["error", "warning"]
 
+
 START = "<!-- codes:start -->"
+
+
 END = "<!-- codes:end -->"
-REGENERATE = "python -m pipeline.codes --write-readme"
+
+
+REGENERATE = "python -m pipeline.model.codes --write-readme"
 
 
 class Code(BaseModel):
@@ -307,7 +312,10 @@ CODES: tuple[Code, ...] = (
     ),
 )
 
+
 REGISTRY: dict[str, Code] = {c.code: c for c in CODES}
+
+
 if len(REGISTRY) != len(CODES):  # pragma: no cover - a typo in the table above
     raise RuntimeError("a finding code is registered twice")
 
@@ -325,7 +333,7 @@ def lookup(code: str) -> Code:
         return REGISTRY[code]
     except KeyError:
         raise UnknownCodeError(
-            f"finding code {code!r} is not registered in pipeline/codes.py"
+            f"finding code {code!r} is not registered in pipeline/model/codes.py"
         ) from None
 
 
@@ -373,7 +381,7 @@ def main(argv: list[str]) -> int:
             path.write_text(new, "utf-8")
             print(f"updated the codes table in {path}")
         return 0
-    usage = "usage: python -m pipeline.codes --markdown | --write-readme [README.md]"
+    usage = "usage: python -m pipeline.model.codes --markdown | --write-readme [README.md]"
     print(usage, file=sys.stderr)
     return 2
 

@@ -7,8 +7,16 @@ from __future__ import annotations
 
 import datetime as dt
 import re
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
 
 from pydantic import BaseModel, ConfigDict, Field
+
+from pipeline.model.findings import Finding
+
+if TYPE_CHECKING:
+    from pipeline.workspace import Workspace
 
 
 class _Model(BaseModel):
@@ -43,9 +51,6 @@ def split_ids(text: str) -> list[str]:
     return [part.strip().upper() for part in re.split(r"[,;\s]+", text) if part.strip()]
 
 
-# ---- Stage 1 -------------------------------------------------------------------------------
-
-
 class Stage1Response(_Model):
     """One statement's answer in one return: ``rating`` is 0-4, or None when left blank."""
 
@@ -62,9 +67,6 @@ class Stage1Return(_Model):
     group: str = ""
     responses: tuple[Stage1Response, ...] = ()
     content_key: str = Field("", description="hash of what was typed, to spot duplicates")
-
-
-# ---- Stage 2 -------------------------------------------------------------------------------
 
 
 class Entry(_Model):
@@ -107,9 +109,6 @@ class Summary(_Model):
     @property
     def key_document_ids(self) -> list[str]:
         return split_ids(self.key_documents.value)
-
-
-# ---- Evidence library and overview ---------------------------------------------------------
 
 
 class EvidenceItem(_Model):
@@ -180,20 +179,17 @@ class Overview(_Model):
         ]
 
 
-WORD_SEPARATORS = " \t\n\r\u00a0\x01"
-"""What separates words, exactly as the in-sheet formula (``summaries.word_count_formula``) does:
-space, tab, line feed, carriage return, the non-breaking space (U+00A0), and U+0001, which is how
-LibreOffice's formulas see a tab in a cell that also holds a line break (an .xlsx cannot hold a real
-U+0001, so no typed text contains it)."""
+@dataclass
+class Inputs:
+    """Everything read from a workspace's ``inputs/``, and what reading it found."""
+
+    ws: Workspace
+    returns: list[Stage1Return] = field(default_factory=list)
+    summaries: list[Summary] = field(default_factory=list)
+    library: EvidenceLibrary | None = None
+    overview: Overview | None = None
+    read_findings: list[Finding] = field(default_factory=list)
 
 
-def count_words(text: str) -> int:
-    """Words as Microsoft Word counts them: runs of characters that are not whitespace.
-
-    Whitespace is ``WORD_SEPARATORS``, the characters the in-sheet word count treats as separators,
-    so that the workbook and the tool always agree.
-    """
-    return len(_WORDS.findall(text))
-
-
-_WORDS = re.compile("[^" + re.escape(WORD_SEPARATORS) + "]+")
+Rule = Callable[[Inputs], Iterable[Finding]]
+"""A validation rule: everything read in, findings out (``pipeline.rules``)."""

@@ -9,6 +9,7 @@ import re
 # whose cell lost its date format.
 _SERIALS = range(36526, 73051)
 
+
 _MONTHS = {
     name: number
     for number, names in enumerate(
@@ -30,8 +31,14 @@ _MONTHS = {
     )
     for name in names
 }
+
+
 _ISO_DATE = re.compile(r"(\d{4})-(\d{1,2})-(\d{1,2})(?:[T ][0-9:.]+)?")
+
+
 _UK_DATE = re.compile(r"(\d{1,2})[/.\-](\d{1,2})[/.\-](\d{4}|\d{2})")
+
+
 _WORDY_DATE = re.compile(r"(?:(\d{1,2})(?:st|nd|rd|th)?\s+)?([a-z]+)\.?,?\s+(\d{4})")
 
 

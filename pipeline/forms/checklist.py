@@ -1,8 +1,4 @@
-"""Stage 1 checklist workbooks out: one per quality statement (SPEC §5).
-
-The layout is fixed (the statements always start on the same row) so that read-back does not
-depend on how long a council's framework text is: every descriptive text sits in one wrapped cell.
-"""
+"""The Stage 1 checklist workbook, one per quality statement: layout and build."""
 
 from __future__ import annotations
 
@@ -10,16 +6,13 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from pipeline.xlsx import (
-    CHECKLIST,
-    GenerateResult,
+from pipeline.xlsx.identity import CHECKLIST, set_identity
+from pipeline.xlsx.write import (
     Style,
     list_validation,
     print_setup,
     protect,
     row_height,
-    save_atomic,
-    set_identity,
 )
 
 if TYPE_CHECKING:
@@ -30,16 +23,34 @@ if TYPE_CHECKING:
 
 
 RESPONDENT_SHEET = "About you"
+
+
 CHECKLIST_SHEET = "Checklist"
+
+
 GUIDANCE_SHEET = "Guidance"
 
+
 GROUP_CELL = "B9"
+
+
 NAME_CELL = "B10"
+
+
 TEAM_CELL = "B11"
+
+
 HEADER_ROW = 7
+
+
 FIRST_STATEMENT_ROW = HEADER_ROW + 1
+
+
 NUMBER_COL, STATEMENT_COL, RATING_COL, EVIDENCE_COL = "A", "B", "C", "D"
+
+
 WIDTHS = {"A": 6, "B": 70, "C": 24, "D": 70}
+
 
 EVIDENCE_HEADER = "Why? What evidence do you have to support this? What evidence do you need?"
 
@@ -82,24 +93,6 @@ def checklist_identity(framework: Framework, qs: QualityStatement) -> dict[str, 
 
 def checklist_path(ws: Workspace, qs: QualityStatement) -> Path:
     return ws.checklists_dir / f"{qs.file_stem}.xlsx"
-
-
-def generate_checklists(ws: Workspace, *, force: bool = False) -> GenerateResult:
-    """Write the nine Stage 1 checklists; keep any that people have already filled in."""
-    from pipeline.generated import is_filled
-
-    framework, council = ws.framework, ws.settings.council
-    style = Style.load(ws.template("xlsx/style.toml"))
-    result = GenerateResult()
-    for qs in framework.quality_statements:
-        path = checklist_path(ws, qs)
-        layout = ChecklistLayout(len(qs.checklist_statements))
-        if not force and is_filled(path, layout.input_cells):
-            result.kept.append(path)
-            continue
-        save_atomic(build_checklist(framework, qs, style, council), path)
-        result.written.append(path)
-    return result
 
 
 def build_checklist(

@@ -1,4 +1,4 @@
-"""Small helpers over openpyxl's quirks: safe text, atomic saves, identity, styles.
+"""Small helpers over openpyxl's quirks: safe text, atomic saves, styles.
 
 Everything that writes a workbook goes through here so that user text is never turned into a
 formula, control characters never crash a save, and a half-written file never replaces a good one.
@@ -11,7 +11,6 @@ import re
 import tempfile
 from collections.abc import Iterator
 from contextlib import contextmanager
-from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -19,102 +18,19 @@ if TYPE_CHECKING:
     from openpyxl import Workbook
     from openpyxl.cell.cell import Cell
 
-    from pipeline.framework import Framework
 
 # Characters an .xlsx cannot hold (XML 1.0 forbids them); tab, LF and CR are fine.
 _ILLEGAL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\ufffe\uffff]")
+
+
 # Text starting with these could be taken as a formula by a spreadsheet (CSV/formula injection).
 FORMULA_TRIGGERS = ("=", "+", "-", "@", "\t", "\r")
 
-IDENTITY_SHEET = "_selfassess"
 
 _UMASK = os.umask(0)
+
+
 os.umask(_UMASK)
-IDENTITY_PREFIX = "selfassess."
-
-
-@dataclass(frozen=True)
-class TemplateKind:
-    """A kind of workbook selfassess makes, as its identity names it, and where it belongs."""
-
-    kind: str
-    version: str
-    name: str  # what a reader expecting it calls it: "a Stage 1 checklist"
-    found_as: str  # what a reader of another kind calls it: "a Stage 2 summary workbook"
-    belongs: str  # where to put it instead: "put it in inputs/stage2/"
-    layout: str = ""  # "checklist": in "checklist layout 1"
-    only_here: str = ""  # what the reader's folder is for
-
-
-CHECKLIST = TemplateKind(
-    "stage1-checklist",
-    "1",
-    "a Stage 1 checklist",
-    "a Stage 1 checklist",
-    "put it in inputs/stage1/",
-    "checklist",
-    "only returned checklists belong in inputs/stage1/",
-)
-SUMMARY = TemplateKind(
-    "stage2-summary",
-    "1",
-    "a Stage 2 summary",
-    "a Stage 2 summary workbook",
-    "put it in inputs/stage2/",
-    "summary",
-    "only completed summaries belong in inputs/stage2/",
-)
-LIBRARY = TemplateKind(
-    "evidence-library",
-    "1",
-    "the evidence library",
-    "the evidence library",
-    "it belongs at inputs/evidence-library.xlsx",
-)
-OVERVIEW = TemplateKind(
-    "overview",
-    "1",
-    "the overview workbook",
-    "the overview workbook",
-    "it belongs at inputs/overview.xlsx",
-)
-TEMPLATE_KINDS = {k.kind: k for k in (CHECKLIST, SUMMARY, LIBRARY, OVERVIEW)}
-
-
-def identity_problem(
-    identity: dict[str, str], expected: TemplateKind, framework: Framework, fresh: str, copy: str
-) -> str | None:
-    """Why a workbook with this identity is not a current ``expected`` one for ``framework``
-    (another kind, framework, layout or quality statement), or None. ``copy`` ends the
-    messages about an outdated workbook, ``fresh`` the one about an unknown quality statement."""
-    kind = identity.get("template", "")
-    if kind != expected.kind:
-        other = TEMPLATE_KINDS.get(kind)
-        if other is not None:
-            return f"is {other.found_as}, not {expected.name}; {other.belongs}"
-        return (
-            f"is a selfassess workbook of another kind ('{kind or 'unknown'}'), not "
-            f"{expected.name}; {expected.only_here}"
-        )
-    version_tag = framework.version_tag
-    made_for = identity.get("framework", "")
-    if made_for != version_tag:
-        return (
-            f"was made for framework {made_for or '(unknown)'}, but this workspace uses "
-            f"{version_tag}; {copy}"
-        )
-    if identity.get("template_version", "") != expected.version:
-        return (
-            f"was made by another version of selfassess ({expected.layout} layout "
-            f"{identity.get('template_version') or 'unknown'}; this one reads layout "
-            f"{expected.version}); {copy}"
-        )
-    code = identity.get("quality_statement", "")
-    try:
-        framework.quality_statement(code)
-    except KeyError:
-        return f"is for quality statement '{code}', which this framework does not have; {fresh}"
-    return None
 
 
 def clean_text(text: str) -> tuple[str, list[str]]:
@@ -161,28 +77,6 @@ def save_atomic(wb: Workbook, path: Path) -> None:
     """Save a workbook so that an interrupted save leaves the previous file intact."""
     with atomic_path(path) as tmp:
         wb.save(tmp)
-
-
-def set_identity(wb: Workbook, identity: dict[str, str]) -> None:
-    """Store the template identity twice: custom document properties and a hidden sheet."""
-    from openpyxl.packaging.custom import StringProperty
-
-    for key, value in identity.items():
-        wb.custom_doc_props.append(StringProperty(name=IDENTITY_PREFIX + key, value=value))
-    ws = wb.create_sheet(IDENTITY_SHEET)
-    ws.append(["key", "value"])
-    for key, value in identity.items():
-        ws.append([key, value])
-    ws.sheet_state = "hidden"  # LibreOffice keeps "hidden"; it may not keep "veryHidden"
-    ws.protection.sheet = True
-
-
-class GenerateResult:
-    """What a ``generate`` command wrote, and what it kept because people had filled it in."""
-
-    def __init__(self) -> None:
-        self.written: list[Path] = []
-        self.kept: list[Path] = []
 
 
 class Style:

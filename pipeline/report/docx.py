@@ -24,16 +24,29 @@ if TYPE_CHECKING:
     from docx.opc.part import Part
     from docx.text.paragraph import Paragraph
 
+
 W_NS = "http://schemas.openxmlformats.org/wordprocessingml/2006/main"
+
+
 R_NS = "http://schemas.openxmlformats.org/officeDocument/2006/relationships"
+
+
 XML_NS = "http://www.w3.org/XML/1998/namespace"
+
+
 HYPERLINK_REL = "http://schemas.openxmlformats.org/officeDocument/2006/relationships/hyperlink"
+
+
 HYPERLINK_STYLE = "Hyperlink"
+
 
 # Characters XML 1.0 cannot hold (tab, LF and CR are fine), and lone surrogates UTF-8 cannot.
 _ILLEGAL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\ufffe\uffff\ud800-\udfff]")
+
+
 # Schemes a hyperlink may point at; anything else is shown as text.
 LINK_SCHEMES = ("http://", "https://", "mailto:", "file:")
+
 
 # 1980-01-01, the earliest time a zip file can record: every member gets it.
 ZIP_EPOCH = (1980, 1, 1, 0, 0, 0)
@@ -48,9 +61,6 @@ def clean(text: str) -> str:
     XML 1.0 forbids (control characters, lone surrogates) are dropped."""
     text = text.replace("\r\n", "\n").replace("\r", "\n")
     return _ILLEGAL.sub("", text)
-
-
-# ---- text for templates ---------------------------------------------------------------------
 
 
 class Prose:
@@ -216,8 +226,6 @@ class Ink:
         return Runs(xml, content.text)
 
 
-# ---- fields ---------------------------------------------------------------------------------
-
 TOC_INSTRUCTION = r'TOC \o "1-3" \h \z \u'
 
 
@@ -280,9 +288,6 @@ def mark_fields_dirty(document: Document) -> None:
                 break
         else:
             settings.append(update)
-
-
-# ---- finishing touches ----------------------------------------------------------------------
 
 
 def preserve_spaces(document: Document) -> None:
@@ -356,9 +361,6 @@ def deterministic_zip(data: bytes) -> bytes:
             info.external_attr = 0
             zout.writestr(info, zin.read(name))
     return out.getvalue()
-
-
-# ---- DRAFT watermark ------------------------------------------------------------------------
 
 
 def draft_watermark(text: str = "DRAFT") -> Runs:

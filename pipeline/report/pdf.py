@@ -24,10 +24,15 @@ from pathlib import Path
 from pipeline.errors import SelfAssessError
 
 TIMEOUT_SECONDS = 180
+
+
 INSTALL_HINT = "apt-get install libreoffice-writer, or https://www.libreoffice.org/download"
+
+
 NOT_INSTALLED = (
     f"PDF not written: LibreOffice is not installed ({INSTALL_HINT}); the .docx was written."
 )
+
 
 # Where LibreOffice lives when it is not on PATH.
 _SOFFICE_PLACES = (
@@ -88,7 +93,7 @@ def _clean_env() -> dict[str, str]:
 
 def docx_to_pdf(docx: Path, pdf: Path, *, timeout: float = TIMEOUT_SECONDS) -> Path:
     """Convert ``docx`` to ``pdf`` (replaced only when the new one is complete)."""
-    from pipeline.xlsx import atomic_path
+    from pipeline.xlsx.write import atomic_path
 
     soffice = find_soffice()
     if soffice is None:

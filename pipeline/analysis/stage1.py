@@ -1,0 +1,174 @@
+"""Triangulating Stage 1 returns: the tallies, shares and flags of SPEC §6."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from fractions import Fraction
+from typing import TYPE_CHECKING
+
+from pipeline.model.inputs import Stage1Response, Stage1Return
+from pipeline.model.stage1 import NOT_GIVEN, GroupResult, QSResult, StatementResult
+
+if TYPE_CHECKING:
+    from pipeline.framework import Framework
+    from pipeline.settings import Stage1Settings
+
+
+def aggregate(
+    framework: Framework, returns: list[Stage1Return], settings: Stage1Settings
+) -> list[QSResult]:
+    """Every quality statement's findings, in framework order (all of them, even with no
+    returns)."""
+    group_order = {g: i for i, g in enumerate((*framework.respondent_groups, NOT_GIVEN))}
+    by_qs: dict[str, list[Stage1Return]] = {}
+    for ret in returns:
+        by_qs.setdefault(ret.quality_statement, []).append(ret)
+    results = []
+    for qs in framework.quality_statements:
+        qs_returns = by_qs.get(qs.code, [])
+        groups = sorted({r.group for r in qs_returns}, key=lambda g: group_order.get(g, -1))
+        statements = [
+            _statement(number, text, qs_returns, groups, group_order, settings)
+            for number, text in enumerate(qs.checklist_statements, start=1)
+        ]
+        results.append(_qs_result(qs.code, qs.name, len(qs_returns), statements, settings))
+    return results
+
+
+def _tally(ratings: Iterable[int]) -> tuple[int, int, dict[int, int]]:
+    counts = dict.fromkeys((1, 2, 3, 4), 0)
+    responses = dont_know = 0
+    for rating in ratings:
+        responses += 1
+        if rating == 0:
+            dont_know += 1
+        else:
+            counts[rating] += 1
+    return responses, dont_know, counts
+
+
+def _agree(counts: dict[int, int]) -> Fraction | None:
+    rated = sum(counts.values())
+    return Fraction(counts[3] + counts[4], rated) if rated else None
+
+
+def _mean(counts: dict[int, int]) -> Fraction | None:
+    rated = sum(counts.values())
+    return Fraction(sum(k * n for k, n in counts.items()), rated) if rated else None
+
+
+def _float(value: Fraction | None, scale: int = 1) -> float | None:
+    return None if value is None else float(value * scale)
+
+
+def _setting(value: float) -> Fraction:
+    """A threshold as the decimal people wrote (0.3 is 3/10, not the nearest binary float)."""
+    return Fraction(repr(value))
+
+
+def _statement(
+    number: int,
+    text: str,
+    returns: list[Stage1Return],
+    groups: list[str],
+    group_order: dict[str, int],
+    settings: Stage1Settings,
+) -> StatementResult:
+    answers: list[tuple[str, Stage1Response]] = []
+    for ret in returns:
+        for response in ret.responses:
+            if response.number == number:
+                answers.append((ret.group, response))
+                break
+    rated_answers = [(g, r) for g, r in answers if r.rating is not None]
+    responses, dont_know, counts = _tally(
+        r.rating for _, r in rated_answers if r.rating is not None
+    )
+    rated = sum(counts.values())
+    with_evidence = sum(1 for _, r in rated_answers if r.rating and r.evidence.strip())
+
+    by_group: dict[str, GroupResult] = {}
+    compared: list[tuple[Fraction, str]] = []
+    for group in groups:
+        g_responses, g_dk, g_counts = _tally(
+            r.rating for g, r in rated_answers if g == group and r.rating is not None
+        )
+        g_mean = _mean(g_counts)
+        by_group[group] = GroupResult(
+            group, g_responses, g_dk, g_counts, _float(_agree(g_counts), 100), _float(g_mean)
+        )
+        enough = sum(g_counts.values()) >= settings.group_min_ratings
+        if group != NOT_GIVEN and g_mean is not None and enough:
+            compared.append((g_mean, group))
+
+    share = _setting(settings.divergence_share)
+    split = (
+        rated > 0
+        and Fraction(counts[1] + counts[2], rated) >= share
+        and Fraction(counts[3] + counts[4], rated) >= share
+    )
+    apart = None
+    if len(compared) >= 2:
+        (high, high_group), (low, low_group) = max(compared), min(compared)
+        if high - low >= _setting(settings.group_mean_gap):
+            apart = (high_group, low_group)
+    many_dont_know = responses > 0 and Fraction(dont_know, responses) >= _setting(
+        settings.dont_know_gap_share
+    )
+    little_evidence = rated > 0 and Fraction(with_evidence, rated) < _setting(
+        settings.evidence_min_share
+    )
+    comments = sorted(
+        ((g, r.rating, r.evidence) for g, r in answers if r.evidence.strip()),
+        key=lambda c: group_order.get(c[0], -1),
+    )
+    return StatementResult(
+        number=number,
+        text=text,
+        responses=responses,
+        dont_know=dont_know,
+        counts=counts,
+        percent_agree=_float(_agree(counts), 100),
+        mean=_float(_mean(counts)),
+        divergent=split or apart is not None,
+        evidence_gap=many_dont_know or little_evidence,
+        by_group=by_group,
+        comments=comments,
+        with_evidence=with_evidence,
+        split_views=split,
+        groups_apart=apart,
+        many_dont_know=many_dont_know,
+        little_evidence=little_evidence,
+    )
+
+
+def _qs_result(
+    code: str, name: str, returns: int, statements: list[StatementResult], settings: Stage1Settings
+) -> QSResult:
+    eligible = [
+        s for s in statements if not s.divergent and s.rated >= settings.min_ratings_for_strength
+    ]
+
+    def exact(s: StatementResult) -> tuple[Fraction, Fraction]:
+        agree, mean = _agree(s.counts), _mean(s.counts)
+        assert agree is not None and mean is not None  # eligible statements have ratings
+        return agree, mean
+
+    # A strength needs most to agree; an area for improvement sits below every strength, so
+    # that neither list shows a statement that plainly belongs in the other.
+    majority = [s for s in eligible if exact(s)[0] > Fraction(1, 2)]
+    strengths = sorted(majority, key=lambda s: (-exact(s)[0], -exact(s)[1], s.number))
+    strengths = strengths[: settings.emerging_count]
+    ceiling = min((exact(s)[0] for s in strengths), default=Fraction(2))
+    lower = [s for s in eligible if exact(s)[0] < ceiling]
+    improvements = sorted(lower, key=lambda s: (*exact(s), s.number))[: settings.emerging_count]
+    return QSResult(
+        code=code,
+        name=name,
+        returns=returns,
+        statements=statements,
+        emerging_strengths=strengths,
+        emerging_improvements=improvements,
+        divergent=[s for s in statements if s.divergent],
+        evidence_gaps=[s for s in statements if s.evidence_gap],
+    )

@@ -1,0 +1,120 @@
+"""Stage 1 results: per quality statement, per checklist statement and per group (SPEC §6)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
+
+from pipeline.model.findings import Finding, Findings
+
+if TYPE_CHECKING:
+    pass
+
+
+# The group of a return whose respondent left the group cell blank. It is shown in the group
+# breakdown but not compared with the real groups when looking for divergent views.
+NOT_GIVEN = "Not given"
+
+
+# Typed groups that are not on the list are counted here (a typed group could be a name).
+OTHER_GROUP = "Other"
+
+
+@dataclass
+class GroupResult:
+    """One respondent group's answers to one statement."""
+
+    group: str
+    responses: int
+    dont_know: int
+    counts: dict[int, int]
+    percent_agree: float | None
+    mean: float | None
+
+
+@dataclass
+class StatementResult:
+    """One checklist statement over every return for its quality statement."""
+
+    number: int
+    text: str
+    responses: int
+    dont_know: int
+    counts: dict[int, int]
+    percent_agree: float | None
+    mean: float | None
+    divergent: bool
+    evidence_gap: bool
+    by_group: dict[str, GroupResult]
+    comments: list[tuple[str, int | None, str]]
+    # Why the flags are set, for people reading the findings: how many 1-4 ratings came with
+    # evidence text; views split both ways; the two groups furthest apart (highest mean first);
+    # many don't know; little evidence.
+    with_evidence: int = 0
+    split_views: bool = False
+    groups_apart: tuple[str, str] | None = None
+    many_dont_know: bool = False
+    little_evidence: bool = False
+
+    @property
+    def rated(self) -> int:
+        """Ratings 1-4 (don't know excluded)."""
+        return sum(self.counts.values())
+
+
+@dataclass
+class QSResult:
+    """A quality statement's Stage 1 findings."""
+
+    code: str
+    name: str
+    returns: int
+    statements: list[StatementResult]
+    emerging_strengths: list[StatementResult] = field(default_factory=list)
+    emerging_improvements: list[StatementResult] = field(default_factory=list)
+    divergent: list[StatementResult] = field(default_factory=list)
+    evidence_gaps: list[StatementResult] = field(default_factory=list)
+
+
+@dataclass
+class CollectResult:
+    """What ``collect`` read, found and aggregated."""
+
+    returns: int
+    skipped: list[Finding]
+    findings: Findings
+    results: list[QSResult]
+
+    def as_json(self) -> dict[str, object]:
+        """The SPEC §6 ``collect --json`` shape; % agree to 1 decimal place, means to 2."""
+        return {
+            "returns": self.returns,
+            "skipped": [
+                {"file": f.file, "code": f.code, "message": f.message} for f in self.skipped
+            ],
+            "quality_statements": [
+                {
+                    "code": qs.code,
+                    "returns": qs.returns,
+                    "statements": [
+                        {
+                            "number": s.number,
+                            "text": s.text,
+                            "responses": s.responses,
+                            "dont_know": s.dont_know,
+                            "counts": {str(k): s.counts[k] for k in (1, 2, 3, 4)},
+                            "percent_agree": _round(s.percent_agree, 1),
+                            "mean": _round(s.mean, 2),
+                            "divergent": s.divergent,
+                            "evidence_gap": s.evidence_gap,
+                        }
+                        for s in qs.statements
+                    ],
+                }
+                for qs in self.results
+            ],
+        }
+
+
+def _round(value: float | None, places: int) -> float | None:
+    return None if value is None else round(value, places)

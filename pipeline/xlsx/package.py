@@ -1,0 +1,470 @@
+"""The safe reader's first half: the file and its zip, checked against every limit before any
+XML is parsed (size, entries, compression ratio, DTD/entity declarations), and the package's
+parts and relationships.
+"""
+
+from __future__ import annotations
+
+import io
+import os
+import posixpath
+import struct
+import zipfile
+import zlib
+from collections.abc import Callable
+from pathlib import Path
+from typing import TypeVar, cast
+
+from lxml import etree
+
+from pipeline.settings import LimitSettings
+from pipeline.xlsx.cells import WorkbookRejected, _damaged, _reject
+
+# Entries smaller than this are never treated as zip bombs: tiny XML parts compress very well.
+_RATIO_MIN_BYTES = 1024 * 1024
+
+
+# Parts larger than this are streamed row by row so memory stays bounded by the cells we keep.
+_STREAM_ABOVE = 8 * 1024 * 1024
+
+
+_OLE_MAGIC = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"
+
+
+_ZIP_MAGICS = (b"PK\x03\x04", b"PK\x05\x06", b"PK\x07\x08")
+
+
+_ENCRYPTED_STREAMS = ("EncryptionInfo".encode("utf-16-le"), "EncryptedPackage".encode("utf-16-le"))
+
+
+_REL_NS = "http://schemas.openxmlformats.org/package/2006/relationships"
+
+
+_OFFICE_REL_NS = (
+    "http://schemas.openxmlformats.org/officeDocument/2006/relationships",
+    "http://purl.oclc.org/ooxml/officeDocument/relationships",
+)
+
+
+_XML_DECL_ATTACK = (b"<!DOCTYPE", b"<!ENTITY")
+
+
+_PARSER = etree.XMLParser(
+    resolve_entities=False,
+    no_network=True,
+    load_dtd=False,
+    dtd_validation=False,
+    huge_tree=False,
+    remove_comments=True,
+    remove_pis=True,
+)
+
+
+_T = TypeVar("_T")
+
+
+def _read_file(path: Path, limits: LimitSettings) -> bytes:
+    try:
+        with path.open("rb") as fh:
+            size = os.fstat(fh.fileno()).st_size
+            if size > limits.max_file_bytes:
+                raise _too_large(size, limits)
+            data = fh.read(limits.max_file_bytes + 1)
+    except IsADirectoryError as e:
+        raise _reject("is a folder, not a workbook; put the .xlsx file itself there") from e
+    except OSError as e:
+        reason = e.strerror or type(e).__name__
+        raise _reject(
+            f"cannot be opened ({reason.lower()}); check it still exists and is not open or "
+            "locked by another program"
+        ) from e
+    if not data:
+        raise _reject("is empty (0 bytes); save the workbook again in Excel and send it again")
+    if len(data) > limits.max_file_bytes:  # it grew while we read it
+        raise _too_large(len(data), limits)
+    return data
+
+
+def _too_large(size: int, limits: LimitSettings) -> WorkbookRejected:
+    return _reject(
+        f"is too large ({_mb(size)}; the limit is {_mb(limits.max_file_bytes)}); remove pictures "
+        "or copied-in sheets and send it again, or raise limits.max_file_bytes in selfassess.toml"
+    )
+
+
+def _mb(n: float) -> str:
+    return f"{n / 1_048_576:.1f} MB"
+
+
+def _check_not_other_format(path: Path, data: bytes) -> None:
+    """Recognise the files people send instead of an .xlsx, and say what to do with each."""
+    if data.startswith(_OLE_MAGIC):
+        if any(name in data for name in _ENCRYPTED_STREAMS):
+            raise _reject(
+                "is password-protected; remove the password (File › Info › Protect Workbook in "
+                "Excel) and send it again"
+            )
+        raise _reject(
+            "is an old-style .xls workbook; open it and save it as Excel Workbook (.xlsx)"
+        )
+    if data.startswith(_ZIP_MAGICS):
+        return
+    if path.name.startswith("~$"):
+        raise _reject(
+            "is Excel's temporary lock file, not a workbook; close Excel and use the workbook "
+            "without '~$' at the start of its name"
+        )
+    head = data[:2048].lstrip(b"\xef\xbb\xbf \t\r\n").lower()
+    if head.startswith(b"%pdf"):
+        raise _reject("is a PDF, not an Excel workbook; send the filled-in .xlsx workbook")
+    if head.startswith((b"<html", b"<!doctype html")):
+        raise _reject(
+            "is a web page, not an Excel workbook (perhaps a download link saved by mistake); "
+            "send the .xlsx workbook itself"
+        )
+    if head.startswith(b"<?xml") and b"urn:schemas-microsoft-com:office:spreadsheet" in head:
+        raise _reject(
+            "is an Excel 2003 XML spreadsheet; open it and save it as Excel Workbook (.xlsx)"
+        )
+    if _looks_like_text(data[:4096]):
+        raise _reject(
+            "is a text file (perhaps CSV), not an Excel workbook; send the filled-in .xlsx "
+            "workbook from outputs/ rather than an export of it"
+        )
+    raise _reject(
+        "is not an Excel workbook (it is not in .xlsx format, whatever its name says); send the "
+        "filled-in .xlsx workbook from outputs/"
+    )
+
+
+def _looks_like_text(head: bytes) -> bool:
+    if b"\x00" in head:
+        return False
+    try:
+        head.decode("utf-8")
+    except UnicodeDecodeError as e:
+        return e.start >= len(head) - 3  # only a character cut in half at the end
+    return True
+
+
+def _open_zip(data: bytes) -> zipfile.ZipFile:
+    try:
+        return zipfile.ZipFile(io.BytesIO(data))
+    except (zipfile.BadZipFile, zipfile.LargeZipFile, EOFError, ValueError, OSError) as e:
+        raise _reject(
+            "is damaged: the file is incomplete or corrupt (perhaps cut short while being copied "
+            "or emailed); send it again, or open and re-save it in Excel"
+        ) from e
+
+
+class _Package:
+    """The zip's entries, read one by one under the limits, never trusting the headers."""
+
+    def __init__(self, data: bytes, zf: zipfile.ZipFile, limits: LimitSettings) -> None:
+        self.data = data
+        self.view = memoryview(data)
+        self.limits = limits
+        infos = zf.infolist()
+        if len(infos) > limits.max_zip_entries:
+            raise _reject(
+                f"has too many parts inside ({len(infos)}; the limit is {limits.max_zip_entries}),"
+                " which a normal workbook never has; it was not read"
+            )
+        total = 0
+        for info in infos:
+            _check_entry(info)
+            total += info.file_size
+            if info.file_size > _RATIO_MIN_BYTES:
+                ratio = info.file_size / max(info.compress_size, 1)
+                if ratio > limits.max_compression_ratio:
+                    raise _reject(
+                        f"is suspicious: its part {info.filename} would expand {ratio:,.0f} times "
+                        f"(the limit is {limits.max_compression_ratio:,.0f}), as a zip bomb does;"
+                        " it was not read"
+                    )
+        if total > limits.max_uncompressed_bytes:
+            raise _reject(
+                f"would unpack to {_mb(total)}, over the {_mb(limits.max_uncompressed_bytes)} "
+                "limit; remove pictures or copied-in sheets and send it again"
+            )
+        self.infos = {info.filename: info for info in infos}
+        self._lower: dict[str, str] | None = None
+        self.budget = limits.max_uncompressed_bytes
+
+    def find(self, name: str) -> str | None:
+        """The entry called ``name``; part names are case-insensitive in the package format."""
+        if name in self.infos:
+            return name
+        if self._lower is None:
+            self._lower = {n.lower(): n for n in self.infos}
+        return self._lower.get(name.lower())
+
+    def read(self, name: str) -> bytes:
+        """One entry's bytes, unpacked from the file image with the output capped at its size.
+
+        zipfile's own reader costs four times as much per entry; the central directory it parsed
+        still says where each entry is, and the size and CRC are checked as zipfile would.
+        """
+        info = self.infos[name]
+        size = info.file_size
+        if size > self.budget:
+            raise _reject(
+                f"would unpack to more than the {_mb(self.limits.max_uncompressed_bytes)} limit; "
+                "remove pictures or copied-in sheets and send it again"
+            )
+        offset = info.header_offset
+        header = self.data[offset : offset + 30]
+        if len(header) < 30 or not header.startswith(b"PK\x03\x04"):
+            raise _damaged(f"its part {name} is not where the zip's directory says")
+        name_len, extra_len = struct.unpack_from("<HH", header, 26)
+        start = offset + 30 + name_len + extra_len
+        raw = self.view[start : start + info.compress_size]
+        if info.compress_type == zipfile.ZIP_STORED:
+            data = bytes(raw)
+        else:
+            try:
+                data = zlib.decompressobj(-15).decompress(raw, size + 1)
+            except zlib.error as e:
+                raise _damaged(f"its part {name} cannot be unpacked: {_one_line(e)}") from e
+        if len(data) > size:
+            raise _reject(
+                f"is suspicious: its part {name} holds more data than the zip says; it was not read"
+            )
+        if len(data) != size or zlib.crc32(data) != info.CRC:
+            raise _damaged(f"its part {name} is incomplete or corrupt")
+        self.budget -= size
+        return data
+
+    def xml(self, name: str) -> etree._Element:
+        """Parse one part, refusing any DTD or entity declaration (billion laughs, XXE)."""
+        return self._parse(name, self.read(name))
+
+    def parsed(self, name: str, extract: Callable[[etree._Element, str], _T], key: str = "") -> _T:
+        """What ``extract(root, key)`` takes from part ``name``, remembered by its exact bytes.
+
+        Returns made from the same template repeat their small parts (the workbook, its
+        relationships, styles, document properties) byte for byte, so each is parsed once per
+        process. The bytes are still read and checked (size, CRC, budget) every time; only
+        parts that parsed cleanly are remembered, and nothing shared may be changed by callers.
+        """
+        return _parsed(name, self.read(name), extract, key)
+
+    def _parse(self, name: str, data: bytes) -> etree._Element:
+        return _parse(name, data)
+
+
+def _parse(name: str, data: bytes) -> etree._Element:
+    """Parse part ``name``, refusing any DTD or entity declaration (billion laughs, XXE)."""
+    _refuse_declarations(name, data)
+    try:
+        root = etree.fromstring(data, _PARSER)
+    except etree.XMLSyntaxError as e:
+        raise _syntax_error(name, e) from e
+    _refuse_doctype(name, root)
+    return root
+
+
+def _parsed(name: str, data: bytes, extract: Callable[[etree._Element, str], _T], key: str) -> _T:
+    """``extract(_parse(name, data), key)``, remembered by ``data`` (see _Package.parsed)."""
+    cache_key = (extract, key, data)
+    try:
+        return cast(_T, _PARSED[cache_key])
+    except KeyError:
+        pass
+    result = extract(_parse(name, data), key)
+    if len(data) <= _PARSED_MAX_BYTES:
+        if len(_PARSED) >= _PARSED_MAX_ENTRIES:
+            del _PARSED[next(iter(_PARSED))]  # the oldest
+        _PARSED[cache_key] = result
+    return result
+
+
+# Parsed small parts by their bytes (see _Package.parsed): bounded in count and in part size.
+_PARSED: dict[tuple[object, str, bytes], object] = {}
+
+
+_PARSED_MAX_ENTRIES = 128
+
+
+_PARSED_MAX_BYTES = 256 * 1024
+
+
+_COMPRESSION_NAMES = {zipfile.ZIP_BZIP2: "bzip2", zipfile.ZIP_LZMA: "LZMA", 9: "Deflate64"}
+
+
+def _check_entry(info: zipfile.ZipInfo) -> None:
+    """Refuse zip features Excel never uses; bzip2 and LZMA would also inflate without a cap."""
+    if info.flag_bits & 0x1:
+        raise _reject(
+            "uses zip encryption, which Excel never writes; save it again from Excel without a "
+            "password and send it again"
+        )
+    if info.compress_type not in (zipfile.ZIP_STORED, zipfile.ZIP_DEFLATED):
+        method = _COMPRESSION_NAMES.get(info.compress_type, f"method {info.compress_type}")
+        raise _reject(
+            f"was zipped with {method} compression, which Excel never uses; open and re-save it "
+            "in Excel, then send it again"
+        )
+
+
+def _one_line(e: BaseException) -> str:
+    return " ".join(str(e).split()) or type(e).__name__
+
+
+def _refuse_declarations(name: str, data: bytes) -> None:
+    """Refuse a DTD before parsing: a byte scan for UTF-8, a decoded one for UTF-16 and UTF-32.
+
+    _refuse_doctype checks again after parsing, for any other encoding libxml2 understands.
+    """
+    if b"<!DOCTYPE" in data or b"<!ENTITY" in data:
+        raise _attack(name)
+    if b"\x00" in data[:4]:
+        for encoding in ("utf-16", "utf-32"):
+            try:
+                text = data.decode(encoding)
+            except UnicodeDecodeError:
+                continue
+            if "<!DOCTYPE" in text or "<!ENTITY" in text:
+                raise _attack(name)
+
+
+def _refuse_doctype(name: str, root: etree._Element) -> None:
+    docinfo = root.getroottree().docinfo
+    doctype: str = getattr(docinfo, "doctype", "")  # missing from lxml-stubs
+    if doctype or docinfo.internalDTD is not None or docinfo.externalDTD is not None:
+        raise _attack(name)
+
+
+def _syntax_error(name: str, e: etree.XMLSyntaxError) -> WorkbookRejected:
+    if "amplification" in str(e):  # libxml2 stopped an entity expansion it found too large
+        return _attack(name)
+    return _damaged(f"{name} is not well-formed XML: {_one_line(e)}")
+
+
+def _attack(name: str) -> WorkbookRejected:
+    return _reject(
+        f"contains XML the tool refuses to read (possible attack: a DTD or entity declaration in "
+        f"{name}); it was not read — send the original workbook from outputs/ after filling it in"
+    )
+
+
+def _check_spreadsheet(package: _Package) -> None:
+    """Refuse zips that are not plain .xlsx workbooks: macros, .ods, .xlsb, Word files."""
+    names = package.infos
+    lowered = {n.lower() for n in names}
+    if any(n.endswith("vbaproject.bin") for n in lowered):
+        raise _reject(
+            "contains macros (a VBA project); save it as Excel Workbook (.xlsx), which removes "
+            "the macros, and send it again"
+        )
+    if _macro_content_type(package):
+        raise _reject(
+            "is a macro-enabled workbook (.xlsm) renamed .xlsx; save it as Excel Workbook (.xlsx) "
+            "and send it again"
+        )
+    if "mimetype" in lowered and b"opendocument" in package.read(package.find("mimetype") or ""):
+        raise _reject(
+            "is an OpenDocument spreadsheet (.ods); save it as Excel Workbook (.xlsx) and send it "
+            "again"
+        )
+    if _workbook_part(package) is not None:
+        return
+    if "xl/workbook.bin" in lowered:
+        raise _reject(
+            "is an Excel Binary Workbook (.xlsb); save it as Excel Workbook (.xlsx) and send it "
+            "again"
+        )
+    if "word/document.xml" in lowered:
+        raise _reject(
+            "is not an Excel workbook: it is a Word document renamed; send the filled-in .xlsx "
+            "workbook from outputs/"
+        )
+    if "ppt/presentation.xml" in lowered:
+        raise _reject(
+            "is not an Excel workbook: it is a PowerPoint file renamed; send the filled-in .xlsx "
+            "workbook from outputs/"
+        )
+    raise _reject(
+        "is not an Excel workbook (it is a zip file with no workbook inside); send the filled-in "
+        ".xlsx workbook from outputs/"
+    )
+
+
+def _macro_content_type(package: _Package) -> bool:
+    name = package.find("[Content_Types].xml")
+    return name is not None and b"macroenabled" in package.read(name).lower()
+
+
+def _workbook_part(package: _Package) -> str | None:
+    """The workbook part: ``xl/workbook.xml`` normally, else wherever ``_rels/.rels`` points."""
+    name = package.find("xl/workbook.xml")
+    if name is not None:
+        return name
+    rels_name = package.find("_rels/.rels")
+    if rels_name is None:
+        return None
+    for rel_type, target in _relationships(package, rels_name, "").values():
+        if rel_type.endswith("/officeDocument"):
+            return package.find(target)
+    return None
+
+
+def _relationships(package: _Package, rels_name: str, base_dir: str) -> dict[str, tuple[str, str]]:
+    """``{Id: (Type, part name)}`` from a ``.rels`` part; targets resolved against ``base_dir``."""
+    return package.parsed(rels_name, _extract_relationships, base_dir)
+
+
+def _extract_relationships(root: etree._Element, base_dir: str) -> dict[str, tuple[str, str]]:
+    rels: dict[str, tuple[str, str]] = {}
+    tag = f"{{{_REL_NS}}}Relationship"
+    for rel in root.iter(tag):
+        if rel.get("TargetMode") == "External":
+            continue
+        target = rel.get("Target") or ""
+        if target.startswith("/"):
+            part = target.lstrip("/")
+        else:
+            part = posixpath.normpath(posixpath.join(base_dir, target))
+        rels[rel.get("Id") or ""] = (rel.get("Type") or "", part)
+    return rels
+
+
+class _Tags:
+    """Clark-notation tag names for one SpreadsheetML namespace (transitional or strict)."""
+
+    def __init__(self, ns: str) -> None:
+        self.ns = ns
+        self.sheets = f"{{{ns}}}sheets"
+        self.sheet = f"{{{ns}}}sheet"
+        self.workbook_pr = f"{{{ns}}}workbookPr"
+        self.defined_names = f"{{{ns}}}definedNames"
+        self.si = f"{{{ns}}}si"
+        self.t = f"{{{ns}}}t"
+        self.r = f"{{{ns}}}r"
+        self.sheet_data = f"{{{ns}}}sheetData"
+        self.row = f"{{{ns}}}row"
+        self.c = f"{{{ns}}}c"
+        self.v = f"{{{ns}}}v"
+        self.f = f"{{{ns}}}f"
+        self.is_ = f"{{{ns}}}is"
+        self.protection = f"{{{ns}}}sheetProtection"
+        self.num_fmts = f"{{{ns}}}numFmts"
+        self.cell_xfs = f"{{{ns}}}cellXfs"
+
+
+_TAGS: dict[str, _Tags] = {}
+
+
+def _tags(ns: str) -> _Tags:
+    """The (shared) tag names of namespace ``ns``."""
+    tags = _TAGS.get(ns)
+    if tags is None:
+        tags = _Tags(ns)
+        if len(_TAGS) < 16:
+            _TAGS[ns] = tags
+    return tags
+
+
+def _namespace(root: etree._Element) -> str:
+    tag = root.tag
+    return tag[1 : tag.index("}")] if isinstance(tag, str) and tag.startswith("{") else ""
