@@ -113,7 +113,7 @@ def cached_expected_cells(
 def _code_digest() -> str:
     from importlib.util import find_spec
 
-    from pipeline import __version__
+    from pipeline._version import __version__
 
     package = Path(__file__).resolve().parent.parent
     sha = hashlib.sha256(__version__.encode())
