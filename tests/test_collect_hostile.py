@@ -12,8 +12,9 @@ import pytest
 
 from pipeline.checklists import CHECKLIST_SHEET, checklist_path, generate_checklists
 from pipeline.collect import collect
+from pipeline.resources import template_path
 from pipeline.summaries import build_summary
-from pipeline.workspace import PROJECT_TEMPLATES, Workspace
+from pipeline.workspace import Workspace
 from pipeline.xlsx import IDENTITY_PREFIX, IDENTITY_SHEET, Style
 from tests import hostile
 from tests.test_collect import ASC, fill, make_workspace, with_blank_checklists
@@ -63,7 +64,7 @@ def _with_identity(ws: Workspace, dest: Path, code: str, **changes: str) -> Path
 def _stage2_workbook(ws: Workspace, dest: Path) -> Path:
     """A generated Stage 2 summary, as a lead officer sends it back (to the wrong folder)."""
     qs = ws.framework.quality_statement("QS1")
-    style = Style.load(PROJECT_TEMPLATES / "xlsx" / "style.toml")
+    style = Style.load(template_path("xlsx/style.toml"))
     build_summary(ws.framework, qs, style).save(dest)
     return dest
 

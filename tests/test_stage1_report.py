@@ -15,9 +15,9 @@ from pipeline.collect import CollectResult, aggregate
 from pipeline.findings import Findings, error
 from pipeline.framework import Framework
 from pipeline.models import Stage1Response, Stage1Return
+from pipeline.resources import template_path
 from pipeline.settings import Stage1Settings
 from pipeline.stage1_report import SUMMARY_SHEET, build_findings, sheet_names
-from pipeline.workspace import PROJECT_TEMPLATES
 from pipeline.xlsx import Style
 from tests.conftest import soffice_convert
 
@@ -56,7 +56,7 @@ def _result(framework: Framework) -> CollectResult:
 
 @pytest.fixture
 def workbook(framework: Framework) -> openpyxl.Workbook:
-    style = Style.load(PROJECT_TEMPLATES / "xlsx" / "style.toml")
+    style = Style.load(template_path("xlsx/style.toml"))
     wb = build_findings(
         framework, _result(framework), style, "Testshire Council", Stage1Settings(),
         today=dt.date(2026, 3, 5),
