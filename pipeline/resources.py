@@ -1,8 +1,8 @@
 """The files selfassess ships beside its code: the report template and the workbook style.
 
 Installed from a wheel they are inside the package, in ``pipeline/_templates/`` (the build puts
-them there: ``[tool.hatch.build.targets.wheel.force-include]`` in ``pyproject.toml``). In a
-checkout, and so in an editable install, they are the repository's top-level ``templates/``.
+them there: ``[tool.hatch.build.targets.wheel]`` in ``pyproject.toml``). In a checkout, and so in
+an editable install, they are the repository's top-level ``templates/``.
 Standard library only, so that any module may use this one.
 """
 
