@@ -6,12 +6,15 @@ STAMP  := $(VENV)/.installed
 # The repository is the demo workspace: the fictional Wealdshire County Council.
 SA     := $(BIN)/selfassess --workspace .
 
-.PHONY: demo demo-inputs test bench clean
+.PHONY: demo demo-inputs test bench constraints clean
 
-$(STAMP): pyproject.toml
+# Every version comes from constraints.txt (the releases the tests last passed on). The build
+# backend (hatchling) is installed pinned too and used without build isolation, so it is not
+# re-resolved to a newer release on each install.
+$(STAMP): pyproject.toml constraints.txt
 	$(PYTHON) -m venv $(VENV)
-	$(BIN)/pip install --quiet --upgrade pip
-	$(BIN)/pip install --quiet -e '.[dev]'
+	$(BIN)/pip install --quiet -c constraints.txt --upgrade pip hatchling
+	$(BIN)/pip install --quiet -c constraints.txt --no-build-isolation -e '.[dev]'
 	touch $(STAMP)
 
 ## demo: set up, then build the demo council's outputs from the committed inputs/ (a PDF too
@@ -43,6 +46,19 @@ bench: $(STAMP)
 	$(BIN)/python bench/bench_collect.py
 	$(BIN)/python bench/bench_build.py
 	$(BIN)/python bench/bench_cli.py
+
+## constraints: resolve the newest releases pyproject.toml allows in a scratch venv and write them
+## to constraints.txt (then run `make clean test` before committing it)
+constraints:
+	rm -rf .venv-constraints
+	$(PYTHON) -m venv .venv-constraints
+	.venv-constraints/bin/pip install --quiet --upgrade pip hatchling
+	.venv-constraints/bin/pip install --quiet --no-build-isolation -e '.[dev]'
+	{ sed -n '/^#/p' constraints.txt; \
+	  .venv-constraints/bin/pip freeze --all --exclude-editable | grep -v '^setuptools=='; \
+	} > constraints.txt.new
+	mv constraints.txt.new constraints.txt
+	rm -rf .venv-constraints
 
 clean:
 	rm -rf $(VENV) .mypy_cache .pytest_cache .ruff_cache

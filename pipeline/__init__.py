@@ -45,12 +45,41 @@ _EXPORTS = {
     "build": ("pipeline.app", "build_report"),
 }
 
-__all__ = ["__version__", *_EXPORTS]
+__all__ = [
+    "BuildResult",
+    "CollectResult",
+    "Finding",
+    "Findings",
+    "Framework",
+    "GenerateResult",
+    "Inputs",
+    "SelfAssessError",
+    "Severity",
+    "ValidationResult",
+    "Workspace",
+    "__version__",
+    "build",
+    "collect",
+    "generate_checklists",
+    "generate_summaries",
+    "init",
+    "read_inputs",
+    "status",
+    "validate",
+]
+assert set(__all__) == {*_EXPORTS, "__version__"}
 
 if TYPE_CHECKING:
-    from pipeline.app import BuildResult, GenerateResult, ValidationResult
+    from pipeline.app import (
+        BuildResult,
+        GenerateResult,
+        ValidationResult,
+        collect,
+        generate_checklists,
+        generate_summaries,
+        read_inputs,
+    )
     from pipeline.app import build_report as build
-    from pipeline.app import collect, generate_checklists, generate_summaries, read_inputs
     from pipeline.app import init_workspace as init
     from pipeline.app import validate_workspace as validate
     from pipeline.app import workspace_status as status

@@ -9,14 +9,11 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from pipeline.errors import SelfAssessError
+from pipeline.resources import template_path
 
 if TYPE_CHECKING:
     from pipeline.framework import Framework
     from pipeline.settings import Settings
-
-
-# The templates shipped with the tool (top-level ``templates/`` beside the package).
-PROJECT_TEMPLATES = Path(__file__).resolve().parent.parent / "templates"
 
 
 @dataclass(frozen=True)
@@ -82,9 +79,19 @@ class Workspace:
         return self.outputs / "self-assessment.pdf"
 
     def template(self, relative: str) -> Path:
-        """A template file: the workspace's own copy under ``templates/`` if it has one."""
+        """A template file: the workspace's own copy under ``templates/`` if it has one, else the
+        one shipped with the tool (see :mod:`pipeline.resources`)."""
         own = self.root / "templates" / relative
-        return own if own.is_file() else PROJECT_TEMPLATES / relative
+        if own.is_file():
+            return own
+        shipped = template_path(relative)
+        if not shipped.is_file():
+            raise SelfAssessError(
+                f"selfassess is installed without its template {relative} (looked for "
+                f"{shipped}). This is a packaging fault, not a problem with your files: "
+                "reinstall selfassess, or put your own copy in the workspace's templates/ folder."
+            )
+        return shipped
 
     def relative(self, path: Path) -> str:
         """A path as people see it in messages: relative to the workspace, with ``/``."""

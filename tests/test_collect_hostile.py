@@ -13,7 +13,8 @@ import pytest
 from pipeline.app import collect, generate_checklists
 from pipeline.forms.checklist import CHECKLIST_SHEET, checklist_path
 from pipeline.forms.summary import build_summary
-from pipeline.workspace import PROJECT_TEMPLATES, Workspace
+from pipeline.resources import template_path
+from pipeline.workspace import Workspace
 from pipeline.xlsx.identity import IDENTITY_PREFIX, IDENTITY_SHEET
 from pipeline.xlsx.write import Style
 from tests import hostile
@@ -64,7 +65,7 @@ def _with_identity(ws: Workspace, dest: Path, code: str, **changes: str) -> Path
 def _stage2_workbook(ws: Workspace, dest: Path) -> Path:
     """A generated Stage 2 summary, as a lead officer sends it back (to the wrong folder)."""
     qs = ws.framework.quality_statement("QS1")
-    style = Style.load(PROJECT_TEMPLATES / "xlsx" / "style.toml")
+    style = Style.load(template_path("xlsx/style.toml"))
     build_summary(ws.framework, qs, style, None, "", ws.settings.report.word_limit).save(dest)
     return dest
 

@@ -32,9 +32,10 @@ from pipeline.model.inputs import (
 )
 from pipeline.report.build import TEMPLATE, format_date, render_report
 from pipeline.report.docx import HYPERLINK_REL
-from pipeline.workspace import PROJECT_TEMPLATES, Workspace
+from pipeline.resources import template_path
+from pipeline.workspace import Workspace
 
-TEMPLATE_PATH = PROJECT_TEMPLATES / TEMPLATE
+TEMPLATE_PATH = template_path(TEMPLATE)
 
 # Text that must come through exactly: markup characters, quotes, emoji, Welsh, other scripts,
 # line breaks, a blank line (a new paragraph), a tab, and docxtpl's own escape sequences.
@@ -588,9 +589,9 @@ def test_a_template_that_is_not_a_docx_fails_clearly(
 def test_the_committed_template_is_what_make_template_makes() -> None:
     import importlib.util
 
-    spec = importlib.util.spec_from_file_location(
-        "make_template", TEMPLATE_PATH.parent / "make_template.py"
-    )
+    # The script lives in the checkout only (it is not shipped): beside the committed template.
+    script = Path(__file__).resolve().parent.parent / "templates" / "docx" / "make_template.py"
+    spec = importlib.util.spec_from_file_location("make_template", script)
     assert spec is not None and spec.loader is not None
     module = importlib.util.module_from_spec(spec)
     spec.loader.exec_module(module)

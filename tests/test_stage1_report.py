@@ -17,8 +17,8 @@ from pipeline.model.findings import Findings, error
 from pipeline.model.inputs import Stage1Response, Stage1Return
 from pipeline.model.stage1 import CollectResult
 from pipeline.outputs.findings import SUMMARY_SHEET, build_findings, sheet_names
+from pipeline.resources import template_path
 from pipeline.settings import Stage1Settings
-from pipeline.workspace import PROJECT_TEMPLATES
 from pipeline.xlsx.write import Style
 from tests.conftest import soffice_convert
 
@@ -57,7 +57,7 @@ def _result(framework: Framework) -> CollectResult:
 
 @pytest.fixture
 def workbook(framework: Framework) -> openpyxl.Workbook:
-    style = Style.load(PROJECT_TEMPLATES / "xlsx" / "style.toml")
+    style = Style.load(template_path("xlsx/style.toml"))
     wb = build_findings(
         framework, _result(framework), style, "Testshire Council", Stage1Settings(),
         today=dt.date(2026, 3, 5),

@@ -153,6 +153,6 @@ def test_a_filled_summary_shows_the_tools_counts_and_total(
 
 
 def _style() -> Style:
-    from pipeline.workspace import PROJECT_TEMPLATES
+    from pipeline.resources import template_path
 
-    return Style.load(PROJECT_TEMPLATES / "xlsx" / "style.toml")
+    return Style.load(template_path("xlsx/style.toml"))

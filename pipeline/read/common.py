@@ -77,11 +77,11 @@ def _template_texts(
     Compared as sets of texts, not cell by cell, so that inserted rows do not matter. Kept in
     ``cache`` between runs (see :func:`pipeline.generated.cached_expected_cells`)."""
     from pipeline.read.expected import cached_expected_cells, framework_digest
-    from pipeline.workspace import PROJECT_TEMPLATES
+    from pipeline.resources import template_path
 
     def build() -> Workbook:
         # The texts do not depend on the style or the council.
-        style = Style.load(PROJECT_TEMPLATES / "xlsx" / "style.toml")
+        style = Style.load(template_path("xlsx/style.toml"))
         if template == LIBRARY.kind:
             return build_evidence_library(framework, style)
         return build_overview(framework, style, "")

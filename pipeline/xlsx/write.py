@@ -79,6 +79,20 @@ def save_atomic(wb: Workbook, path: Path) -> None:
         wb.save(tmp)
 
 
+STYLE_FILE = "xlsx/style.toml"
+
+
+def _read_style(path: Path) -> dict[str, Any]:
+    import tomllib
+
+    from pipeline.errors import SelfAssessError
+
+    try:
+        return tomllib.loads(path.read_text("utf-8"))
+    except (OSError, tomllib.TOMLDecodeError, UnicodeDecodeError) as e:
+        raise SelfAssessError(f"The style file {path} cannot be read: {e}") from e
+
+
 class Style:
     """The look of generated workbooks, from ``templates/xlsx/style.toml`` (a council may edit)."""
 
@@ -109,29 +123,27 @@ class Style:
 
     @classmethod
     def load(cls, path: Path) -> Style:
-        """Read a style file; a broken one is a clear error, not a traceback."""
-        import tomllib
+        """The shipped style file's settings, with those of ``path`` (a council's copy) over them.
 
+        The defaults live only in the shipped ``templates/xlsx/style.toml``; a copy may set some
+        of them. A broken file is a clear error, not a traceback; a missing shipped file is a
+        packaging fault and says so.
+        """
         from pipeline.errors import SelfAssessError
+        from pipeline.resources import template_path
 
-        defaults = {
-            "font": "Arial",
-            "font_size": 11,
-            "title_size": 16,
-            "heading_size": 12,
-            "title_colour": "1F3864",
-            "header_fill": "1F3864",
-            "header_font_colour": "FFFFFF",
-            "label_fill": "DEEAF6",
-            "input_fill": "FFF9DB",
-            "border_colour": "A6A6A6",
-            "note_colour": "595959",
-            "warning_colour": "C00000",
-        }
-        try:
-            values = tomllib.loads(path.read_text("utf-8")) if path.is_file() else {}
-        except (tomllib.TOMLDecodeError, UnicodeDecodeError) as e:
-            raise SelfAssessError(f"The style file {path} cannot be read: {e}") from e
+        shipped = template_path(STYLE_FILE)
+        if not shipped.is_file():
+            raise SelfAssessError(
+                f"selfassess is installed without its workbook style file (looked for {shipped}). "
+                "This is a packaging fault, not a problem with your files: reinstall selfassess."
+            )
+        defaults = _read_style(shipped)
+        if path.resolve() == shipped.resolve():
+            return cls(defaults)
+        if not path.is_file():
+            raise SelfAssessError(f"The style file {path} does not exist.")
+        values = _read_style(path)
         unknown = sorted(set(values) - set(defaults))
         if unknown:
             raise SelfAssessError(f"The style file {path} has unknown settings: {unknown}")

@@ -1,0 +1,32 @@
+"""The files selfassess ships beside its code: the report template and the workbook style.
+
+Installed from a wheel they are inside the package, in ``pipeline/_templates/`` (the build puts
+them there: ``[tool.hatch.build.targets.wheel]`` in ``pyproject.toml``). In a checkout, and so in
+an editable install, they are the repository's top-level ``templates/``.
+Standard library only, so that any module may use this one.
+"""
+
+from __future__ import annotations
+
+from importlib.resources import files
+from pathlib import Path
+
+INSTALLED = "_templates"
+
+
+def templates_dir() -> Path:
+    """The folder of the shipped templates (``docx/``, ``xlsx/``)."""
+    package = files("pipeline")
+    # A wheel installs plain files, so the package is a folder on disk (a Path): python-docx and
+    # the caches need real paths. A zipped install would not be, and is not supported.
+    if not isinstance(package, Path):
+        raise RuntimeError(f"selfassess must be installed as files, not zipped: {package}")
+    installed = package / INSTALLED
+    return installed if installed.is_dir() else package.parent / "templates"
+
+
+def template_path(relative: str) -> Path:
+    """A shipped template by its ``/`` path, e.g. ``template_path("xlsx/style.toml")``.
+
+    The path may not exist (a broken install): callers say so in their own words."""
+    return templates_dir().joinpath(*relative.split("/"))
