@@ -16,7 +16,9 @@ from pipeline.summaries import build_summary
 from pipeline.workspace import PROJECT_TEMPLATES, Workspace
 from pipeline.xlsx import IDENTITY_PREFIX, IDENTITY_SHEET, Style
 from tests import hostile
-from tests.test_collect import ASC, fill, make_workspace, with_blank_checklists
+from tests.factories import fill_checklist as fill
+from tests.factories import make_workspace, with_blank_checklists
+from tests.test_collect import ASC
 
 
 @pytest.fixture(scope="module")

@@ -22,7 +22,7 @@ from pipeline.library import read_library
 from pipeline.models import EvidenceItem, EvidenceLibrary, Located
 from pipeline.workspace import Workspace
 from tests.conftest import soffice_convert
-from tests.test_library import fill_register
+from tests.factories import fill_register
 
 
 def _library(*docs: tuple[str, tuple[str, ...]]) -> EvidenceLibrary:

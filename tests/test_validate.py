@@ -19,17 +19,17 @@ from pipeline.rules import stage2
 from pipeline.summaries import TOTAL_CELL, field_cell, read_summaries
 from pipeline.workspace import Workspace
 from pipeline.xlsx import write_text
-from tests.test_summaries import (
+from tests.factories import (
     VALID,
     copy_workspace,
-    fill,
-    filled,
     insert_row,
     open_form,
-    prepare_workspace,
     save_to_inputs,
-    template,
 )
+from tests.factories import fill_form as fill
+from tests.factories import fill_summary as filled
+from tests.factories import summary_template as template
+from tests.test_summaries import prepare_workspace
 
 FILE = "inputs/stage2/QS1 summary - Priya.xlsx"
 
