@@ -1,5 +1,6 @@
 """Validation of Stage 2 summaries (SPEC §8): summaries filled as lead officers would, checked by
-the engine; and the ``validate`` command's table, JSON and exit codes."""
+the whole engine (every rule, beside a valid register and overview); and the ``validate``
+command's table, JSON and exit codes."""
 
 from __future__ import annotations
 
@@ -15,16 +16,19 @@ from pipeline import validate
 from pipeline.checklists import checklist_path, generate_checklists
 from pipeline.cli import main
 from pipeline.findings import Finding
-from pipeline.rules import stage2
-from pipeline.summaries import TOTAL_CELL, field_cell, read_summaries
+from pipeline.summaries import TOTAL_CELL, field_cell
 from pipeline.workspace import Workspace
 from pipeline.xlsx import write_text
 from tests.factories import (
+    SECTION_B,
     VALID,
     copy_workspace,
+    fill_overview,
+    fill_register,
     insert_row,
     open_form,
     save_to_inputs,
+    words,
 )
 from tests.factories import fill_form as fill
 from tests.factories import fill_summary as filled
@@ -34,20 +38,15 @@ from tests.test_summaries import prepare_workspace
 FILE = "inputs/stage2/QS1 summary - Priya.xlsx"
 
 
-@pytest.fixture(autouse=True)
-def only_stage2_rules(monkeypatch: pytest.MonkeyPatch) -> None:
-    """These tests are about Stage 2: the other families' rules (and inputs) are tested on their
-    own, so run only ours, and read no library or overview."""
-    from pipeline import library, rules
-
-    monkeypatch.setattr(rules, "all_rules", lambda: list(stage2.RULES))
-    monkeypatch.setattr(library, "read_library", lambda ws: (None, []), raising=False)
-    monkeypatch.setattr(library, "read_overview", lambda ws: (None, []), raising=False)
-
-
 @pytest.fixture(scope="module")
 def prepared(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    return prepare_workspace(tmp_path_factory.mktemp("prepared"))
+    """``init``, the summaries generated, a valid register (EV-001 to EV-0nn, one per IR item)
+    and a signed-off overview: what the summaries are checked against."""
+    root = prepare_workspace(tmp_path_factory.mktemp("prepared"))
+    ws = Workspace(root)
+    fill_register(ws, ws.framework)
+    fill_overview(ws, ws.framework)
+    return root
 
 
 @pytest.fixture
@@ -57,18 +56,13 @@ def generated(prepared: Path, tmp_path: Path) -> Workspace:
 
 
 def check(ws: Workspace) -> list[Finding]:
-    """Read inputs/stage2/ and run every rule: the findings for the summaries themselves."""
-    read = read_summaries(ws)
-    inputs = validate.Inputs(ws, summaries=read.summaries, read_findings=read.findings)
-    return [f for f in validate.check(inputs) if f.code != "summary-missing"]
+    """Read every input and run every rule, as ``validate`` does; every finding but the
+    warnings for the quality statements whose summary has not come back."""
+    return [f for f in validate.check(validate.gather(ws)) if f.code != "summary-missing"]
 
 
 def codes(findings: list[Finding]) -> list[tuple[str, str | None]]:
     return [(f.code, f.cell) for f in findings]
-
-
-def words(n: int) -> str:
-    return " ".join(f"word{i}" for i in range(n))
 
 
 def test_a_valid_summary_has_no_errors_or_warnings(generated: Workspace) -> None:
@@ -80,7 +74,7 @@ def test_a_valid_summary_has_no_errors_or_warnings(generated: Workspace) -> None
 
 def test_751_words_is_over_the_limit_and_says_so(generated: Workspace) -> None:
     values = dict(VALID)
-    fixed = sum(len(t.split()) for label, (t, _) in VALID.items() if label in _SECTION_B)
+    fixed = sum(len(t.split()) for label, (t, _) in VALID.items() if label in SECTION_B)
     ambition_words = 751 - (fixed - len(VALID["What is our ambition?"][0].split()))
     values["What is our ambition?"] = (words(ambition_words - 2) + "\nco-produced\u00a0end", "")
     filled(generated, values=values)
@@ -93,24 +87,11 @@ def test_751_words_is_over_the_limit_and_says_so(generated: Workspace) -> None:
 
 def test_750_words_is_within_the_limit(generated: Workspace) -> None:
     values = dict(VALID)
-    fixed = sum(len(t.split()) for label, (t, _) in VALID.items() if label in _SECTION_B)
+    fixed = sum(len(t.split()) for label, (t, _) in VALID.items() if label in SECTION_B)
     ambition_words = 750 - (fixed - len(VALID["What is our ambition?"][0].split()))
     values["What is our ambition?"] = (words(ambition_words), "")
     filled(generated, values=values)
     assert codes(check(generated)) == []
-
-
-_SECTION_B = {
-    "What is our ambition?",
-    "Strength 1",
-    "Strength 2",
-    "Strength 3",
-    "Area for improvement 1",
-    "Area for improvement 2",
-    "Area for improvement 3",
-    "Priorities to maintain and improve",
-    "What do others say about our performance?",
-}
 
 
 def test_a_strength_4_row_is_one_strength_too_many(generated: Workspace) -> None:
@@ -140,7 +121,7 @@ def test_four_areas_for_improvement_in_added_rows(generated: Workspace) -> None:
     insert_row(sheet, row)
     write_text(sheet[f"A{row}"], "Area for improvement 4")
     write_text(sheet[f"B{row}"], "A fourth.")
-    write_text(sheet[f"C{row}"], "EV-040")
+    write_text(sheet[f"C{row}"], "EV-031")
     save_to_inputs(generated, wb)
     assert codes(check(generated)) == [("too-many-improvements", f"B{row}")]
 
@@ -227,9 +208,7 @@ def test_no_strength_rows_at_all(generated: Workspace) -> None:
 
 def test_every_quality_statement_without_a_summary_is_a_warning(generated: Workspace) -> None:
     filled(generated)
-    read = read_summaries(generated)
-    inputs = validate.Inputs(generated, summaries=read.summaries, read_findings=read.findings)
-    missing = [f for f in validate.check(inputs) if f.code == "summary-missing"]
+    missing = [f for f in validate.check(validate.gather(generated)) if f.code == "summary-missing"]
     assert [f.file for f in missing] == [
         f"outputs/stage2/templates/{p.name}" for p in sorted(generated.summaries_dir.iterdir())
     ][1:]
