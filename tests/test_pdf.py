@@ -11,7 +11,6 @@ from pathlib import Path
 
 import pytest
 
-import pipeline.pdf
 from pipeline.framework import Framework
 from pipeline.pdf import NOT_INSTALLED, PdfError, docx_to_pdf
 from pipeline.report import render_report
@@ -71,11 +70,17 @@ def test_pdf_has_a_filled_contents_page_and_page_numbers(report_docx: Path) -> N
 def test_a_failed_conversion_keeps_the_previous_pdf(
     monkeypatch: pytest.MonkeyPatch, report_docx: Path, tmp_path: Path
 ) -> None:
-    soffice_or_skip()
+    soffice_or_skip()  # its Python bridge (uno) is used; LibreOffice itself is broken here
+    broken = tmp_path / "broken-libreoffice"
+    broken.mkdir()
+    fake = broken / "soffice"
+    fake.write_text("#!/bin/sh\necho 'soffice: cannot start' >&2\nexit 1\n", "utf-8")
+    fake.chmod(0o755)
+    monkeypatch.setenv("PATH", f"{broken}{os.pathsep}{os.environ.get('PATH', '')}")
     pdf = tmp_path / "kept.pdf"
     pdf.write_bytes(b"%PDF-1.4 previous")
-    monkeypatch.setattr(pipeline.pdf, "UNO_SCRIPT", "import sys; sys.exit('LibreOffice broke')")
-    with pytest.raises(PdfError, match=r"\(LibreOffice broke\); the \.docx was written"):
+    stopped = r"\(LibreOffice stopped before it could be used\); the \.docx was written"
+    with pytest.raises(PdfError, match=stopped):
         docx_to_pdf(report_docx, pdf)
     assert pdf.read_bytes() == b"%PDF-1.4 previous"
     assert sorted(p.name for p in tmp_path.glob("*.*")) == ["kept.pdf", "report.docx"]
