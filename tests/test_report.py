@@ -596,7 +596,7 @@ def test_an_interrupted_build_leaves_the_previous_report(
     before = complete.report_docx.read_bytes()
     real_write_bytes = Path.write_bytes
 
-    def interrupted(self: Path, data: bytes) -> int:  # type: ignore[override]
+    def interrupted(self: Path, data: bytes) -> int:
         """Ctrl-C half way through writing the new report to disk (the only thing mocked)."""
         if self.name.startswith(".self-assessment-"):
             real_write_bytes(self, bytes(data)[: len(data) // 2])
