@@ -13,6 +13,7 @@ import os
 import re
 import shutil
 import tomllib
+import zipfile
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -156,6 +157,9 @@ def test_collect_counts_every_return(round_: Round) -> None:
 def test_a_return_resaved_by_libreoffice_is_counted(round_: Round) -> None:
     if not round_.libreoffice:
         pytest.skip("LibreOffice (soffice) is not installed: apt-get install libreoffice-calc")
+    resaved = round_.ws.stage1_inputs / "lived experience" / "QS2 from Dŵr.xlsx"
+    with zipfile.ZipFile(resaved) as z:
+        assert b"LibreOffice" in z.read("docProps/app.xml"), "saved by LibreOffice, not openpyxl"
     data = json.loads(round_.results["collect"].stdout)
     qs2 = next(qs for qs in data["quality_statements"] if qs["code"] == "QS2")
     assert qs2["returns"] == 1
