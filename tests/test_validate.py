@@ -27,13 +27,13 @@ from tests.factories import (
     fill_register,
     insert_row,
     open_form,
+    prepare_summaries_workspace,
     save_to_inputs,
     words,
 )
 from tests.factories import fill_form as fill
 from tests.factories import fill_summary as filled
 from tests.factories import summary_template as template
-from tests.test_summaries import prepare_workspace
 
 FILE = "inputs/stage2/QS1 summary - Priya.xlsx"
 
@@ -42,7 +42,7 @@ FILE = "inputs/stage2/QS1 summary - Priya.xlsx"
 def prepared(tmp_path_factory: pytest.TempPathFactory) -> Path:
     """``init``, the summaries generated, a valid register (EV-001 to EV-0nn, one per IR item)
     and a signed-off overview: what the summaries are checked against."""
-    root = prepare_workspace(tmp_path_factory.mktemp("prepared"))
+    root = prepare_summaries_workspace(tmp_path_factory.mktemp("prepared"))
     ws = Workspace(root)
     fill_register(ws, ws.framework)
     fill_overview(ws, ws.framework)
