@@ -28,6 +28,24 @@ def workspace(tmp_path: Path) -> Workspace:
     return init_workspace(tmp_path / "ws", COUNCIL)
 
 
+@pytest.fixture(scope="session")
+def complete_prepared(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """A workspace that validates without errors (see ``factories.complete_workspace``), made
+    once per session: copy it (``complete``) before changing it."""
+    from tests.factories import complete_workspace
+
+    return complete_workspace(tmp_path_factory.mktemp("complete") / "ws").root
+
+
+@pytest.fixture
+def complete(complete_prepared: Path, tmp_path: Path) -> Workspace:
+    """A fresh copy of the complete workspace: nine verified summaries, a register covering
+    every IR item, an overview filled and signed off; no Stage 1 returns."""
+    root = tmp_path / "complete"
+    shutil.copytree(complete_prepared, root)
+    return Workspace(root)
+
+
 def soffice_or_skip() -> str:
     """The LibreOffice binary; skip (or, in CI, fail) when it is not installed."""
     found = shutil.which("soffice")

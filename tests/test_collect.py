@@ -15,20 +15,14 @@ from hypothesis import strategies as st
 
 from pipeline.app import collect, generate_checklists
 from pipeline.cli import main
-from pipeline.forms.checklist import (
-    CHECKLIST_SHEET,
-    GROUP_CELL,
-    NAME_CELL,
-    RESPONDENT_SHEET,
-    TEAM_CELL,
-    ChecklistLayout,
-    checklist_path,
-)
+from pipeline.forms.checklist import CHECKLIST_SHEET, GROUP_CELL
 from pipeline.framework import Framework
 from pipeline.read.returns import parse_rating, rating_lookup, read_returns
 from pipeline.workspace import Workspace
 from pipeline.xlsx.reader import open_workbook
 from tests.conftest import soffice_convert
+from tests.factories import fill_checklist as fill
+from tests.factories import make_workspace, with_blank_checklists
 
 COUNCIL = "Testshire Council"
 ASC, HEALTH = "Adult social care staff", "Health partner"
@@ -37,7 +31,7 @@ HYPERLINK = '=HYPERLINK("http://example.org/policy","our policy")'
 
 
 # --------------------------------------------------------------------------------------------
-# Helpers shared with test_collect_hostile.py
+# Fixtures (the builders are in tests/factories.py)
 
 
 @pytest.fixture(scope="module")
@@ -52,54 +46,6 @@ def blank_checklists(tmp_path_factory: pytest.TempPathFactory) -> Path:
 @pytest.fixture
 def ws(tmp_path: Path, blank_checklists: Path) -> Workspace:
     return with_blank_checklists(tmp_path / "ws", blank_checklists)
-
-
-def make_workspace(root: Path) -> Workspace:
-    """A workspace folder with an empty inputs/stage1/ (``init`` also writes other inputs)."""
-    (root / "inputs" / "stage1").mkdir(parents=True)
-    (root / "selfassess.toml").write_text(f'council = "{COUNCIL}"\n', "utf-8")
-    return Workspace(root)
-
-
-def with_blank_checklists(root: Path, blank: Path) -> Workspace:
-    """A workspace with the blank checklists in outputs/ and an empty inputs/stage1/."""
-    workspace = make_workspace(root)
-    shutil.copytree(blank, workspace.checklists_dir)
-    return workspace
-
-
-def fill(
-    ws: Workspace,
-    code: str,
-    name: str,
-    group: str | None = None,
-    ratings: dict[int, Any] | None = None,
-    evidence: dict[int, str] | None = None,
-    respondent: str | None = None,
-    team: str | None = None,
-    extra: dict[tuple[str, str], Any] | None = None,
-) -> Path:
-    """Fill the blank checklist for ``code`` as a person would in Excel, and return it."""
-    qs = ws.framework.quality_statement(code)
-    wb = openpyxl.load_workbook(checklist_path(ws, qs))
-    about, sheet = wb[RESPONDENT_SHEET], wb[CHECKLIST_SHEET]
-    layout = ChecklistLayout(len(qs.checklist_statements))
-    if group is not None:
-        about[GROUP_CELL] = group
-    if respondent is not None:
-        about[NAME_CELL] = respondent
-    if team is not None:
-        about[TEAM_CELL] = team
-    for number, value in (ratings or {}).items():
-        sheet[layout.rating_cell(number)] = value
-    for number, text in (evidence or {}).items():
-        sheet[layout.evidence_cell(number)] = text  # "=..." becomes a formula, as in Excel
-    for (sheet_name, ref), value in (extra or {}).items():
-        wb[sheet_name][ref] = value
-    path = ws.stage1_inputs / name
-    path.parent.mkdir(parents=True, exist_ok=True)
-    wb.save(path)
-    return path
 
 
 def statement(data: dict[str, Any], code: str, number: int) -> dict[str, Any]:

@@ -18,7 +18,9 @@ from pipeline.workspace import Workspace
 from pipeline.xlsx.identity import IDENTITY_PREFIX, IDENTITY_SHEET
 from pipeline.xlsx.write import Style
 from tests import hostile
-from tests.test_collect import ASC, fill, make_workspace, with_blank_checklists
+from tests.factories import fill_checklist as fill
+from tests.factories import make_workspace, with_blank_checklists
+from tests.test_collect import ASC
 
 
 @pytest.fixture(scope="module")

@@ -15,7 +15,7 @@ from pipeline.outputs.coverage import GAP_FILL, HEADER_ROW, MARK, SHEET, write_i
 from pipeline.read.register import read_library
 from pipeline.workspace import Workspace
 from tests.conftest import soffice_convert
-from tests.test_library import fill_register
+from tests.factories import fill_register
 
 
 def _library(*docs: tuple[str, tuple[str, ...]]) -> EvidenceLibrary:

@@ -2,29 +2,22 @@
 
 from __future__ import annotations
 
+import os
 import re
 import shutil
 import subprocess
+import sys
 from pathlib import Path
 
 import pytest
-from click.testing import CliRunner
 
-import pipeline.report.pdf
 from pipeline.framework import Framework
-from pipeline.model.findings import Findings
 from pipeline.report.build import render_report
 from pipeline.report.pdf import NOT_INSTALLED, PdfError, docx_to_pdf
 from pipeline.workspace import Workspace
-
-# Import the shared helpers however pytest was started: with the repository root on sys.path
-# (``python -m pytest``, ``pythonpath``) or only tests/ (plain ``pytest``).
-try:
-    from tests.conftest import soffice_or_skip
-    from tests.test_report import TEMPLATE_PATH, full_inputs
-except ImportError:
-    from conftest import soffice_or_skip
-    from test_report import TEMPLATE_PATH, full_inputs
+from tests.conftest import soffice_or_skip
+from tests.factories import full_inputs
+from tests.test_report import TEMPLATE_PATH
 
 
 def _pdftotext(pdf: Path) -> str:
@@ -77,13 +70,17 @@ def test_pdf_has_a_filled_contents_page_and_page_numbers(report_docx: Path) -> N
 def test_a_failed_conversion_keeps_the_previous_pdf(
     monkeypatch: pytest.MonkeyPatch, report_docx: Path, tmp_path: Path
 ) -> None:
-    soffice_or_skip()
+    soffice_or_skip()  # its Python bridge (uno) is used; LibreOffice itself is broken here
+    broken = tmp_path / "broken-libreoffice"
+    broken.mkdir()
+    fake = broken / "soffice"
+    fake.write_text("#!/bin/sh\necho 'soffice: cannot start' >&2\nexit 1\n", "utf-8")
+    fake.chmod(0o755)
+    monkeypatch.setenv("PATH", f"{broken}{os.pathsep}{os.environ.get('PATH', '')}")
     pdf = tmp_path / "kept.pdf"
     pdf.write_bytes(b"%PDF-1.4 previous")
-    monkeypatch.setattr(
-        pipeline.report.pdf, "UNO_SCRIPT", "import sys; sys.exit('LibreOffice broke')"
-    )
-    with pytest.raises(PdfError, match=r"\(LibreOffice broke\); the \.docx was written"):
+    stopped = r"\(LibreOffice stopped before it could be used\); the \.docx was written"
+    with pytest.raises(PdfError, match=stopped):
         docx_to_pdf(report_docx, pdf)
     assert pdf.read_bytes() == b"%PDF-1.4 previous"
     assert sorted(p.name for p in tmp_path.glob("*.*")) == ["kept.pdf", "report.docx"]
@@ -98,28 +95,27 @@ def test_a_conversion_that_takes_too_long_is_stopped(report_docx: Path) -> None:
 
 
 def test_without_libreoffice_the_message_says_so(
-    monkeypatch: pytest.MonkeyPatch, report_docx: Path
+    monkeypatch: pytest.MonkeyPatch, report_docx: Path, tmp_path: Path
 ) -> None:
-    monkeypatch.setattr(pipeline.report.pdf, "find_soffice", lambda: None)
+    monkeypatch.setenv("PATH", str(tmp_path / "no-programs"))  # no soffice on PATH
     with pytest.raises(PdfError) as raised:
         docx_to_pdf(report_docx, report_docx.with_suffix(".pdf"))
     assert str(raised.value) == NOT_INSTALLED
     assert "LibreOffice is not installed" in NOT_INSTALLED
 
 
-def test_build_pdf_without_libreoffice_writes_the_docx_and_exits_1(
-    monkeypatch: pytest.MonkeyPatch, workspace: Workspace, framework: Framework
-) -> None:
-    import pipeline.app
-    from pipeline.cli import main
-
-    inputs = full_inputs(workspace, framework)
-    result = pipeline.app.ValidationResult(inputs, Findings())
-    monkeypatch.setattr(pipeline.app, "validate_workspace", lambda ws, progress=None: result)
-    monkeypatch.setattr(pipeline.report.pdf, "find_soffice", lambda: None)
-    run = CliRunner().invoke(main, ["--workspace", str(workspace.root), "build", "--pdf"])
-    assert run.exit_code == 1
-    assert "LibreOffice is not installed" in run.output
-    assert "Traceback" not in run.output
-    assert workspace.report_docx.is_file()
-    assert not workspace.report_pdf.exists()
+def test_build_pdf_without_libreoffice_writes_the_docx_and_exits_1(complete: Workspace) -> None:
+    """The real command, in a process whose PATH has no LibreOffice (only our Python)."""
+    env = {**os.environ, "PATH": str(Path(sys.executable).parent)}
+    run = subprocess.run(
+        [sys.executable, "-m", "pipeline", "--workspace", str(complete.root), "build", "--pdf"],
+        capture_output=True,
+        text=True,
+        env=env,
+        timeout=120,
+    )
+    assert run.returncode == 1, run.stdout + run.stderr
+    assert "LibreOffice is not installed" in run.stderr
+    assert "Traceback" not in run.stdout + run.stderr
+    assert complete.report_docx.is_file()
+    assert not complete.report_pdf.exists()

@@ -13,14 +13,8 @@ from pipeline.model.inputs import Stage1Response, Stage1Return
 from pipeline.rules import personal_data
 from pipeline.rules.personal_data import find_personal_data, mask, nhs_check_digit_ok
 from pipeline.workspace import Workspace
-from tests.test_library import (
-    OVERVIEW_CELLS,
-    cell,
-    fill_overview,
-    fill_register,
-    read_inputs,
-    where,
-)
+from tests.factories import OVERVIEW_CELLS, cell, fill_overview, fill_register
+from tests.test_library import read_inputs, where
 from tests.test_rules_evidence import STAGE2, summary
 
 

@@ -1,4 +1,5 @@
-"""Stage 3 report: rendered from models, read back with python-docx."""
+"""Stage 3 report: rendered from models, read back with python-docx; built from a real workspace
+by the real reading and checking."""
 
 from __future__ import annotations
 
@@ -15,25 +16,28 @@ from docx.text.hyperlink import Hyperlink
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from pipeline.app import BuildResult, build_report
+from pipeline.app import build_report
 from pipeline.errors import SelfAssessError
 from pipeline.framework import Framework
-from pipeline.model.findings import Findings, error
-from pipeline.model.inputs import (
-    Entry,
-    EvidenceItem,
-    EvidenceLibrary,
-    Inputs,
-    Located,
-    Overview,
-    SignOff,
-    Summary,
-    Text,
-)
+from pipeline.model.inputs import Inputs
 from pipeline.report.build import TEMPLATE, format_date, render_report
 from pipeline.report.docx import HYPERLINK_REL
 from pipeline.resources import template_path
 from pipeline.workspace import Workspace
+from tests.factories import (
+    VALID,
+    entry,
+    evidence,
+    fill_summary,
+    full_inputs,
+    overview,
+    summary,
+    text,
+    words,
+)
+from tests.factories import (
+    evidence_library as library,
+)
 
 TEMPLATE_PATH = template_path(TEMPLATE)
 
@@ -44,108 +48,6 @@ AWKWARD = (
     "第二行 مرحبا {{ not_a_variable }} {% raw %} {_{ %_}\n\n"
     "A second paragraph\twith a tab."
 )
-
-
-# ---- model factories ------------------------------------------------------------------------
-
-
-def at(file: str = "inputs/x.xlsx", cell: str | None = None) -> Located:
-    return Located(file=file, sheet="Summary", cell=cell)
-
-
-def text(value: str, file: str = "inputs/x.xlsx") -> Text:
-    return Text(value=value, at=at(file))
-
-
-def entry(label: str, narrative: str, evidence: str = "", file: str = "x") -> Entry:
-    return Entry(label=label, text=text(narrative, file), evidence=text(evidence, file))
-
-
-def summary(code: str, **overrides: object) -> Summary:
-    file = f"inputs/stage2/{code}.xlsx"
-    values: dict[str, object] = {
-        "file": file,
-        "quality_statement": code,
-        "lead_officer_name": text("Alex Lead", file),
-        "lead_officer_post": text("Head of Service", file),
-        "ambition": text(f"{code} ambition: people get the right support.", file),
-        "strengths": (
-            entry("Strength 1", f"{code} strength one.", "EV-001, EV-002", file),
-            entry("Strength 2", f"{code} strength two.", "", file),
-        ),
-        "improvements": (entry("Area for improvement 1", f"{code} improve one.", "EV-003", file),),
-        "priorities": text(f"{code} priorities.", file),
-        "others_say": text(f"{code} others say.", file),
-        "key_documents": text("EV-001", file),
-        "verified_by_name": text("Sam Senior", file),
-        "verified_by_post": text("Director", file),
-        "verified_on": dt.date(2024, 2, 1),
-    }
-    values.update(overrides)
-    return Summary.model_validate(values)
-
-
-def evidence(n: int, **overrides: object) -> EvidenceItem:
-    values: dict[str, object] = {
-        "id": f"EV-{n:03d}",
-        "title": f"Document {n}",
-        "link": f"https://example.org/docs/{n}?a=1&b=2",
-        "ir_items": ("IR5",),
-        "document_type": "Policy and procedures",
-        "owner": "Policy team",
-        "date": dt.date(2023, 11, n % 28 + 1),
-        "public": "Yes",
-        "redacted": "Not applicable",
-        "at": Located(file="inputs/evidence-library.xlsx", sheet="Register", cell=f"A{n + 1}"),
-    }
-    values.update(overrides)
-    return EvidenceItem.model_validate(values)
-
-
-def library(*items: EvidenceItem) -> EvidenceLibrary:
-    return EvidenceLibrary(file="inputs/evidence-library.xlsx", items=items)
-
-
-def overview(**overrides: object) -> Overview:
-    file = "inputs/overview.xlsx"
-    values: dict[str, object] = {
-        "file": file,
-        "council": text("Testshire Council", file),
-        "submission_date": dt.date(2024, 3, 1),
-        "version_label": text("Version 1.0", file),
-        "logo": text("", file),
-        "about_us": text("About us text.", file),
-        "our_strategy": text("Strategy text.", file),
-        "our_key_strengths": text("Key strengths text.", file),
-        "our_key_risks": text("Key risks text.", file),
-        "process": text("We ran workshops.", file),
-        "sign_off": (
-            SignOff(
-                role="Chief executive",
-                name=text("Chris Exec", file),
-                date=dt.date(2024, 2, 20),
-                endorsement=text("Endorsed.", file),
-            ),
-            SignOff(role="Council leader", name=text("", file), endorsement=text("", file)),
-        ),
-    }
-    values.update(overrides)
-    return Overview.model_validate(values)
-
-
-def full_inputs(ws: Workspace, framework: Framework) -> Inputs:
-    """A complete set of inputs: nine summaries, an overview and a small library."""
-    items = [
-        evidence(1, ir_items=("IR5", "IR6")),
-        evidence(2, ir_items=("IR2",), title="Feedback & complaints <2023>"),
-        evidence(3, ir_items=("IR26",)),
-    ]
-    return Inputs(
-        ws=ws,
-        summaries=[summary(qs.code) for qs in framework.quality_statements],
-        library=library(*items),
-        overview=overview(),
-    )
 
 
 # ---- reading the report back ----------------------------------------------------------------
@@ -589,9 +491,9 @@ def test_a_template_that_is_not_a_docx_fails_clearly(
 def test_the_committed_template_is_what_make_template_makes() -> None:
     import importlib.util
 
-    # The script lives in the checkout only (it is not shipped): beside the committed template.
-    script = Path(__file__).resolve().parent.parent / "templates" / "docx" / "make_template.py"
-    spec = importlib.util.spec_from_file_location("make_template", script)
+    spec = importlib.util.spec_from_file_location(
+        "make_template", TEMPLATE_PATH.parent / "make_template.py"
+    )
     assert spec is not None and spec.loader is not None
     module = importlib.util.module_from_spec(spec)
     spec.loader.exec_module(module)
@@ -648,75 +550,67 @@ def test_a_logo_that_cannot_be_used_is_left_out(
         assert len(doc.inline_shapes) == 0
 
 
-# ---- build ----------------------------------------------------------------------------------
+# ---- build: the real reading and checking of a real workspace --------------------------------
 
 
-def _fake_validation(monkeypatch: pytest.MonkeyPatch, inputs: Inputs, findings: Findings) -> None:
-    import pipeline.app
-
-    result = pipeline.app.ValidationResult(inputs, findings)
-    monkeypatch.setattr(pipeline.app, "validate_workspace", lambda ws, progress=None: result)
-
-
-def test_build_writes_the_report(
-    monkeypatch: pytest.MonkeyPatch, workspace: Workspace, inputs: Inputs
-) -> None:
-    _fake_validation(monkeypatch, inputs, Findings())
-    result = build_report(workspace)
-    assert result.docx == workspace.report_docx
+def test_build_writes_the_report(complete: Workspace) -> None:
+    result = build_report(complete)
+    assert result.docx == complete.report_docx
     assert result.pdf is None
-    assert "Section D" in body_text(Document(str(workspace.report_docx)))
+    assert [f.line() for f in result.findings] == []
+    everything = body_text(Document(str(complete.report_docx)))
+    assert "Section D" in everything
+    assert "Strengths-based practice is embedded." in everything  # read from inputs/stage2/
 
 
-def test_a_pdf_of_an_earlier_build_is_removed(
-    monkeypatch: pytest.MonkeyPatch, workspace: Workspace, inputs: Inputs
-) -> None:
-    _fake_validation(monkeypatch, inputs, Findings())
-    workspace.outputs.mkdir(parents=True, exist_ok=True)
-    workspace.report_pdf.write_bytes(b"%PDF-1.4 last week")
-    build_report(workspace)
-    assert not workspace.report_pdf.exists()
+def test_a_pdf_of_an_earlier_build_is_removed(complete: Workspace) -> None:
+    complete.outputs.mkdir(parents=True, exist_ok=True)
+    complete.report_pdf.write_bytes(b"%PDF-1.4 last week")
+    build_report(complete)
+    assert not complete.report_pdf.exists()
 
 
-def test_two_builds_write_byte_identical_files(
-    monkeypatch: pytest.MonkeyPatch, workspace: Workspace, inputs: Inputs
-) -> None:
-    _fake_validation(monkeypatch, inputs, Findings())
-    build_report(workspace)
-    first = workspace.report_docx.read_bytes()
-    build_report(workspace)
-    assert workspace.report_docx.read_bytes() == first
+def test_two_builds_write_byte_identical_files(complete: Workspace) -> None:
+    build_report(complete)
+    first = complete.report_docx.read_bytes()
+    build_report(complete)
+    assert complete.report_docx.read_bytes() == first
 
 
-def test_build_refuses_while_errors_remain(
-    monkeypatch: pytest.MonkeyPatch, workspace: Workspace, inputs: Inputs
-) -> None:
-    findings = Findings([error("word-limit", "inputs/stage2/QS1.xlsx", "Too many words")])
-    _fake_validation(monkeypatch, inputs, findings)
-    assert build_report(workspace) == BuildResult(findings, None, None)
-    assert not workspace.report_docx.exists()
-    drafted = build_report(workspace, draft=True)
-    assert drafted.docx == workspace.report_docx
-    assert "DRAFT" in body_text(Document(str(workspace.report_docx)))
+def test_build_refuses_while_errors_remain(complete: Workspace) -> None:
+    too_long = {**VALID, "What is our ambition?": (words(800), "")}
+    fill_summary(complete, "QS1.xlsx", "QS1", values=too_long)
+    refused = build_report(complete)
+    assert (refused.docx, refused.pdf) == (None, None)
+    assert [(f.code, f.file) for f in refused.findings.errors] == [
+        ("word-limit", "inputs/stage2/QS1.xlsx")
+    ]
+    assert not complete.report_docx.exists()
+    drafted = build_report(complete, draft=True)
+    assert drafted.docx == complete.report_docx
+    assert "DRAFT" in body_text(Document(str(complete.report_docx)))
 
 
 def test_an_interrupted_build_leaves_the_previous_report(
-    monkeypatch: pytest.MonkeyPatch, workspace: Workspace, inputs: Inputs
+    monkeypatch: pytest.MonkeyPatch, complete: Workspace
 ) -> None:
-    import pipeline.report.build
+    build_report(complete)
+    before = complete.report_docx.read_bytes()
+    real_write_bytes = Path.write_bytes
 
-    _fake_validation(monkeypatch, inputs, Findings())
-    build_report(workspace)
-    before = workspace.report_docx.read_bytes()
+    def interrupted(self: Path, data: bytes) -> int:
+        """Ctrl-C half way through writing the new report to disk (the only thing mocked)."""
+        if self.name.startswith(".self-assessment-"):
+            real_write_bytes(self, bytes(data)[: len(data) // 2])
+            raise KeyboardInterrupt
+        return real_write_bytes(self, data)
 
-    def explode(*args: object, **kwargs: object) -> bytes:
-        raise KeyboardInterrupt
-
-    monkeypatch.setattr(pipeline.report.build, "deterministic_zip", explode)
+    monkeypatch.setattr(Path, "write_bytes", interrupted)
     with pytest.raises(KeyboardInterrupt):
-        build_report(workspace, draft=True)
-    assert workspace.report_docx.read_bytes() == before
-    assert sorted(p.name for p in workspace.outputs.iterdir()) == ["self-assessment.docx"]
+        build_report(complete, draft=True)
+    monkeypatch.undo()
+    assert complete.report_docx.read_bytes() == before
+    assert not [p.name for p in complete.outputs.iterdir() if p.name.startswith(".self-")]
 
 
 def test_format_date_is_british_and_locale_free() -> None:

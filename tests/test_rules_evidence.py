@@ -14,7 +14,8 @@ from pipeline.model.inputs import Entry, Inputs, Located, Summary, Text
 from pipeline.rules import evidence
 from pipeline.rules.evidence import link_problem, months_before
 from pipeline.workspace import Workspace
-from tests.test_library import cell, fill_overview, fill_register, read_inputs, where
+from tests.factories import cell, fill_overview, fill_register
+from tests.test_library import read_inputs, where
 
 STAGE2 = "inputs/stage2/QS1.xlsx"
 

@@ -10,13 +10,8 @@ from pipeline.framework import Framework
 from pipeline.model.findings import Finding, Severity
 from pipeline.rules import overview
 from pipeline.workspace import Workspace
-from tests.test_library import (
-    FIRST_SIGN_OFF_ROW,
-    OVERVIEW_CELLS,
-    fill_overview,
-    read_inputs,
-    where,
-)
+from tests.factories import FIRST_SIGN_OFF_ROW, OVERVIEW_CELLS, fill_overview
+from tests.test_library import read_inputs, where
 
 
 def check(ws: Workspace, framework: Framework, edit: Any = None) -> list[Finding]:

@@ -4,19 +4,14 @@ from __future__ import annotations
 
 import pytest
 
-# The factories live in test_report.py. Import it however pytest was started: with the repository
-# root on sys.path (``python -m pytest``, ``pythonpath``) or only tests/ (plain ``pytest``).
-try:
-    from tests.test_report import entry, evidence, library, summary, text
-except ImportError:
-    from test_report import entry, evidence, library, summary, text
-
 from pipeline.app import workspace_status
 from pipeline.framework import Framework
 from pipeline.model.findings import Findings, error, warning
 from pipeline.model.inputs import Inputs, Stage1Return
 from pipeline.outputs.status import StatusRow, StatusTable, next_step, status_rows
 from pipeline.workspace import Workspace
+from tests.factories import entry, evidence, summary, text
+from tests.factories import evidence_library as library
 
 
 def _inputs(ws: Workspace) -> Inputs:

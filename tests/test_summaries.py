@@ -12,7 +12,7 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from pipeline.app import generate_checklists, generate_summaries, init_workspace
+from pipeline.app import generate_checklists, generate_summaries
 from pipeline.forms.checklist import checklist_path
 from pipeline.forms.summary import (
     FIELD_ROWS,
@@ -23,7 +23,6 @@ from pipeline.forms.summary import (
     field_cell,
     form_texts,
     input_cells,
-    summary_path,
     summary_title,
 )
 from pipeline.framework import Framework
@@ -34,7 +33,19 @@ from pipeline.workspace import Workspace
 from pipeline.xlsx.identity import IDENTITY_SHEET, read_identity
 from pipeline.xlsx.reader import open_workbook
 from pipeline.xlsx.write import write_text
-from tests.conftest import COUNCIL, soffice_convert
+from tests.conftest import soffice_convert
+from tests.factories import (
+    VALID,
+    VERIFIED_ON,
+    copy_workspace,
+    insert_row,
+    open_form,
+    prepare_summaries_workspace,
+    save_to_inputs,
+)
+from tests.factories import fill_form as fill
+from tests.factories import fill_summary as filled
+from tests.factories import summary_template as template
 
 EXPECTED_FILES = [
     "QS1-assessing-needs.xlsx",
@@ -74,36 +85,12 @@ TRICKY = (
     "Cwm Dŵr & Llanfair\tPwllgwyngyll\u00a0— second line\n\nthird   paragraph "
 )
 
-# A complete, valid summary as a lead officer fills it: label -> (text, evidence IDs).
-VALID: dict[str, tuple[str, str]] = {
-    "Lead officer (name)": ("Priya Shah", ""),
-    "Lead officer (post)": ("Head of Assessment", ""),
-    "What is our ambition?": ("Everyone who needs an assessment gets one quickly.", ""),
-    "Strength 1": ("Strengths-based practice is embedded.", "EV-003, EV-011"),
-    "Strength 2": ("Carers' assessments have doubled.", "EV-007"),
-    "Area for improvement 1": ("Occupational therapy waits are too long.", "EV-020"),
-    "Priorities to maintain and improve": ("Halve waits by March 2026.", ""),
-    "What do others say about our performance?": ("“They listened.” — a carer", ""),
-    "Key documents for the evidence library": ("EV-001, EV-004", ""),
-    "Verified by (name)": ("Dr Tom Evans", ""),
-    "Verified by (post)": ("Director of Adult Social Services", ""),
-}
-VERIFIED_ON = dt.date(2026, 1, 14)
-
 
 def prepare_workspace(folder: Path) -> Path:
     """A new workspace with the nine summaries generated (made once per test module)."""
-    ws = init_workspace(folder / "ws", COUNCIL)
-    result = generate_summaries(ws)
-    assert [p.name for p in result.written] == EXPECTED_FILES
-    assert result.kept == []
-    return ws.root
-
-
-def copy_workspace(prepared: Path, tmp_path: Path) -> Workspace:
-    root = tmp_path / "ws"
-    shutil.copytree(prepared, root)
-    return Workspace(root)
+    root = prepare_summaries_workspace(folder)
+    assert sorted(p.name for p in Workspace(root).summaries_dir.iterdir()) == EXPECTED_FILES
+    return root
 
 
 @pytest.fixture(scope="module")
@@ -115,55 +102,6 @@ def prepared(tmp_path_factory: pytest.TempPathFactory) -> Path:
 def generated(prepared: Path, tmp_path: Path) -> Workspace:
     """A fresh copy of that workspace: summaries generated, nothing returned yet."""
     return copy_workspace(prepared, tmp_path)
-
-
-def template(ws: Workspace, code: str = "QS1") -> Path:
-    return summary_path(ws, ws.framework.quality_statement(code))
-
-
-def open_form(path: Path) -> tuple[Any, Any]:
-    wb = openpyxl.load_workbook(path)
-    return wb, wb[FORM_SHEET]
-
-
-def fill(
-    sheet: Any,
-    values: dict[str, tuple[str, str]] | None = None,
-    verified_on: Any = VERIFIED_ON,
-) -> None:
-    """Type into the form's yellow cells as a lead officer would."""
-    for label, (text, ids) in (VALID if values is None else values).items():
-        write_text(sheet[field_cell(label)], text)
-        if ids:
-            write_text(sheet[field_cell(label, "C")], ids)
-    if verified_on is not None:
-        sheet[field_cell("Verified on (date)")].value = verified_on
-
-
-def insert_row(sheet: Any, before: int) -> None:
-    """Insert a row as Excel does: everything below, merged cells included, moves down."""
-    merged = [str(r) for r in sheet.merged_cells.ranges]
-    for ref in merged:
-        sheet.unmerge_cells(ref)
-    sheet.insert_rows(before)
-    for ref in merged:
-        rng = openpyxl.worksheet.cell_range.CellRange(ref)
-        if rng.min_row >= before:
-            rng.shift(row_shift=1)
-        sheet.merge_cells(rng.coord)
-
-
-def save_to_inputs(ws: Workspace, wb: Any, name: str = "QS1 summary - Priya.xlsx") -> Path:
-    path = ws.stage2_inputs / name
-    path.parent.mkdir(parents=True, exist_ok=True)
-    wb.save(path)
-    return path
-
-
-def filled(ws: Workspace, name: str = "QS1 summary - Priya.xlsx", **kwargs: Any) -> Path:
-    wb, sheet = open_form(template(ws))
-    fill(sheet, **kwargs)
-    return save_to_inputs(ws, wb, name)
 
 
 def codes(findings: list[Any]) -> list[tuple[str, str | None]]:

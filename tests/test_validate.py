@@ -1,5 +1,6 @@
 """Validation of Stage 2 summaries (SPEC §8): summaries filled as lead officers would, checked by
-the engine; and the ``validate`` command's table, JSON and exit codes."""
+the whole engine (every rule, beside a valid register and overview); and the ``validate``
+command's table, JSON and exit codes."""
 
 from __future__ import annotations
 
@@ -11,46 +12,42 @@ from typing import Any
 import pytest
 from click.testing import CliRunner
 
-from pipeline.app import generate_checklists
+from pipeline.app import generate_checklists, read_inputs
 from pipeline.cli import main
 from pipeline.forms.checklist import checklist_path
 from pipeline.forms.summary import TOTAL_CELL, field_cell
 from pipeline.model.findings import Finding
-from pipeline.model.inputs import Inputs
-from pipeline.read.summaries import read_summaries
-from pipeline.rules import run_rules, stage2
+from pipeline.rules import run_rules
 from pipeline.workspace import Workspace
 from pipeline.xlsx.write import write_text
-from tests.test_summaries import (
+from tests.factories import (
+    SECTION_B,
     VALID,
     copy_workspace,
-    fill,
-    filled,
+    fill_overview,
+    fill_register,
     insert_row,
     open_form,
-    prepare_workspace,
+    prepare_summaries_workspace,
     save_to_inputs,
-    template,
+    words,
 )
+from tests.factories import fill_form as fill
+from tests.factories import fill_summary as filled
+from tests.factories import summary_template as template
 
 FILE = "inputs/stage2/QS1 summary - Priya.xlsx"
 
 
-@pytest.fixture(autouse=True)
-def only_stage2_rules(monkeypatch: pytest.MonkeyPatch) -> None:
-    """These tests are about Stage 2: the other families' rules (and inputs) are tested on their
-    own, so run only ours, and read no library or overview."""
-    from pipeline import rules
-    from pipeline.read import overview, register
-
-    monkeypatch.setattr(rules, "all_rules", lambda: list(stage2.RULES))
-    monkeypatch.setattr(register, "read_library", lambda ws: (None, []))
-    monkeypatch.setattr(overview, "read_overview", lambda ws: (None, []))
-
-
 @pytest.fixture(scope="module")
 def prepared(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    return prepare_workspace(tmp_path_factory.mktemp("prepared"))
+    """``init``, the summaries generated, a valid register (EV-001 to EV-0nn, one per IR item)
+    and a signed-off overview: what the summaries are checked against."""
+    root = prepare_summaries_workspace(tmp_path_factory.mktemp("prepared"))
+    ws = Workspace(root)
+    fill_register(ws, ws.framework)
+    fill_overview(ws, ws.framework)
+    return root
 
 
 @pytest.fixture
@@ -60,18 +57,13 @@ def generated(prepared: Path, tmp_path: Path) -> Workspace:
 
 
 def check(ws: Workspace) -> list[Finding]:
-    """Read inputs/stage2/ and run every rule: the findings for the summaries themselves."""
-    read = read_summaries(ws)
-    inputs = Inputs(ws, summaries=read.summaries, read_findings=read.findings)
-    return [f for f in run_rules(inputs) if f.code != "summary-missing"]
+    """Read every input and run every rule, as ``validate`` does; every finding but the
+    warnings for the quality statements whose summary has not come back."""
+    return [f for f in run_rules(read_inputs(ws)) if f.code != "summary-missing"]
 
 
 def codes(findings: list[Finding]) -> list[tuple[str, str | None]]:
     return [(f.code, f.cell) for f in findings]
-
-
-def words(n: int) -> str:
-    return " ".join(f"word{i}" for i in range(n))
 
 
 def test_a_valid_summary_has_no_errors_or_warnings(generated: Workspace) -> None:
@@ -83,7 +75,7 @@ def test_a_valid_summary_has_no_errors_or_warnings(generated: Workspace) -> None
 
 def test_751_words_is_over_the_limit_and_says_so(generated: Workspace) -> None:
     values = dict(VALID)
-    fixed = sum(len(t.split()) for label, (t, _) in VALID.items() if label in _SECTION_B)
+    fixed = sum(len(t.split()) for label, (t, _) in VALID.items() if label in SECTION_B)
     ambition_words = 751 - (fixed - len(VALID["What is our ambition?"][0].split()))
     values["What is our ambition?"] = (words(ambition_words - 2) + "\nco-produced\u00a0end", "")
     filled(generated, values=values)
@@ -97,24 +89,11 @@ def test_751_words_is_over_the_limit_and_says_so(generated: Workspace) -> None:
 
 def test_750_words_is_within_the_limit(generated: Workspace) -> None:
     values = dict(VALID)
-    fixed = sum(len(t.split()) for label, (t, _) in VALID.items() if label in _SECTION_B)
+    fixed = sum(len(t.split()) for label, (t, _) in VALID.items() if label in SECTION_B)
     ambition_words = 750 - (fixed - len(VALID["What is our ambition?"][0].split()))
     values["What is our ambition?"] = (words(ambition_words), "")
     filled(generated, values=values)
     assert codes(check(generated)) == []
-
-
-_SECTION_B = {
-    "What is our ambition?",
-    "Strength 1",
-    "Strength 2",
-    "Strength 3",
-    "Area for improvement 1",
-    "Area for improvement 2",
-    "Area for improvement 3",
-    "Priorities to maintain and improve",
-    "What do others say about our performance?",
-}
 
 
 def test_a_strength_4_row_is_one_strength_too_many(generated: Workspace) -> None:
@@ -145,7 +124,7 @@ def test_four_areas_for_improvement_in_added_rows(generated: Workspace) -> None:
     insert_row(sheet, row)
     write_text(sheet[f"A{row}"], "Area for improvement 4")
     write_text(sheet[f"B{row}"], "A fourth.")
-    write_text(sheet[f"C{row}"], "EV-040")
+    write_text(sheet[f"C{row}"], "EV-031")
     save_to_inputs(generated, wb)
     assert codes(check(generated)) == [("too-many-improvements", f"B{row}")]
 
@@ -232,9 +211,7 @@ def test_no_strength_rows_at_all(generated: Workspace) -> None:
 
 def test_every_quality_statement_without_a_summary_is_a_warning(generated: Workspace) -> None:
     filled(generated)
-    read = read_summaries(generated)
-    inputs = Inputs(generated, summaries=read.summaries, read_findings=read.findings)
-    missing = [f for f in run_rules(inputs) if f.code == "summary-missing"]
+    missing = [f for f in run_rules(read_inputs(generated)) if f.code == "summary-missing"]
     assert [f.file for f in missing] == [
         f"outputs/stage2/templates/{p.name}" for p in sorted(generated.summaries_dir.iterdir())
     ][1:]

@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
-from pipeline.xlsx.write import Style, print_setup, row_height, save_atomic
+
 from pipeline.analysis.coverage import CoverageRow, coverage_line, ir_coverage
+from pipeline.xlsx.write import Style, print_setup, row_height, save_atomic
+
 if TYPE_CHECKING:
     from openpyxl import Workbook
 
@@ -19,8 +20,6 @@ SHEET = "IR coverage"
 
 
 HEADER_ROW = 6
-
-
 
 
 GAP_FILL = "F8CBAD"

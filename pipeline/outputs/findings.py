@@ -1,4 +1,4 @@
-"""``outputs/stage1/findings.xlsx``: the Stage 1 findings workbook, one sheet per quality statement."""
+"""``outputs/stage1/findings.xlsx``: the Stage 1 findings, one sheet per quality statement."""
 
 from __future__ import annotations
 
@@ -7,16 +7,17 @@ import math
 import re
 from collections.abc import Callable
 from copy import copy
-from functools import lru_cache
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, cast
-from pipeline.xlsx.write import Style, atomic_path, print_setup, write_text
+from typing import TYPE_CHECKING, Any
+
 from pipeline.xlsx.fast_writer import _ROWS_AS_DATA, _plain_value, save_fast
+from pipeline.xlsx.write import Style, atomic_path, print_setup, write_text
+
 if TYPE_CHECKING:
     from openpyxl import Workbook
 
-    from pipeline.model.stage1 import CollectResult, GroupResult, QSResult, StatementResult
     from pipeline.framework import Framework
+    from pipeline.model.stage1 import CollectResult, GroupResult, QSResult, StatementResult
     from pipeline.settings import Stage1Settings
     from pipeline.workspace import Workspace
 

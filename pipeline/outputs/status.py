@@ -5,13 +5,13 @@ from __future__ import annotations
 import textwrap
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
+
 from pipeline.model.words import count_words
+
 if TYPE_CHECKING:
-    from pipeline.model.findings import Findings
     from pipeline.framework import Framework
-    from pipeline.model.inputs import Summary
-    from pipeline.model.inputs import Inputs
-    from pipeline.workspace import Workspace
+    from pipeline.model.findings import Findings
+    from pipeline.model.inputs import Inputs, Summary
 
 
 WIDTH = 100

@@ -13,8 +13,10 @@ from collections import Counter
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 from urllib.parse import quote
+
 from pipeline.model.findings import Finding, Findings, Severity
 from pipeline.xlsx.write import Style, print_setup, row_height, save_atomic
+
 if TYPE_CHECKING:
     from pipeline.workspace import Workspace
 
