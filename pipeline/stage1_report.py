@@ -12,11 +12,10 @@ import datetime as dt
 import math
 import re
 from collections.abc import Callable
-from copy import copy
-from functools import lru_cache
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, cast
+from typing import TYPE_CHECKING, Any
 
+from pipeline import xlsx_fast
 from pipeline.xlsx import Style, atomic_path, print_setup, write_text
 
 if TYPE_CHECKING:
@@ -55,10 +54,13 @@ LINE_HEIGHT = 15.0  # points per wrapped line, as row_height() counts
 
 
 class _Looks:
-    """Cell looks (font, alignment, border, number format) made once, then copied to cells.
+    """Cell looks (font, alignment, border, number format) by name, put on cells.
 
-    Setting them one by one makes openpyxl look each up in the workbook's style tables, which
-    dominates writing thousands of comment rows; copying a made look costs almost nothing.
+    With ``rows_as_data`` a look is made once and copied to cells, and comment rows are kept as
+    data for :func:`pipeline.xlsx_fast.save_fast` (both through openpyxl's private API, in
+    ``pipeline.xlsx_fast``): setting looks one by one makes openpyxl look each up in the
+    workbook's style tables, which dominates writing thousands of comment rows. Without it only
+    openpyxl's public API is used: slower, the same file.
     """
 
     def __init__(self, style: Style, rows_as_data: bool = False) -> None:
@@ -77,31 +79,18 @@ class _Looks:
 
     def put(self, ws: Any, row: int, col: int, value: object, look: str) -> Any:
         """Write ``value`` (user text stays text) into a bordered cell with ``look``."""
-        made = self.made.get(look)
-        if made is None or (row, col) in ws._cells:
+        made = self.made.get(look) if self.rows_as_data else None
+        if made is None:
             cell = ws.cell(row, col)
-            if made is None:
-                font, alignment, number_format = self.recipes[look]
-                cell.font, cell.alignment, cell.border = font, alignment, self.style.border
-                cell.number_format = number_format
-                self.made[look] = copy(cell._style)
-            else:
-                cell._style = copy(made)
+            font, alignment, number_format = self.recipes[look]
+            cell.font, cell.alignment, cell.border = font, alignment, self.style.border
+            cell.number_format = number_format
+            if self.rows_as_data:
+                self.made[look] = xlsx_fast.look_of(cell)
         else:
-            # What ws.cell() does for a new cell, with the look given at once.
-            if not 0 < row < 1048577 or col < 1:
-                raise ValueError(f"no cell at row {row}, column {col}")
-            cell = self.cell_type(ws, row=row, column=col, style_array=copy(made))
-            ws._cells[(row, col)] = cell
-            ws._current_row = max(row, ws._current_row)
+            cell = xlsx_fast.styled_cell(ws, row, col, made)
         write_text(cell, value)
         return cell
-
-    @property
-    def cell_type(self) -> Any:
-        from openpyxl.cell.cell import Cell
-
-        return Cell
 
     def put_row(self, ws: Any, row: int, values: list[tuple[object, str]], height: float) -> None:
         """``put`` each (value, look) from column A on, and set the row's height.
@@ -109,21 +98,22 @@ class _Looks:
         With ``rows_as_data`` (for a workbook that :func:`save_fast` writes), the row is kept
         as data beside the sheet rather than as openpyxl cells, which cost far more to make
         and to write: thousands of comment rows are most of the findings workbook. The file
-        written is the same (see :func:`_materialise`); the sheet in memory lacks these rows.
+        written is the same (see ``xlsx_fast._materialise``); the sheet in memory lacks these
+        rows.
         """
         if not self.rows_as_data:
             for col, (value, look) in enumerate(values, start=1):
                 self.put(ws, row, col, value, look)
             ws.row_dimensions[row].height = height
             return
-        cells: list[tuple[int, str, object, Any]] = []
-        for col, (value, look) in enumerate(values, start=1):
+        kept: list[tuple[object, Any]] = []
+        for value, look in values:
             made = self.made.get(look)
             if made is None:  # made on a cell of its own, as put() would make it here
                 self.put(self.scratch(ws), 1, 1, None, look)
                 made = self.made[look]
-            cells.append((col, *_plain_value(value), made))
-        ws.__dict__.setdefault(_ROWS_AS_DATA, []).append((row, height, cells))
+            kept.append((value, made))
+        xlsx_fast.keep_row(ws, row, height, kept)
 
     def scratch(self, ws: Any) -> Any:
         """A sheet of no workbook's, for making a look (styles go into ``ws``'s workbook)."""
@@ -133,260 +123,26 @@ class _Looks:
         return sheet
 
 
-# Where a sheet built with rows_as_data keeps its plain rows: [(row, height, cells)], each cell
-# (column, kind, value, look) with kind "s" or "n", or kind "" and value a ready openpyxl Cell.
-_ROWS_AS_DATA = "_selfassess_rows_as_data"
+def write_findings(
+    ws: Workspace, result: CollectResult, openpyxl_version: str | None = None
+) -> Path:
+    """Write ``outputs/stage1/findings.xlsx`` atomically; returns its path.
 
-
-def _plain_value(value: object) -> tuple[str, object]:
-    """What write_text and openpyxl's Cell make of ``value``: ("s", text) or ("n", number) in
-    the plain cases, else ("", value) for a real cell to decide."""
-    from pipeline.xlsx import FORMULA_TRIGGERS, clean_text
-
-    if isinstance(value, str):
-        # Printable ASCII has none of the characters clean_text removes: skip its regex.
-        text = value if value.isascii() and value.isprintable() else clean_text(value)[0]
-        if len(text) <= 32767 and not text.startswith(FORMULA_TRIGGERS) and text not in _ERRORS:
-            return "s", text
-    elif type(value) is int:
-        return "n", value
-    return "", value
-
-
-# openpyxl's ERROR_CODES: text that it stores as an error value.
-_ERRORS = frozenset(("#NULL!", "#DIV/0!", "#VALUE!", "#REF!", "#NAME?", "#NUM!", "#N/A"))
-
-
-def write_findings(ws: Workspace, result: CollectResult) -> Path:
-    """Write ``outputs/stage1/findings.xlsx`` atomically; returns its path."""
+    With an openpyxl (``openpyxl_version``, by default the installed one) that the fast writer
+    was checked against, through :func:`pipeline.xlsx_fast.save_fast`; with any other, through
+    openpyxl's public API only.
+    """
     style = Style.load(ws.template("xlsx/style.toml"))
+    fast = xlsx_fast.fast_writer_supports(openpyxl_version or xlsx_fast.installed_openpyxl())
     wb = build_findings(
-        ws.framework, result, style, ws.settings.council, ws.settings.stage1, rows_as_data=True
+        ws.framework, result, style, ws.settings.council, ws.settings.stage1, rows_as_data=fast
     )
     with atomic_path(ws.findings_xlsx) as tmp:
-        save_fast(wb, tmp)
+        if fast:
+            xlsx_fast.save_fast(wb, tmp)
+        else:
+            wb.save(tmp)
     return ws.findings_xlsx
-
-
-def save_fast(wb: Workbook, path: Path) -> None:
-    """``wb.save(path)``, byte for byte, but each sheet's cells are written as one block of XML.
-
-    openpyxl writes one cell at a time through lxml's incremental writer, which dominates
-    saving thousands of comment rows. Here the rows are put together as text (the same
-    elements, attributes and style numbers), parsed once and handed to the same writer. A sheet
-    with a formula or a cell comment is written by openpyxl itself.
-    """
-    import datetime
-    from zipfile import ZIP_DEFLATED, ZipFile
-
-    writer_class = _excel_writer()
-    with ZipFile(path, "w", ZIP_DEFLATED, allowZip64=True) as archive:
-        # As openpyxl's save_workbook does.
-        wb.properties.modified = datetime.datetime.now(tz=datetime.UTC).replace(tzinfo=None)
-        writer_class(wb, archive).save()
-
-
-class _Unusual(Exception):
-    """A cell the fast sheet writer leaves to openpyxl."""
-
-
-def _materialise(ws: Any) -> None:
-    """Turn the rows a sheet keeps as data into its cells, as ``_Looks.put_row`` would have."""
-    for row, height, cells in ws.__dict__.pop(_ROWS_AS_DATA, None) or ():
-        for col, _kind, value, look in cells:
-            cell = ws.cell(row, col)
-            cell._style = copy(look)
-            write_text(cell, value)
-        ws.row_dimensions[row].height = height
-
-
-def _escape(text: str, quote: bool = False) -> str:
-    """``text`` in XML; the parser reads back exactly ``text`` (a CR too, not a line feed)."""
-    if "&" in text:
-        text = text.replace("&", "&amp;")
-    if "<" in text:
-        text = text.replace("<", "&lt;")
-    if ">" in text:
-        text = text.replace(">", "&gt;")
-    if "\r" in text:
-        text = text.replace("\r", "&#13;")
-    if quote:
-        for char, ref in (('"', "&quot;"), ("\n", "&#10;"), ("\t", "&#9;")):
-            if char in text:
-                text = text.replace(char, ref)
-    return text
-
-
-def _attributes(attrs: dict[str, str]) -> str:
-    return "".join(f' {key}="{_escape(value, quote=True)}"' for key, value in attrs.items())
-
-
-@lru_cache(maxsize=1)
-def _excel_writer() -> type:
-    """openpyxl's ExcelWriter, writing worksheets with the fast sheet writer (made on first use:
-    openpyxl is imported only when a workbook is written)."""
-    from lxml import etree
-    from openpyxl.cell._writer import _set_attributes
-    from openpyxl.cell.cell import Cell
-    from openpyxl.compat import safe_string
-    from openpyxl.drawing.spreadsheet_drawing import SpreadsheetDrawing
-    from openpyxl.utils import get_column_letter
-    from openpyxl.worksheet._writer import WorksheetWriter
-    from openpyxl.worksheet.dimensions import RowDimension, SheetDimension
-    from openpyxl.writer.excel import ExcelWriter
-
-    parser = etree.XMLParser(resolve_entities=False, no_network=True, huge_tree=True)
-    # Elements openpyxl opens and closes with nothing inside come out as <c ...></c>.
-    empty_elements = etree.XPath("/sheetData/row[not(node())] | /sheetData/row/c[not(node())]")
-
-    class SheetWriter(WorksheetWriter):
-        def write_dimensions(self) -> None:
-            data_rows = self.ws.__dict__.get(_ROWS_AS_DATA)
-            if not data_rows:
-                super().write_dimensions()
-                return
-            # As Worksheet.calculate_dimension, over the cells and the rows kept as data.
-            rows = {row for row, _col in self.ws._cells}
-            cols = {col for _row, col in self.ws._cells}
-            rows.update(row for row, _height, _cells in data_rows)
-            cols.update(cell[0] for _row, _height, cells in data_rows for cell in cells)
-            first, last = get_column_letter(min(cols)), get_column_letter(max(cols))
-            self.xf.send(SheetDimension(f"{first}{min(rows)}:{last}{max(rows)}").to_tree())
-
-        def write_rows(self) -> None:
-            ws = self.ws
-            hyperlinks, comments = len(ws._hyperlinks), len(ws._comments)
-            try:
-                xml = self.sheet_data()
-            except _Unusual:
-                del ws._hyperlinks[hyperlinks:]
-                del ws._comments[comments:]
-                _materialise(ws)
-                super().write_rows()
-                return
-            data = etree.fromstring(xml.encode("utf-8"), parser)
-            for empty in cast("list[etree._Element]", empty_elements(data)):
-                empty.text = ""
-            self.xf.send(data)
-
-        def sheet_data(self) -> str:
-            """What WorksheetWriter.write_rows and lxml_write_cell write, as one string."""
-            ws = self.ws
-            out = ["<sheetData>"]
-            append = out.append
-            dims = ws.row_dimensions
-            self.style_ids: dict[bytes, str] = {}
-            self.letters: dict[int, str] = {}
-            data_rows = ws.__dict__.get(_ROWS_AS_DATA) or []
-            rows = self.rows()
-            if {row for row, _cells in rows} & {row for row, _height, _cells in data_rows}:
-                raise _Unusual  # never made so: a row is either cells or data
-            heights: dict[float, str] = {}
-            data_index = 0
-            for row_idx, row in rows:
-                while data_index < len(data_rows) and data_rows[data_index][0] < row_idx:
-                    data_row, height, cells = data_rows[data_index]
-                    self.data_row(append, data_row, height, cells, heights)
-                    data_index += 1
-                dim = dims.get(row_idx)
-                attrs = {"r": f"{row_idx}"}
-                if dim is not None:
-                    attrs.update(dim)
-                append(f"<row{_attributes(attrs)}>")
-                for cell in row:
-                    self.cell(append, cell, row_idx)
-                append("</row>")
-            for data_row, height, cells in data_rows[data_index:]:
-                self.data_row(append, data_row, height, cells, heights)
-            append("</sheetData>")
-            return "".join(out)
-
-        def data_row(
-            self,
-            append: Callable[[str], None],
-            row_idx: int,
-            height: float,
-            cells: list[tuple[int, str, object, Any]],
-            heights: dict[float, str],
-        ) -> None:
-            ht = heights.get(height)
-            if ht is None:  # what a RowDimension of this height writes
-                ht = heights[height] = _attributes(dict(RowDimension(self.ws, ht=height)))
-            append(f'<row r="{row_idx}"{ht}>')
-            for col, kind, value, look in cells:
-                if not kind:
-                    cell = Cell(self.ws, row=row_idx, column=col, style_array=copy(look))
-                    write_text(cell, value)
-                    self.cell(append, cell, row_idx)
-                    continue
-                start = f'<c r="{self.letter(col)}{row_idx}" s="{self.style_id(look)}"'
-                if kind == "n":
-                    append(f'{start} t="n"><v>{_escape(safe_string(value))}</v></c>')
-                elif value == "":
-                    append(f'{start} t="inlineStr"/>')
-                else:
-                    assert isinstance(value, str)
-                    space = ' xml:space="preserve"' if value != value.strip() else ""
-                    append(f'{start} t="inlineStr"><is><t{space}>{_escape(value)}</t></is></c>')
-            append("</row>")
-
-        def letter(self, column: int) -> str:
-            letter = self.letters.get(column)
-            if letter is None:
-                letter = self.letters[column] = get_column_letter(column)
-            return letter
-
-        def style_id(self, look: Any) -> str:
-            """As Cell.style_id: the look's number in the workbook's cell styles."""
-            key = look.tobytes()
-            style_id = self.style_ids.get(key)
-            if style_id is None:
-                style_id = self.style_ids[key] = f"{self.ws.parent._cell_styles.add(look)}"
-            return style_id
-
-        def cell(self, append: Callable[[str], None], cell: Any, row_idx: int) -> None:
-            if cell._comment is not None:
-                raise _Unusual
-            styled = cell.has_style
-            value = cell._value
-            if value is None and not styled:
-                return
-            kind = cell.data_type
-            if kind == "f":
-                raise _Unusual
-            if kind == "d" or cell.hyperlink:
-                value, attrs = _set_attributes(cell, styled)
-                start = f"<c{_attributes(attrs)}"
-            else:
-                start = f'<c r="{self.letter(cell.column)}{row_idx}"'
-                if styled:
-                    start += f' s="{self.style_id(cell._style)}"'
-                start += ' t="inlineStr"' if kind == "s" else f' t="{_escape(kind, True)}"'
-            if value is None or value == "":
-                append(f"{start}/>")
-            elif kind != "s":
-                append(f"{start}><v>{_escape(safe_string(value))}</v></c>")
-            elif type(value) is str:
-                space = ' xml:space="preserve"' if value != value.strip() else ""
-                append(f"{start}><is><t{space}>{_escape(value)}</t></is></c>")
-            else:  # rich text
-                tree = etree.tostring(value.to_tree(), encoding="unicode")
-                append(f"{start}>{tree}</c>")
-
-    class Writer(ExcelWriter):
-        def write_worksheet(self, ws: Any) -> None:
-            # As ExcelWriter.write_worksheet does for a workbook that is not write-only.
-            ws._drawing = SpreadsheetDrawing()
-            ws._drawing.charts = ws._charts
-            ws._drawing.images = ws._images
-            writer = SheetWriter(ws)
-            writer.write()
-            ws._rels = writer._rels
-            self._archive.write(writer.out, ws.path[1:])
-            self.manifest.append(ws)
-            writer.cleanup()
-
-    return Writer
 
 
 def build_findings(
@@ -398,8 +154,9 @@ def build_findings(
     today: dt.date | None = None,
     rows_as_data: bool = False,
 ) -> Workbook:
-    """The findings workbook, in memory (with ``rows_as_data``, only for :func:`save_fast`: the
-    comment rows are kept beside each sheet rather than as cells; see ``_Looks.put_row``)."""
+    """The findings workbook, in memory (with ``rows_as_data``, only for
+    :func:`pipeline.xlsx_fast.save_fast`: the comment rows are kept beside each sheet rather
+    than as cells; see ``_Looks.put_row``). Without it, made with openpyxl's public API only."""
     from openpyxl import Workbook
 
     wb = Workbook()
