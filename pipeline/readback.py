@@ -255,8 +255,14 @@ def _column_number(letters: str) -> int:
 # Opening: every limit is checked before any XML is parsed
 
 
-def open_workbook(path: Path, limits: LimitSettings | None = None) -> ReadWorkbook:
-    """Read a returned ``.xlsx`` safely; raise :class:`WorkbookRejected` for anything else."""
+def open_workbook(
+    path: Path, limits: LimitSettings | None = None, *, fast: bool = True
+) -> ReadWorkbook:
+    """Read a returned ``.xlsx`` safely; raise :class:`WorkbookRejected` for anything else.
+
+    ``fast=False`` reads every sheet with lxml, never with the plain-sheet reader
+    (``_CellReader._plain_sheet``): the same result, slower; for tests that compare the two.
+    """
     limits = limits or LimitSettings()
     data = _read_file(path, limits)
     sha256 = hashlib.sha256(data).hexdigest()
@@ -264,7 +270,7 @@ def open_workbook(path: Path, limits: LimitSettings | None = None) -> ReadWorkbo
     with _open_zip(data) as zf:
         package = _Package(data, zf, limits)
     _check_spreadsheet(package)
-    return _read_workbook(package, path, sha256)
+    return _read_workbook(package, path, sha256, fast)
 
 
 def _read_file(path: Path, limits: LimitSettings) -> bytes:
@@ -709,7 +715,7 @@ def _extract_workbook(root: etree._Element, _key: str) -> _WorkbookPart:
     return _WorkbookPart(_namespace(root), date1904, sheets, names)
 
 
-def _read_workbook(package: _Package, path: Path, sha256: str) -> ReadWorkbook:
+def _read_workbook(package: _Package, path: Path, sha256: str, fast: bool = True) -> ReadWorkbook:
     wb_name = _workbook_part(package)
     if wb_name is None:  # _check_spreadsheet has already said why
         raise _reject("is not an Excel workbook")
@@ -726,7 +732,7 @@ def _read_workbook(package: _Package, path: Path, sha256: str) -> ReadWorkbook:
     shared = _read_shared_strings(package, by_type.get("sharedStrings"), tags)
     styles_part = by_type.get("styles")
     reader = _CellReader(
-        tags, shared, lambda: _read_date_styles(package, styles_part, tags), date1904
+        tags, shared, lambda: _read_date_styles(package, styles_part, tags), date1904, fast
     )
 
     sheets: dict[str, Sheet] = {}
@@ -1035,8 +1041,10 @@ class _CellReader:
         shared: dict[str, CellValue | None],
         read_date_styles: Callable[[], dict[str, _DateKind]],
         date1904: bool,
+        fast: bool = True,
     ) -> None:
         self.tags = tags
+        self.fast = fast  # False: never the plain-sheet reader, always lxml
         self.shared = shared
         # styles.xml is read only when a number cell has a style: many returns have none.
         self._read_date_styles = read_date_styles
@@ -1055,7 +1063,7 @@ class _CellReader:
             self._stream_sheet(package, part, sheet)
         else:
             data = package.read(part)
-            if not self._plain_sheet(part, data, sheet):
+            if not (self.fast and self._plain_sheet(part, data, sheet)):
                 self._tree_sheet(part, data, sheet)
         # One regex over all keys; only odd files ("$B$12", "b12", "B012") need a cell-by-cell look.
         if sheet.cells and not _CANONICAL_REFS.fullmatch("\n".join(sheet.cells) + "\n"):
