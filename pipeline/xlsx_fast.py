@@ -8,12 +8,13 @@ beside each sheet and :func:`save_fast` writes them as one block of XML, the sam
 
 - ``Worksheet._cells``, ``Worksheet._current_row``, ``Worksheet._hyperlinks``,
   ``Worksheet._comments``, ``Worksheet._charts``, ``Worksheet._images``, ``Worksheet._rels``,
-  ``Worksheet._drawing``, ``Worksheet.path``;
+  ``Worksheet._drawing``, ``Worksheet.path``, and an attribute of its own in a sheet's
+  ``__dict__`` (the rows kept as data);
 - ``Cell(..., style_array=)``, ``Cell._style``, ``Cell._value``, ``Cell._comment``,
   ``StyleArray.tobytes``, ``Workbook._cell_styles``;
-- ``openpyxl.cell._writer._set_attributes``, ``WorksheetWriter`` (``xf``, ``rows``,
-  ``write_rows``, ``write_dimensions``, ``out``, ``_rels``, ``cleanup``) and
-  ``ExcelWriter`` (``_archive``, ``manifest``, ``write_worksheet``).
+- ``openpyxl.cell._writer._set_attributes``, ``openpyxl.worksheet._writer.WorksheetWriter``
+  (``xf``, ``rows``, ``write_rows``, ``write_dimensions``, ``out``, ``_rels``, ``cleanup``)
+  and ``ExcelWriter`` (``_archive``, ``manifest``, ``write_worksheet``).
 
 Outside the checked range :func:`fast_writer_supports` is False and ``write_findings`` uses
 only the public API (``build_findings(..., rows_as_data=False)`` and ``wb.save``): the same
