@@ -1,4 +1,10 @@
-"""``outputs/stage1/findings.xlsx``: the Stage 1 findings, one sheet per quality statement."""
+"""``outputs/stage1/findings.xlsx``: the Stage 1 findings, one sheet per quality statement.
+
+A summary sheet, then one sheet per quality statement: the emerging findings first, a native
+Excel chart of the rating distribution, the numbers behind it, the breakdown by respondent group
+and every evidence comment, attributed to its group and never to a name (SPEC §6). Nothing here
+names a file or a respondent: the workbook may be passed on to lead officers.
+"""
 
 from __future__ import annotations
 
@@ -6,11 +12,10 @@ import datetime as dt
 import math
 import re
 from collections.abc import Callable
-from copy import copy
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from pipeline.xlsx.fast_writer import _ROWS_AS_DATA, _plain_value, save_fast
+from pipeline.xlsx import fast_writer as xlsx_fast
 from pipeline.xlsx.write import Style, atomic_path, print_setup, write_text
 
 if TYPE_CHECKING:
@@ -21,21 +26,12 @@ if TYPE_CHECKING:
     from pipeline.settings import Stage1Settings
     from pipeline.workspace import Workspace
 
-
 SUMMARY_SHEET = "Summary"
-
-
 # Columns of a quality statement sheet: number, statement, then ten narrow figure columns.
 NUMBER_WIDTH, STATEMENT_WIDTH, FIGURE_WIDTH = 6, 58, 11
-
-
 # Column D, "Don't know" in the table and the group of each comment, is wider.
 GROUP_WIDTH = 20
-
-
 FIGURE_COLUMNS = "CDEFGHIJKL"
-
-
 TABLE_HEADERS = [
     "No.",
     "Statement",
@@ -50,26 +46,21 @@ TABLE_HEADERS = [
     "Divergent views",
     "Evidence gap",
 ]
-
-
 # Rating colours, red (disagree) to green (agree), grey for don't know.
 RATING_COLOURS = {1: "C00000", 2: "F4B183", 3: "A9D18E", 4: "548235", 0: "A6A6A6"}
-
-
 _SHEET_NAME_BAD = re.compile(r"[\[\]:*?/\\]")
-
-
 _DEFAULT_ROW_CM = 0.53  # a 15-point row
-
-
 LINE_HEIGHT = 15.0  # points per wrapped line, as row_height() counts
 
 
 class _Looks:
-    """Cell looks (font, alignment, border, number format) made once, then copied to cells.
+    """Cell looks (font, alignment, border, number format) by name, put on cells.
 
-    Setting them one by one makes openpyxl look each up in the workbook's style tables, which
-    dominates writing thousands of comment rows; copying a made look costs almost nothing.
+    With ``rows_as_data`` a look is made once and copied to cells, and comment rows are kept as
+    data for :func:`pipeline.xlsx.fast_writer.save_fast` (both through openpyxl's private API, in
+    ``pipeline.xlsx.fast_writer``): setting looks one by one makes openpyxl look each up in the
+    workbook's style tables, which dominates writing thousands of comment rows. Without it only
+    openpyxl's public API is used: slower, the same file.
     """
 
     def __init__(self, style: Style, rows_as_data: bool = False) -> None:
@@ -88,31 +79,18 @@ class _Looks:
 
     def put(self, ws: Any, row: int, col: int, value: object, look: str) -> Any:
         """Write ``value`` (user text stays text) into a bordered cell with ``look``."""
-        made = self.made.get(look)
-        if made is None or (row, col) in ws._cells:
+        made = self.made.get(look) if self.rows_as_data else None
+        if made is None:
             cell = ws.cell(row, col)
-            if made is None:
-                font, alignment, number_format = self.recipes[look]
-                cell.font, cell.alignment, cell.border = font, alignment, self.style.border
-                cell.number_format = number_format
-                self.made[look] = copy(cell._style)
-            else:
-                cell._style = copy(made)
+            font, alignment, number_format = self.recipes[look]
+            cell.font, cell.alignment, cell.border = font, alignment, self.style.border
+            cell.number_format = number_format
+            if self.rows_as_data:
+                self.made[look] = xlsx_fast.look_of(cell)
         else:
-            # What ws.cell() does for a new cell, with the look given at once.
-            if not 0 < row < 1048577 or col < 1:
-                raise ValueError(f"no cell at row {row}, column {col}")
-            cell = self.cell_type(ws, row=row, column=col, style_array=copy(made))
-            ws._cells[(row, col)] = cell
-            ws._current_row = max(row, ws._current_row)
+            cell = xlsx_fast.styled_cell(ws, row, col, made)
         write_text(cell, value)
         return cell
-
-    @property
-    def cell_type(self) -> Any:
-        from openpyxl.cell.cell import Cell
-
-        return Cell
 
     def put_row(self, ws: Any, row: int, values: list[tuple[object, str]], height: float) -> None:
         """``put`` each (value, look) from column A on, and set the row's height.
@@ -120,21 +98,22 @@ class _Looks:
         With ``rows_as_data`` (for a workbook that :func:`save_fast` writes), the row is kept
         as data beside the sheet rather than as openpyxl cells, which cost far more to make
         and to write: thousands of comment rows are most of the findings workbook. The file
-        written is the same (see :func:`_materialise`); the sheet in memory lacks these rows.
+        written is the same (see ``xlsx_fast._materialise``); the sheet in memory lacks these
+        rows.
         """
         if not self.rows_as_data:
             for col, (value, look) in enumerate(values, start=1):
                 self.put(ws, row, col, value, look)
             ws.row_dimensions[row].height = height
             return
-        cells: list[tuple[int, str, object, Any]] = []
-        for col, (value, look) in enumerate(values, start=1):
+        kept: list[tuple[object, Any]] = []
+        for value, look in values:
             made = self.made.get(look)
             if made is None:  # made on a cell of its own, as put() would make it here
                 self.put(self.scratch(ws), 1, 1, None, look)
                 made = self.made[look]
-            cells.append((col, *_plain_value(value), made))
-        ws.__dict__.setdefault(_ROWS_AS_DATA, []).append((row, height, cells))
+            kept.append((value, made))
+        xlsx_fast.keep_row(ws, row, height, kept)
 
     def scratch(self, ws: Any) -> Any:
         """A sheet of no workbook's, for making a look (styles go into ``ws``'s workbook)."""
@@ -144,14 +123,25 @@ class _Looks:
         return sheet
 
 
-def write_findings(ws: Workspace, result: CollectResult) -> Path:
-    """Write ``outputs/stage1/findings.xlsx`` atomically; returns its path."""
+def write_findings(
+    ws: Workspace, result: CollectResult, openpyxl_version: str | None = None
+) -> Path:
+    """Write ``outputs/stage1/findings.xlsx`` atomically; returns its path.
+
+    With an openpyxl (``openpyxl_version``, by default the installed one) that the fast writer
+    was checked against, through :func:`pipeline.xlsx.fast_writer.save_fast`; with any other,
+    through openpyxl's public API only.
+    """
     style = Style.load(ws.template("xlsx/style.toml"))
+    fast = xlsx_fast.fast_writer_supports(openpyxl_version or xlsx_fast.installed_openpyxl())
     wb = build_findings(
-        ws.framework, result, style, ws.settings.council, ws.settings.stage1, rows_as_data=True
+        ws.framework, result, style, ws.settings.council, ws.settings.stage1, rows_as_data=fast
     )
     with atomic_path(ws.findings_xlsx) as tmp:
-        save_fast(wb, tmp)
+        if fast:
+            xlsx_fast.save_fast(wb, tmp)
+        else:
+            wb.save(tmp)
     return ws.findings_xlsx
 
 
@@ -164,8 +154,9 @@ def build_findings(
     today: dt.date | None = None,
     rows_as_data: bool = False,
 ) -> Workbook:
-    """The findings workbook, in memory (with ``rows_as_data``, only for :func:`save_fast`: the
-    comment rows are kept beside each sheet rather than as cells; see ``_Looks.put_row``)."""
+    """The findings workbook, in memory (with ``rows_as_data``, only for
+    :func:`pipeline.xlsx.fast_writer.save_fast`: the comment rows are kept beside each sheet rather
+    than as cells; see ``_Looks.put_row``). Without it, made with openpyxl's public API only."""
     from openpyxl import Workbook
 
     wb = Workbook()
@@ -188,6 +179,10 @@ def sheet_names(titles: list[str]) -> list[str]:
             name = name[:32].rsplit(" ", 1)[0].rstrip(" ,;-")[:31]
         names.append(name)
     return names
+
+
+# --------------------------------------------------------------------------------------------
+# Summary
 
 
 def _summary_sheet(
@@ -306,6 +301,10 @@ def _definitions(framework: Framework, settings: Stage1Settings) -> list[str]:
         "Comments are shown with the respondent's group only, never a name. These are emerging "
         "findings to test in Stage 2, not conclusions.",
     ]
+
+
+# --------------------------------------------------------------------------------------------
+# One quality statement
 
 
 def _qs_sheet(
@@ -607,6 +606,10 @@ def _comments(
             values = [(s.number, "number"), (text, "text"), (label, "text"), (group, "text")]
             looks.put_row(ws, row, values, height)
     return row + 1
+
+
+# --------------------------------------------------------------------------------------------
+# Small helpers
 
 
 def _new_page(ws: Any, row: int) -> None:

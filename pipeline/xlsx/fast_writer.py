@@ -1,20 +1,98 @@
-"""``wb.save`` for findings.xlsx, byte for byte, with each sheet's cells written as one block.
+"""The fast findings.xlsx writer: the one place that uses openpyxl's private API.
 
-This is the one module that uses openpyxl's private writer API; see its checks below.
+Checked against openpyxl >=3.1.2,<3.2 (FAST_WRITER_OPENPYXL; tests/test_fast_writer.py, run
+with 3.1.5). Writing thousands of comment rows cell by cell through openpyxl's public API is
+most of the time ``collect`` takes, so the findings workbook keeps those rows as plain data
+beside each sheet and :func:`save_fast` writes them as one block of XML, the same bytes
+``wb.save`` writes. To do so it reads and writes openpyxl internals, none of them promised:
+
+- ``Worksheet._cells``, ``Worksheet._current_row``, ``Worksheet._hyperlinks``,
+  ``Worksheet._comments``, ``Worksheet._charts``, ``Worksheet._images``, ``Worksheet._rels``,
+  ``Worksheet._drawing``, ``Worksheet.path``, and an attribute of its own in a sheet's
+  ``__dict__`` (the rows kept as data);
+- ``Cell(..., style_array=)``, ``Cell._style``, ``Cell._value``, ``Cell._comment``,
+  ``StyleArray.tobytes``, ``Workbook._cell_styles``;
+- ``openpyxl.cell._writer._set_attributes``, ``openpyxl.worksheet._writer.WorksheetWriter``
+  (``xf``, ``rows``, ``write_rows``, ``write_dimensions``, ``out``, ``_rels``, ``cleanup``)
+  and ``ExcelWriter`` (``_archive``, ``manifest``, ``write_worksheet``).
+
+Outside the checked range :func:`fast_writer_supports` is False and ``write_findings`` uses
+only the public API (``build_findings(..., rows_as_data=False)`` and ``wb.save``): the same
+file, only slower. Check a new openpyxl release with ``pytest tests/test_fast_writer.py``
+before widening the range.
 """
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable
 from copy import copy
 from functools import lru_cache
-from pathlib import Path
 from typing import TYPE_CHECKING, Any, cast
 
 from pipeline.xlsx.write import write_text
 
 if TYPE_CHECKING:
+    from pathlib import Path
+
     from openpyxl import Workbook
+
+# The openpyxl versions the private API use here was checked against: >=3.1.2,<3.2.
+FAST_WRITER_OPENPYXL = ((3, 1, 2), (3, 2))
+_RELEASE = re.compile(r"(\d+)\.(\d+)(?:\.(\d+))?")
+
+
+def fast_writer_supports(version: str) -> bool:
+    """Whether the fast writer may be used with openpyxl ``version`` (e.g. ``"3.1.5"``).
+
+    Only final releases in FAST_WRITER_OPENPYXL: a pre-release, a development build or a
+    version that cannot be read gets the public-API path.
+    """
+    match = _RELEASE.fullmatch(version.strip())
+    if match is None:
+        return False
+    release = tuple(int(part or 0) for part in match.groups())
+    low, high = FAST_WRITER_OPENPYXL
+    return low <= release < high
+
+
+def installed_openpyxl() -> str:
+    """The installed openpyxl's version string."""
+    import openpyxl
+
+    return str(openpyxl.__version__)
+
+
+def styled_cell(ws: Any, row: int, col: int, look: Any) -> Any:
+    """``ws.cell(row, col)`` with the style array ``look`` (from :func:`look_of`) given at once.
+
+    Setting a font, an alignment and so on one by one makes openpyxl look each up in the
+    workbook's style tables; copying a made look costs almost nothing.
+    """
+    if (row, col) in ws._cells:
+        cell = ws.cell(row, col)
+        cell._style = copy(look)
+        return cell
+    # What ws.cell() does for a new cell, with the look given at once.
+    if not 0 < row < 1048577 or col < 1:
+        raise ValueError(f"no cell at row {row}, column {col}")
+    from openpyxl.cell.cell import Cell
+
+    cell = Cell(ws, row=row, column=col, style_array=copy(look))
+    ws._cells[(row, col)] = cell
+    ws._current_row = max(row, ws._current_row)
+    return cell
+
+
+def look_of(cell: Any) -> Any:
+    """A copy of the cell's style array, for :func:`styled_cell` and :func:`keep_row`."""
+    return copy(cell._style)
+
+
+def keep_row(ws: Any, row: int, height: float, values: list[tuple[object, Any]]) -> None:
+    """Keep a row of (value, look) from column A on, and its height, as data for save_fast."""
+    cells = [(col, *_plain_value(value), look) for col, (value, look) in enumerate(values, 1)]
+    ws.__dict__.setdefault(_ROWS_AS_DATA, []).append((row, height, cells))
 
 
 # Where a sheet built with rows_as_data keeps its plain rows: [(row, height, cells)], each cell

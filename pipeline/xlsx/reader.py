@@ -46,8 +46,14 @@ from pipeline.xlsx.sheet_reader import (
 _CUSTOM_PROPS_NS = "http://schemas.openxmlformats.org/officeDocument/2006/custom-properties"
 
 
-def open_workbook(path: Path, limits: LimitSettings | None = None) -> ReadWorkbook:
-    """Read a returned ``.xlsx`` safely; raise :class:`WorkbookRejected` for anything else."""
+def open_workbook(
+    path: Path, limits: LimitSettings | None = None, *, fast: bool = True
+) -> ReadWorkbook:
+    """Read a returned ``.xlsx`` safely; raise :class:`WorkbookRejected` for anything else.
+
+    ``fast=False`` reads every sheet with lxml, never with the plain-sheet reader
+    (``_CellReader._plain_sheet``): the same result, slower; for tests that compare the two.
+    """
     limits = limits or LimitSettings()
     data = _read_file(path, limits)
     sha256 = hashlib.sha256(data).hexdigest()
@@ -55,7 +61,7 @@ def open_workbook(path: Path, limits: LimitSettings | None = None) -> ReadWorkbo
     with _open_zip(data) as zf:
         package = _Package(data, zf, limits)
     _check_spreadsheet(package)
-    return _read_workbook(package, path, sha256)
+    return _read_workbook(package, path, sha256, fast)
 
 
 @dataclass(frozen=True, slots=True)
@@ -93,7 +99,7 @@ def _extract_workbook(root: etree._Element, _key: str) -> _WorkbookPart:
     return _WorkbookPart(_namespace(root), date1904, sheets, names)
 
 
-def _read_workbook(package: _Package, path: Path, sha256: str) -> ReadWorkbook:
+def _read_workbook(package: _Package, path: Path, sha256: str, fast: bool = True) -> ReadWorkbook:
     wb_name = _workbook_part(package)
     if wb_name is None:  # _check_spreadsheet has already said why
         raise _reject("is not an Excel workbook")
@@ -110,7 +116,7 @@ def _read_workbook(package: _Package, path: Path, sha256: str) -> ReadWorkbook:
     shared = _read_shared_strings(package, by_type.get("sharedStrings"), tags)
     styles_part = by_type.get("styles")
     reader = _CellReader(
-        tags, shared, lambda: _read_date_styles(package, styles_part, tags), date1904
+        tags, shared, lambda: _read_date_styles(package, styles_part, tags), date1904, fast
     )
 
     sheets: dict[str, Sheet] = {}

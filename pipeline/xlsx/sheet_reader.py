@@ -321,8 +321,10 @@ class _CellReader:
         shared: dict[str, CellValue | None],
         read_date_styles: Callable[[], dict[str, _DateKind]],
         date1904: bool,
+        fast: bool = True,
     ) -> None:
         self.tags = tags
+        self.fast = fast  # False: never the plain-sheet reader, always lxml
         self.shared = shared
         # styles.xml is read only when a number cell has a style: many returns have none.
         self._read_date_styles = read_date_styles
@@ -341,7 +343,7 @@ class _CellReader:
             self._stream_sheet(package, part, sheet)
         else:
             data = package.read(part)
-            if not self._plain_sheet(part, data, sheet):
+            if not (self.fast and self._plain_sheet(part, data, sheet)):
                 self._tree_sheet(part, data, sheet)
         # One regex over all keys; only odd files ("$B$12", "b12", "B012") need a cell-by-cell look.
         if sheet.cells and not _CANONICAL_REFS.fullmatch("\n".join(sheet.cells) + "\n"):

@@ -25,6 +25,8 @@ _ILLEGAL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\ufffe\uffff]")
 
 # Text starting with these could be taken as a formula by a spreadsheet (CSV/formula injection).
 FORMULA_TRIGGERS = ("=", "+", "-", "@", "\t", "\r")
+# Excel's error values: openpyxl stores text that is exactly one of these as an error, not text.
+ERROR_TEXTS = frozenset(("#NULL!", "#DIV/0!", "#VALUE!", "#REF!", "#NAME?", "#NUM!", "#N/A"))
 
 
 _UMASK = os.umask(0)
@@ -42,15 +44,15 @@ def clean_text(text: str) -> tuple[str, list[str]]:
 def write_text(cell: Cell, value: Any) -> list[str]:
     """Put a value in a cell so that text is always text (never a formula); returns removed chars.
 
-    Strings that begin like a formula get Excel's quote prefix, so re-typing the cell in Excel
-    keeps it text too.
+    Strings that begin like a formula, or are an error value such as ``#N/A``, get Excel's
+    quote prefix, so re-typing the cell in Excel keeps it text too.
     """
     if not isinstance(value, str):
         cell.value = value
         return []
     text, removed = clean_text(value)
     cell.value = text
-    if text.startswith(FORMULA_TRIGGERS):
+    if text.startswith(FORMULA_TRIGGERS) or text in ERROR_TEXTS:
         cell.data_type = "s"
         cell.quotePrefix = True
     return removed
