@@ -34,10 +34,11 @@ demo: $(STAMP)
 demo-inputs: $(STAMP)
 	$(BIN)/python demo/make_inputs.py --force
 
-## test: set up, then lint, type-check and run the tests
+## test: set up, then lint, check the layers, type-check and run the tests
 test: $(STAMP)
-	$(BIN)/ruff check pipeline tests bench demo
-	$(BIN)/ruff format --check pipeline tests bench demo
+	$(BIN)/ruff check pipeline tests bench demo templates
+	$(BIN)/ruff format --check pipeline tests bench demo templates
+	$(BIN)/lint-imports
 	$(BIN)/mypy
 	$(BIN)/pytest -q
 

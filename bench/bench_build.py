@@ -30,10 +30,10 @@ sys.path.insert(0, str(ROOT))
 
 from pipeline.app import (
     build_report,
-    gather,
     generate_checklists,
     generate_summaries,
     init_workspace,
+    read_inputs,
 )
 from pipeline.forms.checklist import (
     CHECKLIST_SHEET,
@@ -329,7 +329,7 @@ def _bench_workspace(ws: Workspace, label: str, repeat: int) -> None:
         f"build ({label}; {errors} errors, {warnings} warnings)",
         _time(lambda: build_report(ws, draft=draft), repeat),
     )
-    inputs = gather(ws)
+    inputs = read_inputs(ws)
     template = ws.template(TEMPLATE)
     _report(
         f"  of which rendering the report ({label})",

@@ -1,6 +1,6 @@
-"""The blank-template cache (``outputs/.cache``, :func:`pipeline.generated.cached_expected_cells`):
-kept between runs and used, made again when the framework changes, and a damaged file is
-ignored safely.
+"""The blank-template cache (``outputs/.cache``,
+:func:`pipeline.read.expected.cached_expected_cells`): kept between runs and used, made again
+when the framework changes, and a damaged file is ignored safely.
 
 Each run is a separate ``python -m pipeline validate --json`` process, as a person runs it: one
 process remembers the blank templates in memory as well, which would hide the files.

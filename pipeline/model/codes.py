@@ -2,8 +2,8 @@
 
 Each code has a default severity (and, for the few emitted at either, the other one and when),
 a short title (when it is reported) and what to do about it, in plain words for a council
-officer. ``pipeline.findings`` refuses a code that is not here, or a severity the code does not
-allow: that is a programming error, caught by the tests.
+officer. ``pipeline.model.findings`` refuses a code that is not here, or a severity the code
+does not allow: that is a programming error, caught by the tests.
 
 The README's table of codes is generated from this registry::
 

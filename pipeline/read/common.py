@@ -75,7 +75,7 @@ def _template_texts(
     """The texts of a blank workbook, by sheet, as read-back sees them: what people did not type.
 
     Compared as sets of texts, not cell by cell, so that inserted rows do not matter. Kept in
-    ``cache`` between runs (see :func:`pipeline.generated.cached_expected_cells`)."""
+    ``cache`` between runs (see :func:`pipeline.read.expected.cached_expected_cells`)."""
     from pipeline.read.expected import cached_expected_cells, framework_digest
     from pipeline.resources import template_path
 

@@ -73,7 +73,7 @@ def _blank_checklist(
     framework: Framework, code: str, council: str, style_file: Path, cache: Path | None = None
 ) -> _Template:
     """Once per quality statement per process, and kept in ``cache`` between runs (see
-    :func:`pipeline.generated.cached_expected_cells`): building one is the only openpyxl work
+    :func:`pipeline.read.expected.cached_expected_cells`): building one is the only openpyxl work
     in reading."""
     from pipeline.forms.checklist import ChecklistLayout, build_checklist
     from pipeline.read.expected import cached_expected_cells, framework_digest
