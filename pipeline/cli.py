@@ -36,7 +36,10 @@ def _progress(items: Iterable[T], total: int, label: str) -> Iterator[T]:
 
 def _handle_errors(func: F) -> F:
     """Turn the errors a user can cause into a one-line message and exit code 1."""
+    import errno
     import functools
+
+    from pipeline.workspace import printable_path
 
     @functools.wraps(func)
     def wrapper(*args: Any, **kwargs: Any) -> Any:
@@ -52,7 +55,12 @@ def _handle_errors(func: F) -> F:
                 "or LibreOffice, or check you may write to that folder."
             ) from e
         except OSError as e:
-            where = f" ({e.filename})" if e.filename else ""
+            if e.errno == errno.ENOSPC:
+                raise click.ClickException(
+                    "The disk is full, so nothing was replaced: the previous outputs are as they "
+                    "were. Free some space and run the command again."
+                ) from e
+            where = f" ({printable_path(str(e.filename))})" if e.filename else ""
             raise click.ClickException(f"{e.strerror or e}{where}.") from e
 
     return wrapper  # type: ignore[return-value]
@@ -197,7 +205,8 @@ def collect(ctx: click.Context, as_json: bool) -> None:
     """Read the Stage 1 returns in inputs/stage1/ and write outputs/stage1/findings.xlsx.
 
     Returns may have any file names and sit in sub-folders. A return that cannot be read is
-    reported and skipped (exit code 1), after everything else has been written.
+    reported and skipped, after everything else has been written; any error (a skipped return,
+    a rating that is not on the scale) makes the exit code 1.
 
     \b
     Example:
@@ -217,7 +226,7 @@ def collect(ctx: click.Context, as_json: bool) -> None:
             f"{result.returns} returns read, {len(result.skipped)} skipped; "
             f"wrote {ws.relative(ws.findings_xlsx)}"
         )
-    if result.skipped:
+    if result.skipped or result.findings.errors:
         sys.exit(1)
 
 
@@ -302,14 +311,18 @@ def status(ctx: click.Context) -> None:
 
 
 def run() -> None:
-    """Entry point that never shows a traceback for Ctrl-C."""
+    """Entry point: exit codes as documented (Ctrl-C is 130), never a traceback for them."""
     try:
-        main()
-    except KeyboardInterrupt:
+        code = main.main(standalone_mode=False)
+    except (KeyboardInterrupt, click.exceptions.Abort):
         click.echo(
             "Interrupted; files already written are complete, nothing half-written.", err=True
         )
         sys.exit(130)
+    except click.ClickException as e:
+        e.show()
+        sys.exit(e.exit_code)
+    sys.exit(code if isinstance(code, int) else 0)
 
 
 def _dump_json(data: Any) -> None:

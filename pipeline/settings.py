@@ -7,7 +7,7 @@ from pathlib import Path
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
-from pipeline.errors import SelfAssessError
+from pipeline.errors import SelfAssessError, describe_validation_error
 
 SETTINGS_FILE = "selfassess.toml"
 
@@ -58,15 +58,22 @@ def load_settings(workspace_root: Path) -> Settings:
     if not path.is_file():
         return Settings()
     try:
-        data = tomllib.loads(path.read_text("utf-8"))
+        data = tomllib.loads(path.read_bytes().decode("utf-8-sig"))
         return Settings.model_validate(data)
-    except (tomllib.TOMLDecodeError, UnicodeDecodeError) as e:
+    except UnicodeDecodeError as e:
+        raise SelfAssessError(
+            f"{SETTINGS_FILE} is not UTF-8 text; save it as UTF-8 in your editor (or delete it "
+            "to use the defaults)."
+        ) from e
+    except OSError as e:
+        raise SelfAssessError(f"{SETTINGS_FILE} cannot be read ({e.strerror}).") from e
+    except tomllib.TOMLDecodeError as e:
         raise SelfAssessError(f"{SETTINGS_FILE} cannot be read ({e}); fix or delete it.") from e
     except ValidationError as e:
-        problems = "; ".join(
-            f"{'.'.join(str(p) for p in err['loc'])}: {err['msg']}" for err in e.errors()
-        )
-        raise SelfAssessError(f"{SETTINGS_FILE} has settings that are not valid: {problems}") from e
+        raise SelfAssessError(
+            f"{SETTINGS_FILE} has settings that are not valid: {describe_validation_error(e)}. "
+            "Fix them, or delete the line to use the default."
+        ) from e
 
 
 _SETTINGS_TEMPLATE = """\

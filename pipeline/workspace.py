@@ -94,11 +94,15 @@ class Workspace:
         return shipped
 
     def relative(self, path: Path) -> str:
-        """A path as people see it in messages: relative to the workspace, with ``/``."""
+        """A path as people see it in messages: relative to the workspace, with ``/``.
+
+        A file name that is not valid UTF-8 (made on another system) is shown with ``\ufffd``
+        for the bytes that cannot be printed, so that messages, JSON and workbooks can hold it."""
         try:
-            return path.resolve().relative_to(self.root.resolve()).as_posix()
+            shown = path.resolve().relative_to(self.root.resolve()).as_posix()
         except ValueError:
-            return str(path)
+            shown = str(path)
+        return printable_path(shown)
 
     @cached_property
     def framework(self) -> Framework:
@@ -153,3 +157,11 @@ def input_files(folder: Path) -> list[Path]:
 def slugify(text: str) -> str:
     """``Assessing needs`` -> ``assessing-needs``."""
     return re.sub(r"[^a-z0-9]+", "-", text.lower()).strip("-")
+
+
+def printable_path(text: str) -> str:
+    """``text`` (a path from the file system) without the surrogate escapes Python uses for bytes
+    that are not UTF-8: each such byte becomes ``\ufffd``."""
+    if text.isascii():
+        return text
+    return text.encode("utf-8", "surrogateescape").decode("utf-8", "replace")

@@ -250,7 +250,7 @@ def test_hand_tally_of_qs2(ws: Workspace) -> None:
 def test_json_shape_and_rounding(ws: Workspace) -> None:
     fill_qs2(ws)
     data = json.loads(json.dumps(collect(ws).as_json()))
-    assert set(data) == {"returns", "skipped", "quality_statements"}
+    assert set(data) == {"returns", "skipped", "findings", "quality_statements"}
     for qs in data["quality_statements"]:
         assert set(qs) == {"code", "returns", "statements"}
         for s in qs["statements"]:
@@ -462,7 +462,8 @@ def test_libreoffice_resaves_read_the_same(ws: Workspace, tmp_path: Path) -> Non
     shutil.move(resaved, r5)
 
     result = collect(ws)
-    assert result.as_json() == before
+    # The same figures; the findings are compared below.
+    assert {**result.as_json(), "findings": []} == {**before, "findings": []}
     assert [(f.code, f.file) for f in result.findings if f.code != "rating-invalid"] == [
         ("duplicate-return", "inputs/stage1/sub/r5.xlsx"),
     ]
@@ -490,3 +491,14 @@ def _workbook_contains(path: Path, text: str) -> bool:
 
     with zipfile.ZipFile(path) as zf:
         return any(text.encode() in zf.read(name) for name in zf.namelist())
+
+
+def test_collect_exits_1_on_errors_and_its_json_carries_every_finding(ws: Workspace) -> None:
+    """A rating not on the scale is an error: collect says so in its exit code, and --json
+    lists it with the skipped files, as validate --json does."""
+    fill(ws, "QS2", "r1.xlsx", None, {3: "Agree"})
+    result = CliRunner().invoke(main, ["--workspace", str(ws.root), "collect", "--json"])
+    assert result.exit_code == 1
+    data = json.loads(result.output)
+    assert [(f["code"], f["cell"]) for f in data["findings"]] == [("rating-invalid", "C10")]
+    assert data["skipped"] == []

@@ -7,8 +7,9 @@ from importlib import resources
 from pathlib import Path
 from typing import Any
 
-from pydantic import ValidationError
+from pydantic import BaseModel, ConfigDict, ValidationError
 
+from pipeline.errors import describe_validation_error
 from pipeline.framework.models import (
     Framework,
     IRItem,
@@ -43,7 +44,60 @@ def _read_yaml(text: str, source: str) -> Any:
     try:
         return yaml.load(text, Loader=loader)
     except yaml.YAMLError as e:
-        raise FrameworkError(f"{source} is not valid YAML: {e}") from e
+        mark = getattr(e, "problem_mark", None)
+        where = f" at line {mark.line + 1}, column {mark.column + 1}" if mark else ""
+        what = getattr(e, "problem", None) or str(e)
+        raise FrameworkError(
+            f"{source} is not valid YAML{where}: {' '.join(str(what).split())}."
+        ) from e
+
+
+class _Item(BaseModel):
+    """An item of an override list: a code, then any fields to set (checked with the rest)."""
+
+    model_config = ConfigDict(extra="allow")
+    code: str
+
+
+class _Overrides(BaseModel):
+    """What a council's ``inputs/framework.yaml`` may hold."""
+
+    model_config = ConfigDict(extra="forbid")
+    ir_items: list[_Item] = []
+    quality_statements: list[_Item] = []
+    respondent_groups: list[str] | None = None
+    sign_off_roles: list[str] | None = None
+
+
+def _read_overrides(path: Path) -> dict[str, Any]:
+    """The override file, checked: one clear FrameworkError naming the file and key otherwise."""
+    try:
+        text = path.read_bytes().decode("utf-8-sig")
+    except UnicodeDecodeError as e:
+        raise FrameworkError(
+            f"{path.name} is not UTF-8 text (byte {e.start + 1} cannot be read); save it as "
+            "UTF-8 in your editor and run again."
+        ) from e
+    except OSError as e:
+        raise FrameworkError(f"{path.name} cannot be read ({e.strerror}).") from e
+    overrides = _read_yaml(text, path.name)
+    if overrides is None:
+        return {}
+    if not isinstance(overrides, dict):
+        raise FrameworkError(
+            f"{path.name} must be a mapping with any of ir_items, quality_statements, "
+            "respondent_groups and sign_off_roles (it is a "
+            f"{type(overrides).__name__}); see the README's 'The framework is data'."
+        )
+    try:
+        checked = _Overrides.model_validate(overrides)
+    except ValidationError as e:
+        raise FrameworkError(
+            f"{path.name} is not valid: {describe_validation_error(e)}. Each item of ir_items and "
+            "quality_statements needs a code (e.g. code: IR31); groups and roles are lists of "
+            "text."
+        ) from e
+    return checked.model_dump(exclude_none=True, exclude_defaults=True)
 
 
 def _merge_by_code(base: list[dict[str, Any]], extra: list[dict[str, Any]]) -> list[dict[str, Any]]:
@@ -59,14 +113,28 @@ def _merge_by_code(base: list[dict[str, Any]], extra: list[dict[str, Any]]) -> l
     return out
 
 
+def _ir_order(item: dict[str, Any]) -> tuple[int, str]:
+    """IR2 before IR10; a code that is not IR and a number sorts last (and is refused later)."""
+    code = str(item["code"])
+    number = code[2:]
+    return (int(number), code) if code.startswith("IR") and number.isdigit() else (10**9, code)
+
+
 def _apply_overrides(data: dict[str, Any], overrides: dict[str, Any]) -> dict[str, Any]:
     """A council's override file: ``ir_items`` and ``quality_statements`` merged by code."""
     data = dict(data)
     if "ir_items" in overrides:
         merged = _merge_by_code(data["ir_items"], overrides["ir_items"])
-        data["ir_items"] = sorted(merged, key=lambda item: int(str(item["code"])[2:]))
+        data["ir_items"] = sorted(merged, key=_ir_order)
     if "quality_statements" in overrides:
         by_code = {qs["code"]: qs for qs in overrides["quality_statements"]}
+        known = {qs["code"] for theme in data["themes"] for qs in theme["quality_statements"]}
+        unknown = sorted(set(by_code) - known)
+        if unknown:
+            raise FrameworkError(
+                f"framework.yaml changes quality statements the framework does not have: "
+                f"{', '.join(unknown)}; use one of {', '.join(sorted(known))}."
+            )
         themes = []
         for theme in data["themes"]:
             theme = dict(theme)
@@ -88,18 +156,15 @@ def _load(override_path: str | None, override_mtime: float) -> Framework:
     source = DEFAULT_FILE
     if override_path is not None:
         path = Path(override_path)
-        overrides = _read_yaml(path.read_text("utf-8"), path.name) or {}
-        if not isinstance(overrides, dict):
-            raise FrameworkError(f"{path.name} must be a mapping of ir_items / quality_statements")
+        overrides = _read_overrides(path)
         data = _apply_overrides(data, overrides)
         source = f"{DEFAULT_FILE} with {path.name}"
     try:
         return Framework.model_validate(data)
     except ValidationError as e:
-        problems = "; ".join(
-            f"{'.'.join(str(p) for p in err['loc'])}: {err['msg']}" for err in e.errors()[:5]
-        )
-        raise FrameworkError(f"The framework data ({source}) is not valid: {problems}") from e
+        raise FrameworkError(
+            f"The framework data ({source}) is not valid: {describe_validation_error(e)}"
+        ) from e
 
 
 def load_framework(override: Path | None = None) -> Framework:

@@ -92,6 +92,8 @@ class CollectResult:
             "skipped": [
                 {"file": f.file, "code": f.code, "message": f.message} for f in self.skipped
             ],
+            # Every finding, the skipped files' too, as validate --json gives them.
+            "findings": self.findings.as_json()["findings"],
             "quality_statements": [
                 {
                     "code": qs.code,

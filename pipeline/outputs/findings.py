@@ -16,7 +16,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from pipeline.xlsx import fast_writer as xlsx_fast
-from pipeline.xlsx.write import Style, atomic_path, print_setup, write_text
+from pipeline.xlsx.write import Style, atomic_path, print_setup, save_atomic, write_text
 
 if TYPE_CHECKING:
     from openpyxl import Workbook
@@ -137,11 +137,11 @@ def write_findings(
     wb = build_findings(
         ws.framework, result, style, ws.settings.council, ws.settings.stage1, rows_as_data=fast
     )
+    if not fast:
+        save_atomic(wb, ws.findings_xlsx)
+        return ws.findings_xlsx
     with atomic_path(ws.findings_xlsx) as tmp:
-        if fast:
-            xlsx_fast.save_fast(wb, tmp)
-        else:
-            wb.save(tmp)
+        xlsx_fast.save_fast(wb, tmp)
     return ws.findings_xlsx
 
 

@@ -14,7 +14,7 @@ from pipeline.model.findings import Finding, error, excerpt, warning
 from pipeline.model.inputs import Stage1Response, Stage1Return
 from pipeline.model.stage1 import NOT_GIVEN, OTHER_GROUP
 from pipeline.progress import Progress, no_progress
-from pipeline.workspace import input_files
+from pipeline.workspace import input_files, printable_path
 from pipeline.xlsx.identity import CHECKLIST, identity_problem
 
 if TYPE_CHECKING:
@@ -143,7 +143,8 @@ class _ReturnReader:
                 self._outside.add(path.parent)
         if path.parent in self._outside:
             return self.ws.relative(path)
-        return path.name if folder == "." else f"{folder}/{path.name}"
+        name = printable_path(path.name)
+        return name if folder == "." else f"{folder}/{name}"
 
     def read(self, path: Path) -> None:
         from pipeline.xlsx.cells import WorkbookRejected

@@ -76,9 +76,16 @@ def atomic_path(path: Path) -> Iterator[Path]:
 
 
 def save_atomic(wb: Workbook, path: Path) -> None:
-    """Save a workbook so that an interrupted save leaves the previous file intact."""
+    """Save a workbook so that an interrupted save leaves the previous file intact.
+
+    The workbook is put together in memory first: openpyxl leaves its zip open when a write
+    fails (a full disk), and Python then reports the failure a second time on exit."""
+    import io
+
+    buffer = io.BytesIO()
+    wb.save(buffer)
     with atomic_path(path) as tmp:
-        wb.save(tmp)
+        tmp.write_bytes(buffer.getvalue())
 
 
 STYLE_FILE = "xlsx/style.toml"
@@ -90,9 +97,38 @@ def _read_style(path: Path) -> dict[str, Any]:
     from pipeline.errors import SelfAssessError
 
     try:
-        return tomllib.loads(path.read_text("utf-8"))
-    except (OSError, tomllib.TOMLDecodeError, UnicodeDecodeError) as e:
+        return tomllib.loads(path.read_bytes().decode("utf-8-sig"))
+    except UnicodeDecodeError as e:
+        raise SelfAssessError(
+            f"The style file {path} is not UTF-8 text; save it as UTF-8 in your editor."
+        ) from e
+    except (OSError, tomllib.TOMLDecodeError) as e:
         raise SelfAssessError(f"The style file {path} cannot be read: {e}") from e
+
+
+def _check_style(values: dict[str, Any], path: Path) -> dict[str, Any]:
+    """The style's values, each checked: one clear error naming the file and the setting."""
+    import re
+
+    from pipeline.errors import SelfAssessError
+
+    problems = []
+    colour = re.compile(r"[0-9A-Fa-f]{6}")
+    for key, value in values.items():
+        if key == "font":
+            ok = isinstance(value, str) and bool(value.strip())
+            expected = 'a font name in quotes, like "Arial"'
+        elif key.endswith("_size"):
+            ok = isinstance(value, int | float) and not isinstance(value, bool) and 4 <= value <= 72
+            expected = "a number of points from 4 to 72"
+        else:
+            ok = isinstance(value, str) and colour.fullmatch(value) is not None
+            expected = 'a colour as 6 hex digits in quotes, like "1F3864"'
+        if not ok:
+            problems.append(f"{key} must be {expected} (it is {value!r:.40})")
+    if problems:
+        raise SelfAssessError(f"The style file {path} is not valid: {'; '.join(problems)}.")
+    return values
 
 
 class Style:
@@ -140,7 +176,7 @@ class Style:
                 f"selfassess is installed without its workbook style file (looked for {shipped}). "
                 "This is a packaging fault, not a problem with your files: reinstall selfassess."
             )
-        defaults = _read_style(shipped)
+        defaults = _check_style(_read_style(shipped), shipped)
         if path.resolve() == shipped.resolve():
             return cls(defaults)
         if not path.is_file():
@@ -149,7 +185,7 @@ class Style:
         unknown = sorted(set(values) - set(defaults))
         if unknown:
             raise SelfAssessError(f"The style file {path} has unknown settings: {unknown}")
-        return cls({**defaults, **values})
+        return cls({**defaults, **_check_style(values, path)})
 
     def text(self, cell: Cell, value: Any, font: Any = None, wrap: bool = True) -> list[str]:
         """Write a value with the body font (or ``font``), wrapped at the top of the cell."""
