@@ -502,3 +502,22 @@ def test_collect_exits_1_on_errors_and_its_json_carries_every_finding(ws: Worksp
     data = json.loads(result.output)
     assert [(f["code"], f["cell"]) for f in data["findings"]] == [("rating-invalid", "C10")]
     assert data["skipped"] == []
+
+
+def test_thousands_of_stray_cells_are_one_screenful_and_every_cell_is_within_a_reported_block(
+    ws: Workspace,
+) -> None:
+    """A pasted spreadsheet beside the form: 20 cells named one by one, then one finding for the
+    rest with the block they are in (one row per cell made validate take minutes)."""
+    extra = {
+        (CHECKLIST_SHEET, f"{col}{row}"): f"pasted {row}{col}"
+        for row in range(40, 140)
+        for col in "FGHIJ"
+    }
+    fill(ws, "QS2", "pasted.xlsx", None, {1: "3 Tend to agree"}, extra=extra)
+    found = [f for f in read_returns(ws).findings if f.code == "ignored-content"]
+    assert len(found) == 21
+    assert [f.cell for f in found[:20]] == [f"{c}{r}" for r in (40, 41, 42, 43) for c in "FGHIJ"]
+    last = found[-1]
+    assert last.cell == "F44:J139" and last.data == {"cells": 480}
+    assert "480 more cells with text on this sheet are not read (in F44:J139)" in last.message

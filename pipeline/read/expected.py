@@ -186,6 +186,7 @@ def unplaced_cells(
     for name, sheet in wb.sheets.items():
         if name in skip_sheets:
             continue
+        on_sheet: list[Finding] = []
         template = expected.get(name)
         inputs = input_cells.get(name, set())
         for ref, cell in sheet.cells.items():
@@ -203,7 +204,7 @@ def unplaced_cells(
                 why = "a cell of the form that was changed"
             else:
                 why = "a cell outside the form"
-            found.append(
+            on_sheet.append(
                 error(
                     "ignored-content",
                     file,
@@ -213,4 +214,46 @@ def unplaced_cells(
                     cell=ref,
                 )
             )
+        found.extend(cap_per_sheet(on_sheet, name, file))
     return found
+
+
+MAX_IGNORED_PER_SHEET = 20
+
+
+def cap_per_sheet(found: list[Finding], sheet: str, file: str) -> list[Finding]:
+    """At most ``MAX_IGNORED_PER_SHEET`` findings for one sheet, then one that counts the rest
+    and names the block of cells they are in: thousands of stray cells stay one screenful (and
+    one row per cell would make the validation report take minutes), yet every cell is still
+    within a reported range."""
+    from pipeline.model.findings import error
+    from pipeline.xlsx.cells import column_letters, split_ref
+
+    if len(found) <= MAX_IGNORED_PER_SHEET:
+        return found
+    rest = found[MAX_IGNORED_PER_SHEET:]
+    places = []
+    for f in rest:
+        try:
+            places.append(split_ref(f.cell or ""))
+        except ValueError:
+            continue
+    where, block = "", None
+    if places:
+        rows = [r for r, _ in places]
+        cols = [c for _, c in places]
+        top = f"{column_letters(min(cols))}{min(rows)}"
+        bottom = f"{column_letters(max(cols))}{max(rows)}"
+        block = f"{top}:{bottom}" if top != bottom else top
+        where = f" (in {block})"
+    return [
+        *found[:MAX_IGNORED_PER_SHEET],
+        error(
+            "ignored-content",
+            file,
+            f"… and {len(rest)} more cells with text on this sheet are not read{where}. Move "
+            "anything that matters into the yellow cells, or delete it.",
+            sheet=sheet,
+            cell=block,
+        ).with_data(cells=len(rest)),
+    ]

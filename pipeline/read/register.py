@@ -5,6 +5,7 @@ from __future__ import annotations
 import datetime as dt
 import re
 from collections.abc import Iterable
+from functools import lru_cache
 from typing import TYPE_CHECKING
 
 from pipeline.forms.register import (
@@ -83,14 +84,7 @@ def parse_ir_items(text: str) -> tuple[str, ...]:
 def parse_quality_statements(text: str, framework: Framework) -> tuple[str, ...]:
     """``'QS1; Safeguarding'`` -> ``('QS1', 'QS7')``; ``'All'`` -> ``('ALL',)``. A theme's name
     stands for its quality statements; anything else is kept as typed."""
-    names: dict[str, tuple[str, ...]] = {
-        normalise_label(qs.name, notes=False): (qs.code,) for qs in framework.quality_statements
-    }
-    for theme in framework.themes:
-        names.setdefault(
-            normalise_label(theme.name, notes=False),
-            tuple(qs.code for qs in theme.quality_statements),
-        )
+    names = _quality_statement_names(framework)
     out: list[str] = []
     for piece in re.split(r"[,;\n\r\t]+", text):
         piece = piece.strip()
@@ -108,13 +102,33 @@ def parse_quality_statements(text: str, framework: Framework) -> tuple[str, ...]
     return ("ALL",) if "ALL" in out else tuple(dict.fromkeys(out))
 
 
+@lru_cache(maxsize=8)
+def _quality_statement_names(framework: Framework) -> dict[str, tuple[str, ...]]:
+    """Each quality statement's and theme's name, as compared, with the codes it stands for
+    (made once per framework, not once per register row)."""
+    names: dict[str, tuple[str, ...]] = {
+        normalise_label(qs.name, notes=False): (qs.code,) for qs in framework.quality_statements
+    }
+    for theme in framework.themes:
+        names.setdefault(
+            normalise_label(theme.name, notes=False),
+            tuple(qs.code for qs in theme.quality_statements),
+        )
+    return names
+
+
+@lru_cache(maxsize=8)
+def _ir_quality_statements(framework: Framework) -> dict[str, tuple[str, ...]]:
+    return {item.code: item.quality_statements for item in framework.ir_items}
+
+
 def derived_quality_statements(framework: Framework, ir_items: Iterable[str]) -> tuple[str, ...]:
     """The quality statements of a document's (known) IR items, in framework order."""
     codes: set[str] = set()
-    known = {item.code: item for item in framework.ir_items}
+    known = _ir_quality_statements(framework)
     for code in ir_items:
         if code in known:
-            codes.update(known[code].quality_statements)
+            codes.update(known[code])
     if "ALL" in codes:
         return ("ALL",)
     return tuple(qs.code for qs in framework.quality_statements if qs.code in codes)

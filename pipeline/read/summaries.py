@@ -29,6 +29,7 @@ from pipeline.model.findings import Finding, error, excerpt, warning
 from pipeline.model.inputs import Entry, Located, Summary, Text
 from pipeline.progress import Progress, no_progress
 from pipeline.read.dates import parse_date
+from pipeline.read.expected import cap_per_sheet
 from pipeline.read.labels import normalise_label
 from pipeline.workspace import input_files
 from pipeline.xlsx.identity import IDENTITY_SHEET, SUMMARY, identity_problem
@@ -53,7 +54,6 @@ class ReadSummaries:
 
 
 # Reporting stops after this many cells of one sheet; one more finding says how many were left.
-_MAX_IGNORED_PER_SHEET = 20
 
 
 def summary_files(ws: Workspace) -> list[Path]:
@@ -217,7 +217,7 @@ class _SummaryReader:
             ]
         others = frozenset(name for name in wb.sheets if name != GUIDANCE_SHEET)
         found = unplaced_cells(wb, {GUIDANCE_SHEET: expected}, {}, rel, skip_sheets=others)
-        return _capped(found, GUIDANCE_SHEET, rel)
+        return cap_per_sheet(found, GUIDANCE_SHEET, rel)
 
     def expected_guidance(self, code: str, digest: str) -> dict[str, str] | None:
         """The guidance sheet as generated (found by its fingerprint), or None if unknown."""
@@ -278,23 +278,6 @@ def _extra_sheets(wb: ReadWorkbook, rel: str, form_name: str) -> list[Finding]:
     return found
 
 
-def _capped(found: list[Finding], sheet: str, rel: str) -> list[Finding]:
-    """At most ``_MAX_IGNORED_PER_SHEET`` findings for a sheet, then one that counts the rest."""
-    if len(found) <= _MAX_IGNORED_PER_SHEET:
-        return found
-    rest = len(found) - _MAX_IGNORED_PER_SHEET
-    return [
-        *found[:_MAX_IGNORED_PER_SHEET],
-        error(
-            "ignored-content",
-            rel,
-            f"… and {rest} more cells outside the form on this sheet are not read. Move "
-            "anything that matters into the yellow cells, or delete it.",
-            sheet=sheet,
-        ),
-    ]
-
-
 class _FormReader:
     """Reads the form sheet by its labels; whatever it cannot place becomes a finding."""
 
@@ -345,7 +328,7 @@ class _FormReader:
                 self._field_row(row, f, [(_column(r), r) for r, _ in cells])
             else:
                 self._other_row(row, [(_column(r), r) for r, _ in cells])
-        self.findings.extend(_capped(self.ignored, self.sheet.name, self.rel))
+        self.findings.extend(cap_per_sheet(self.ignored, self.sheet.name, self.rel))
 
     def _field_row(self, row: int, f: FormField, cells: list[tuple[str, str]]) -> None:
         inputs = {TEXT_COL, IDS_COL} if f.kind == "entry" else {TEXT_COL}
