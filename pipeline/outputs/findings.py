@@ -217,6 +217,19 @@ def _summary_sheet(
             f"{'is' if len(result.skipped) == 1 else 'are'} not included: run `selfassess "
             "collect` to see which and why."
         )
+    personal = sum(1 for f in result.findings if f.code == "personal-data")
+    if personal:
+        lines.append(
+            f"The comments hold what looks like personal data ({_plural(personal, 'item')}, "
+            "such as an email address or a phone number): "
+            + (
+                "it is masked in this workbook"
+                if settings.mask_personal_data
+                else "it is shown as typed (mask_personal_data = false in selfassess.toml): "
+                "check before passing this workbook on"
+            )
+            + "; `selfassess collect` lists where, to have it removed from the returns."
+        )
     if errors or warnings:
         lines.append(
             f"The returns read had {_plural(errors, 'error')} and {_plural(warnings, 'warning')}"
@@ -386,7 +399,7 @@ def _qs_sheet(
     row = last + 2
     row = _group_table(ws, row, qs, groups, style, looks, settings, page_width)
     row += 1
-    _comments(ws, row, qs, style, looks, framework, page_width)
+    _comments(ws, row, qs, style, looks, framework, page_width, settings.mask_personal_data)
     print_setup(ws)
 
 
@@ -578,14 +591,18 @@ def _comments(
     looks: _Looks,
     framework: Framework,
     page_width: float,
+    mask: bool,
 ) -> int:
+    from pipeline.analysis.personal_data import mask_personal_data
+
     _new_page(ws, row)
     style.text(ws.cell(row, 1), "Evidence comments", style.heading, wrap=False)
     row += 1
     total = sum(len(s.comments) for s in qs.statements)
+    masked = " (anything that looks like personal data masked)" if mask else ""
     note = (
-        "Every comment given, by statement, as typed; attributed to the respondent's group, "
-        f"never to a name. {_plural(total, 'comment')}."
+        f"Every comment given, by statement, as typed{masked}; attributed to the respondent's "
+        f"group, never to a name. {_plural(total, 'comment')}."
     )
     _merged(ws, row, note, style, "L", page_width, style.note)
     row += 1
@@ -600,6 +617,8 @@ def _comments(
         for group, rating, text in s.comments:
             row += 1
             label = "—" if rating is None else labels.get(rating, "—")
+            if mask:
+                text = mask_personal_data(text)
             if group not in heights:
                 heights[group] = _height(group, GROUP_WIDTH, narrow=True)
             height = max(_height(text, STATEMENT_WIDTH), heights[group], 2 * LINE_HEIGHT)
