@@ -309,8 +309,9 @@ def _definitions(framework: Framework, settings: Stage1Settings) -> list[str]:
         f"Emerging strengths: up to {settings.emerging_count} statements with the highest % "
         f"agree, where more than half agree, with at least {settings.min_ratings_for_strength} "
         "ratings and no divergent views. Emerging areas for improvement: up to "
-        f"{settings.emerging_count} with the lowest % agree, below every emerging strength, with "
-        "the same conditions.",
+        f"{settings.emerging_count} with the lowest % agree, where fewer than "
+        f"{_percent(settings.improvement_max_agree_share)} agree, below every emerging strength, "
+        "with the same conditions.",
         "Comments are shown with the respondent's group only, never a name. These are emerging "
         "findings to test in Stage 2, not conclusions.",
     ]
@@ -372,10 +373,11 @@ def _qs_sheet(
             f"{enough} where most agree." if qs.returns else "No returns yet.",
         ),
         (
-            "Emerging areas for improvement (lowest % agree, no divergent views)",
+            f"Emerging areas for improvement (lowest % agree, fewer than "
+            f"{_percent(settings.improvement_max_agree_share)} agree, no divergent views)",
             qs.emerging_improvements,
             _describe,
-            f"{enough} below the strengths." if qs.returns else "No returns yet.",
+            qs.no_improvements or "No returns yet.",
         ),
         ("Divergent views", qs.divergent, _why_divergent, "None."),
         ("Evidence gaps", qs.evidence_gaps, _why_gap, "None."),
