@@ -92,8 +92,13 @@ def test_findings_xlsx_masks_the_comments_by_default(ws: Workspace) -> None:
     comments = _comments(ws)
     assert sorted(comments) == sorted([MASKED_EMAIL, CLEAN_COMMENT, MASKED_PHONE])
     summary = _summary_text(ws)
-    assert "what looks like personal data (2 items" in summary
-    assert "it is masked in this workbook" in summary
+    assert (
+        "2 pieces of what looks like personal data (an email address, a phone number...) were "
+        "found in the comments: they are masked in this workbook; `selfassess collect` lists "
+        "where, so that the returns can be corrected."
+    ) in summary
+    # Not counted again among the returns' other warnings (there are none).
+    assert "warning" not in summary
     everything = json.dumps(
         [
             c.value
@@ -118,7 +123,7 @@ def test_with_masking_off_comments_are_as_typed_and_still_reported(ws: Workspace
     assert result.stderr.count("[personal-data]") == 2
     assert sorted(_comments(ws)) == sorted([EMAIL_COMMENT, CLEAN_COMMENT, PHONE_COMMENT])
     summary = _summary_text(ws)
-    assert "shown as typed (mask_personal_data = false in selfassess.toml)" in summary
+    assert "they are shown as typed (mask_personal_data = false in selfassess.toml)" in summary
 
 
 def test_collect_and_validate_report_the_same_comments(ws: Workspace) -> None:

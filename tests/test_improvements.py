@@ -148,7 +148,7 @@ def test_findings_xlsx_says_so_instead_of_listing(framework: Framework) -> None:
     wb = build_findings(framework, result, style, "Testshire", wide, today=dt.date(2026, 3, 5))
     texts = _strings(wb[wb.sheetnames[1]])
     heading = texts.index(
-        "Emerging areas for improvement (lowest % agree, fewer than 60% agree, no divergent views)"
+        "Emerging areas for improvement (lowest % agree, below 60%, no divergent views)"
     )
     assert texts[heading + 1] == "No statement had fewer than 60% agreeing."
     summary = wb["Summary"]

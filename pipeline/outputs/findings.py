@@ -218,17 +218,19 @@ def _summary_sheet(
             "collect` to see which and why."
         )
     personal = sum(1 for f in result.findings if f.code == "personal-data")
+    warnings -= personal  # said apart, just below
     if personal:
+        one = personal == 1
+        shown = (
+            f"{'it is' if one else 'they are'} masked in this workbook"
+            if settings.mask_personal_data
+            else f"{'it is' if one else 'they are'} shown as typed (mask_personal_data = false "
+            "in selfassess.toml): check before passing this workbook on"
+        )
         lines.append(
-            f"The comments hold what looks like personal data ({_plural(personal, 'item')}, "
-            "such as an email address or a phone number): "
-            + (
-                "it is masked in this workbook"
-                if settings.mask_personal_data
-                else "it is shown as typed (mask_personal_data = false in selfassess.toml): "
-                "check before passing this workbook on"
-            )
-            + "; `selfassess collect` lists where, to have it removed from the returns."
+            f"{_plural(personal, 'piece')} of what looks like personal data (an email address, "
+            f"a phone number...) {'was' if one else 'were'} found in the comments: {shown}; "
+            "`selfassess collect` lists where, so that the returns can be corrected."
         )
     if errors or warnings:
         lines.append(
@@ -373,8 +375,8 @@ def _qs_sheet(
             f"{enough} where most agree." if qs.returns else "No returns yet.",
         ),
         (
-            f"Emerging areas for improvement (lowest % agree, fewer than "
-            f"{_percent(settings.improvement_max_agree_share)} agree, no divergent views)",
+            f"Emerging areas for improvement (lowest % agree, below "
+            f"{_percent(settings.improvement_max_agree_share)}, no divergent views)",
             qs.emerging_improvements,
             _describe,
             qs.no_improvements or "No returns yet.",
