@@ -151,3 +151,23 @@ def test_a_clean_round_says_nothing_about_personal_data(
     result = CliRunner().invoke(main, ["--workspace", str(ws.root), "collect"])
     assert result.exit_code == 0 and "personal-data" not in result.output
     assert "personal data" not in _summary_text(ws)
+
+
+def test_an_email_in_a_stage2_narrative_is_still_a_validate_warning(tmp_path: Path) -> None:
+    """The report is not changed here (an email in "What others say" is printed as typed): the
+    warning `validate` and `build` give for it must stay, at its cell, masked."""
+    from pipeline.app import generate_summaries
+    from pipeline.forms.summary import field_cell
+    from tests.factories import VALID, fill_summary, new_workspace
+
+    ws = new_workspace(tmp_path / "stage2")
+    generate_summaries(ws)
+    values = dict(VALID)
+    label = "What do others say about our performance?"
+    values[label] = ("Email jo.bloggs@testshire.gov.uk for the survey results.", "")
+    fill_summary(ws, "QS1.xlsx", "QS1", values=values)
+    found = [f for f in validate_workspace(ws).findings if f.code == "personal-data"]
+    assert [(f.file, f.cell, f.field) for f in found] == [
+        ("inputs/stage2/QS1.xlsx", field_cell(label), label)
+    ]
+    assert "j***@testshire.gov.uk" in found[0].message and "jo.bloggs" not in found[0].message
