@@ -195,7 +195,10 @@ def _by_quality_statement(ws: Workspace, returns: list[Any]) -> dict[str, QSResu
 
 
 def collect(ws: Workspace, progress: Progress = no_progress) -> CollectResult:
-    """Read every Stage 1 return, aggregate, and write ``outputs/stage1/findings.xlsx``."""
+    """Read every Stage 1 return, aggregate, and write ``outputs/stage1/findings.xlsx``; the
+    findings include ``personal-data`` in the comments (masked in the workbook unless
+    ``[stage1] mask_personal_data = false``)."""
+    from pipeline.analysis.personal_data import stage1_findings
     from pipeline.analysis.stage1 import aggregate
     from pipeline.model.findings import Findings
     from pipeline.model.stage1 import CollectResult
@@ -207,7 +210,7 @@ def collect(ws: Workspace, progress: Progress = no_progress) -> CollectResult:
     result = CollectResult(
         returns=len(read.returns),
         skipped=read.skipped,
-        findings=Findings(read.findings),
+        findings=Findings([*read.findings, *stage1_findings(read.returns)]),
         results=results,
     )
     write_findings(ws, result)

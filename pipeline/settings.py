@@ -26,6 +26,8 @@ class Stage1Settings(_Section):
     evidence_min_share: float = Field(0.5, ge=0, le=1)
     min_ratings_for_strength: int = Field(3, ge=1)
     emerging_count: int = Field(3, ge=1)
+    improvement_max_agree_share: float = Field(0.6, ge=0, le=1)
+    mask_personal_data: bool = True
 
 
 class LimitSettings(_Section):
@@ -95,6 +97,11 @@ evidence_min_share = {s.evidence_min_share}
 # Emerging strengths need at least this many 1-4 ratings; how many strengths/improvements to list.
 min_ratings_for_strength = {s.min_ratings_for_strength}
 emerging_count = {s.emerging_count}
+# An emerging area for improvement needs fewer than this share of its 1-4 ratings agreeing.
+improvement_max_agree_share = {s.improvement_max_agree_share}
+# Emails, phone, NHS and National Insurance numbers in Stage 1 comments are masked in
+# findings.xlsx (collect still lists where they are); false shows them as typed.
+mask_personal_data = {mask}
 
 [report]
 word_limit = {r.word_limit}
@@ -111,4 +118,7 @@ def settings_template(council: str) -> str:
 
     # A JSON string is a valid TOML basic string.
     council_toml = json.dumps(council, ensure_ascii=False)
-    return _SETTINGS_TEMPLATE.format(council=council_toml, s=Stage1Settings(), r=ReportSettings())
+    s, r = Stage1Settings(), ReportSettings()
+    # TOML booleans are lower case (true/false), as JSON's are.
+    mask = json.dumps(s.mask_personal_data)
+    return _SETTINGS_TEMPLATE.format(council=council_toml, s=s, r=r, mask=mask)

@@ -79,7 +79,20 @@ def test_collect_reads_every_demo_return(demo: Workspace) -> None:
     result = collect(demo)
     assert result.returns == RETURNS
     assert result.skipped == []
-    assert [f.line() for f in result.findings] == []
+    assert [f.line() for f in result.findings] == []  # no personal data in the comments either
+    # Areas for improvement have fewer than 60% agreeing: QS1 lists statement 12 (0%), no
+    # longer 5 and 8 (83% and 86%); QS2's lowest undivided statement has 80%, so it says why.
+    improvements = {q.code: [s.number for s in q.emerging_improvements] for q in result.results}
+    assert improvements["QS1"] == [12]
+    assert improvements["QS2"] == []
+    (qs2,) = [q for q in result.results if q.code == "QS2"]
+    assert qs2.no_improvements == (
+        "No statement had fewer than 60% agreeing, apart from those with divergent views "
+        "(listed below)."
+    )
+    for qs in result.results:
+        for s in qs.emerging_improvements:
+            assert s.percent_agree is not None and s.percent_agree < 60, (qs.code, s.number)
 
 
 def test_make_inputs_refuses_to_replace_inputs_without_force(

@@ -7,11 +7,11 @@ from typing import Any
 
 import pytest
 
+from pipeline.analysis.personal_data import find_personal_data, mask, nhs_check_digit_ok
 from pipeline.framework import Framework
 from pipeline.model.findings import Finding, Severity
 from pipeline.model.inputs import Stage1Response, Stage1Return
 from pipeline.rules import personal_data
-from pipeline.rules.personal_data import find_personal_data, mask, nhs_check_digit_ok
 from pipeline.workspace import Workspace
 from tests.factories import OVERVIEW_CELLS, cell, fill_overview, fill_register
 from tests.test_library import read_inputs, where
@@ -194,3 +194,35 @@ def test_found_in_a_stage1_comment(workspace: Workspace, framework: Framework):
     assert [(f.code, f.file, f.sheet, f.cell) for f in found] == [
         ("personal-data", "inputs/stage1/carers.xlsx", "Checklist", "D10")
     ]
+
+
+# ---- Contact details the register may hold (IR38) -------------------------------------------
+
+
+def _ir38_row(rows: list[dict[str, Any]]) -> int:
+    """The 0-based index of the register row for IR38 (one document per IR item)."""
+    (index,) = [i for i, row in enumerate(rows) if row["ir_items"] == "IR38"]
+    return index
+
+
+def test_ir38_contact_details_are_not_flagged(workspace: Workspace, framework: Framework):
+    """IR38 asks for key groups' "contact details (name, email, telephone number)": a row that
+    lists IR38 may give them; an NHS or NI number there, or an email elsewhere, is still found."""
+    found_at: dict[str, int] = {}
+
+    def contacts(rows: list[dict[str, Any]]) -> None:
+        ir38 = _ir38_row(rows)
+        found_at["ir38"] = ir38 + 1
+        rows[ir38]["ir_items"] = "IR2, ir 38"
+        rows[ir38]["title"] = "Carers forum: carersforum@testshire.org.uk, 01632 960123"
+        rows[ir38]["notes"] = "Chair Jo Bloggs 07700 900123; NHS 943 476 5919"
+        rows[3]["notes"] = "Ask jo.bloggs@testshire.gov.uk for the unredacted copy"
+
+    fill_register(workspace, framework, change=contacts)
+    found = _scan(workspace, framework)
+    assert where(found) == [
+        ("personal-data", cell("notes", 4)),
+        ("personal-data", cell("notes", found_at["ir38"])),
+    ]
+    assert "j***@testshire.gov.uk" in found[0].message
+    assert "an NHS number (943 *** **19)" in found[1].message

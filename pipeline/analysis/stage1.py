@@ -155,12 +155,14 @@ def _qs_result(
         return agree, mean
 
     # A strength needs most to agree; an area for improvement sits below every strength, so
-    # that neither list shows a statement that plainly belongs in the other.
+    # that neither list shows a statement that plainly belongs in the other, and below the
+    # improvement threshold, so that a statement most people agree with is never one.
     majority = [s for s in eligible if exact(s)[0] > Fraction(1, 2)]
     strengths = sorted(majority, key=lambda s: (-exact(s)[0], -exact(s)[1], s.number))
     strengths = strengths[: settings.emerging_count]
     ceiling = min((exact(s)[0] for s in strengths), default=Fraction(2))
-    lower = [s for s in eligible if exact(s)[0] < ceiling]
+    threshold = _setting(settings.improvement_max_agree_share)
+    lower = [s for s in eligible if exact(s)[0] < min(ceiling, threshold)]
     improvements = sorted(lower, key=lambda s: (*exact(s), s.number))[: settings.emerging_count]
     return QSResult(
         code=code,
@@ -171,4 +173,35 @@ def _qs_result(
         emerging_improvements=improvements,
         divergent=[s for s in statements if s.divergent],
         evidence_gaps=[s for s in statements if s.evidence_gap],
+        improvement_max_agree_share=settings.improvement_max_agree_share,
+        no_improvements=(
+            "" if improvements or not returns else _no_improvements(statements, eligible, settings)
+        ),
     )
+
+
+def _no_improvements(
+    statements: list[StatementResult], eligible: list[StatementResult], settings: Stage1Settings
+) -> str:
+    """Why a quality statement with returns has no emerging area for improvement, in a sentence
+    that is true of every statement: findings.xlsx and the Stage 2 guidance show it."""
+    threshold = _setting(settings.improvement_max_agree_share)
+    share = f"{float(threshold) * 100:g}%"
+    below = [s for s in statements if (a := _agree(s.counts)) is not None and a < threshold]
+    if any(s in eligible for s in below):
+        # Below the threshold but tied with the least agreed emerging strength.
+        return "No statement had fewer agreeing than the emerging strengths."
+    if not below and not eligible:
+        return (
+            f"None yet: no statement has {settings.min_ratings_for_strength} or more ratings "
+            "without divergent views."
+        )
+    if not below:
+        return f"No statement had fewer than {share} agreeing."
+    why = []
+    if any(s.divergent for s in below):
+        why.append("divergent views (listed below)")
+    if any(not s.divergent for s in below):
+        why.append(f"fewer than {settings.min_ratings_for_strength} ratings")
+    apart = " or ".join(why)
+    return f"No statement had fewer than {share} agreeing, apart from those with {apart}."

@@ -472,7 +472,8 @@ def _stage1_findings(flow: _Flow, result: QSResult) -> None:
         ),
         (
             "Emerging areas for improvement",
-            "The statements fewest people agree with, where views do not differ.",
+            f"The statements fewest people agree with{_fewer_than(result)}, where views do "
+            "not differ.",
             result.emerging_improvements,
         ),
         (
@@ -492,9 +493,16 @@ def _stage1_findings(flow: _Flow, result: QSResult) -> None:
         flow.para(name, flow.style.bold, 18)
         flow.para(explanation, note, 16)
         if not statements:
-            flow.para("None.", note, 16)
+            none = result.no_improvements if name == "Emerging areas for improvement" else ""
+            flow.para(none or "None.", note, 16)
             continue
         flow.table(header, [_stage1_row(s) for s in statements])
+
+
+def _fewer_than(result: QSResult) -> str:
+    """`` (fewer than 60% agree)``: the improvement threshold the findings were made with."""
+    share = result.improvement_max_agree_share
+    return "" if share is None else f" (fewer than {share * 100:g}% agree)"
 
 
 def _stage1_row(s: StatementResult) -> list[Any]:

@@ -253,7 +253,10 @@ CODES: tuple[Code, ...] = (
     Code(
         code="personal-data",
         severity="warning",
-        title="NHS number (valid check digit), email, UK phone or NI number; masked in the message",
+        title="NHS number (valid check digit), email, UK phone or NI number in text typed in a "
+        "summary or the overview, a register title or note, or a Stage 1 comment (`collect` "
+        "reports these too); masked in the message and in findings.xlsx; emails and phones in a "
+        "register row for IR38 (contact details) are not reported",
         fix="Remove it, or replace it with a role or a team mailbox; ignore the warning if it is "
         "not personal data (a public helpline, say).",
     ),

@@ -74,6 +74,11 @@ class QSResult:
     emerging_improvements: list[StatementResult] = field(default_factory=list)
     divergent: list[StatementResult] = field(default_factory=list)
     evidence_gaps: list[StatementResult] = field(default_factory=list)
+    # An area for improvement has fewer than this share agreeing (the setting it was found with);
+    # with returns but none, the sentence that says why ("No statement had fewer than 60%
+    # agreeing."), for findings.xlsx and the Stage 2 guidance alike.
+    improvement_max_agree_share: float | None = None
+    no_improvements: str = ""
 
 
 @dataclass

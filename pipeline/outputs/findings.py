@@ -217,6 +217,21 @@ def _summary_sheet(
             f"{'is' if len(result.skipped) == 1 else 'are'} not included: run `selfassess "
             "collect` to see which and why."
         )
+    personal = sum(1 for f in result.findings if f.code == "personal-data")
+    warnings -= personal  # said apart, just below
+    if personal:
+        one = personal == 1
+        shown = (
+            f"{'it is' if one else 'they are'} masked in this workbook"
+            if settings.mask_personal_data
+            else f"{'it is' if one else 'they are'} shown as typed (mask_personal_data = false "
+            "in selfassess.toml): check before passing this workbook on"
+        )
+        lines.append(
+            f"{_plural(personal, 'piece')} of what looks like personal data (an email address, "
+            f"a phone number...) {'was' if one else 'were'} found in the comments: {shown}; "
+            "`selfassess collect` lists where, so that the returns can be corrected."
+        )
     if errors or warnings:
         lines.append(
             f"The returns read had {_plural(errors, 'error')} and {_plural(warnings, 'warning')}"
@@ -296,8 +311,9 @@ def _definitions(framework: Framework, settings: Stage1Settings) -> list[str]:
         f"Emerging strengths: up to {settings.emerging_count} statements with the highest % "
         f"agree, where more than half agree, with at least {settings.min_ratings_for_strength} "
         "ratings and no divergent views. Emerging areas for improvement: up to "
-        f"{settings.emerging_count} with the lowest % agree, below every emerging strength, with "
-        "the same conditions.",
+        f"{settings.emerging_count} with the lowest % agree, where fewer than "
+        f"{_percent(settings.improvement_max_agree_share)} agree, below every emerging strength, "
+        "with the same conditions.",
         "Comments are shown with the respondent's group only, never a name. These are emerging "
         "findings to test in Stage 2, not conclusions.",
     ]
@@ -359,10 +375,11 @@ def _qs_sheet(
             f"{enough} where most agree." if qs.returns else "No returns yet.",
         ),
         (
-            "Emerging areas for improvement (lowest % agree, no divergent views)",
+            f"Emerging areas for improvement (lowest % agree, below "
+            f"{_percent(settings.improvement_max_agree_share)}, no divergent views)",
             qs.emerging_improvements,
             _describe,
-            f"{enough} below the strengths." if qs.returns else "No returns yet.",
+            qs.no_improvements or "No returns yet.",
         ),
         ("Divergent views", qs.divergent, _why_divergent, "None."),
         ("Evidence gaps", qs.evidence_gaps, _why_gap, "None."),
@@ -386,7 +403,7 @@ def _qs_sheet(
     row = last + 2
     row = _group_table(ws, row, qs, groups, style, looks, settings, page_width)
     row += 1
-    _comments(ws, row, qs, style, looks, framework, page_width)
+    _comments(ws, row, qs, style, looks, framework, page_width, settings.mask_personal_data)
     print_setup(ws)
 
 
@@ -578,14 +595,18 @@ def _comments(
     looks: _Looks,
     framework: Framework,
     page_width: float,
+    mask: bool,
 ) -> int:
+    from pipeline.analysis.personal_data import mask_personal_data
+
     _new_page(ws, row)
     style.text(ws.cell(row, 1), "Evidence comments", style.heading, wrap=False)
     row += 1
     total = sum(len(s.comments) for s in qs.statements)
+    masked = " (anything that looks like personal data masked)" if mask else ""
     note = (
-        "Every comment given, by statement, as typed; attributed to the respondent's group, "
-        f"never to a name. {_plural(total, 'comment')}."
+        f"Every comment given, by statement, as typed{masked}; attributed to the respondent's "
+        f"group, never to a name. {_plural(total, 'comment')}."
     )
     _merged(ws, row, note, style, "L", page_width, style.note)
     row += 1
@@ -600,6 +621,8 @@ def _comments(
         for group, rating, text in s.comments:
             row += 1
             label = "—" if rating is None else labels.get(rating, "—")
+            if mask:
+                text = mask_personal_data(text)
             if group not in heights:
                 heights[group] = _height(group, GROUP_WIDTH, narrow=True)
             height = max(_height(text, STATEMENT_WIDTH), heights[group], 2 * LINE_HEIGHT)
