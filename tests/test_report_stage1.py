@@ -143,8 +143,8 @@ def test_charts_summary_lines_and_the_engagement_table_are_in_the_report(
     assert rows["Health partner"] == ["1", *["0"] * 8, "1"]
     assert rows["Elected member"] == ["0", "1", *["0"] * 7, "1"]
     assert rows["All groups"] == ["3", "1", *["0"] * 7, "4"]
-    intro = next(t for t in texts(doc) if t.startswith("Our Stage 1 engagement"))
-    assert "4 Stage 1 checklists returned, saved on" in intro
+    intro = next(t for t in texts(doc) if t.startswith("We received"))
+    assert "We received 4 Stage 1 checklists, saved on" in intro
     body = [p.text for p in doc.paragraphs]
     assert body.index(intro) < body.index(next(t for t in body if "QS1 Assessing needs;" in t))
 
@@ -155,20 +155,20 @@ def test_settings_switch_each_part_off(complete: Workspace) -> None:
     doc = Document(str(build_report(ws).docx))
     assert not [d for d, _ in pictures(doc) if d.startswith(CHART_ALT)]
     assert any(t.startswith("Stage 1 checklists: 3 people") for t in texts(doc))
-    assert any(t.startswith("Our Stage 1 engagement") for t in texts(doc))
+    assert any(t.startswith("We received") for t in texts(doc))
 
     ws = set_report(ws, stage1_summary=False, engagement_table=False)
     doc = Document(str(build_report(ws).docx))
     assert not [d for d, _ in pictures(doc) if d.startswith(CHART_ALT)]
     assert not any(t.startswith("Stage 1 checklists:") for t in texts(doc))
-    assert not any(t.startswith("Our Stage 1 engagement") for t in texts(doc))
+    assert not any(t.startswith("We received") for t in texts(doc))
     assert not any(t.rows[0].cells[0].text == "Respondent group" for t in doc.tables)
 
 
 def test_without_returns_there_is_no_stage1_part(complete: Workspace) -> None:
     doc = Document(str(build_report(complete).docx))
     assert pictures(doc) == []
-    assert not any(t.startswith(("Stage 1 checklists:", "Our Stage 1")) for t in texts(doc))
+    assert not any(t.startswith(("Stage 1 checklists:", "We received")) for t in texts(doc))
 
 
 # ---- pictures pasted into a Stage 2 form --------------------------------------------------------

@@ -393,10 +393,7 @@ def _engagement(framework: Framework, inputs: Inputs, table_style: str) -> Engag
             when = f", saved on {format_date(e.first_saved)}"
         else:
             when = f", saved between {format_date(e.first_saved)} and {format_date(e.last_saved)}"
-    intro = (
-        f"Our Stage 1 engagement: {returns} returned{when}, by respondent group and quality "
-        "statement."
-    )
+    intro = f"We received {returns}{when}. By respondent group and quality statement:"
     key = "; ".join(f"{qs.code} {qs.name}" for qs in framework.quality_statements) + "."
     return EngagementView(intro=Prose(intro), table=table, key=Prose(key))
 
@@ -434,7 +431,12 @@ def _quality_statement(
             verified_by_post=_prose(summary.verified_by_post),
             verified_on=format_date(summary.verified_on),
             pictures=[
-                pictures.inline(p.data, PICTURE_WIDTH_MM, p.alt, max_height_mm=PICTURE_MAX_MM)
+                pictures.inline(
+                    p.data,
+                    min(PICTURE_WIDTH_MM, p.width_px * 25.4 / 96),  # at most its own size
+                    p.alt,
+                    max_height_mm=PICTURE_MAX_MM,
+                )
                 for p in summary.pictures
             ]
             if pictures is not None
