@@ -191,6 +191,26 @@ def put(cell: Any, value: Any, date_format: str | None = None) -> None:
         cell.number_format = date_format
 
 
+def stamp_saved(path: Path, when: dt.datetime) -> None:
+    """Record ``when`` as the time the workbook at ``path`` was created and last saved (its
+    docProps/core.xml), as a respondent's own save would; openpyxl always records now."""
+    import re
+    import zipfile
+
+    with zipfile.ZipFile(path) as z:
+        parts = [(info, z.read(info.filename)) for info in z.infolist()]
+    stamp = when.strftime("%Y-%m-%dT%H:%M:%SZ")
+    with zipfile.ZipFile(path, "w", zipfile.ZIP_DEFLATED) as z:
+        for info, data in parts:
+            if info.filename == "docProps/core.xml":
+                text = data.decode("utf-8")
+                for tag in ("created", "modified"):
+                    pattern = rf"(<dcterms:{tag}\b[^>]*>)[^<]*(</dcterms:{tag}>)"
+                    text = re.sub(pattern, rf"\g<1>{stamp}\g<2>", text)
+                data = text.encode("utf-8")
+            z.writestr(info, data)
+
+
 @dataclass
 class Plan:
     """One file to write: where, and how to make its workbook."""
@@ -548,6 +568,12 @@ def make_inputs(root: Path, *, force: bool, echo: Callable[[str], None] = print)
 
     for plan in plans:
         save(plan.path, plan.make())
+    # Each return as saved by its respondent during the round (a workbook records when).
+    first, last = (as_date(stage1["round"][k]) for k in ("first", "last"))
+    for i, r in enumerate(returns):
+        days = (last - first).days * i // max(len(returns) - 1, 1)
+        when = dt.datetime.combine(first + dt.timedelta(days=days), dt.time(10, 30))
+        stamp_saved(ws.stage1_inputs / r.folder / r.file_name, when)
 
     # Lead officers fill in summaries made after Stage 1, with its findings in the guidance.
     findings = stage1_results(ws)

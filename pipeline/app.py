@@ -234,6 +234,7 @@ def read_inputs(ws: Workspace, progress: Progress = no_progress) -> Inputs:
     inputs.returns = returns.returns
     inputs.read_findings.extend(returns.findings)
     stage1 = _by_quality_statement(ws, returns.returns)
+    inputs.stage1 = stage1
     read = read_summaries(ws, stage1, progress)
     inputs.summaries = read.summaries
     inputs.read_findings.extend(read.findings)

@@ -45,6 +45,13 @@ class ReportSettings(_Section):
     max_improvements: int = 3
     section_a_word_warning: int = 2000
     evidence_max_age_months: int = 12
+    # Stage 1 in the report: each part can be switched off.
+    stage1_charts: bool = True
+    stage1_summary: bool = True
+    engagement_table: bool = True
+    # Pictures pasted into a Stage 2 form's "What others say" area.
+    picture_max_bytes: int = Field(5 * 1024 * 1024, ge=1)
+    picture_max_pixels: int = Field(25_000_000, ge=1)
 
 
 class Settings(_Section):
@@ -109,6 +116,16 @@ max_strengths = {r.max_strengths}
 max_improvements = {r.max_improvements}
 section_a_word_warning = {r.section_a_word_warning}
 evidence_max_age_months = {r.evidence_max_age_months}
+# Stage 1 in the report (true or false): each quality statement's chart of the Stage 1 ratings
+# and the line under it ("42 people from 7 groups; 78% agree overall") in Section B, and the
+# table of returns by quality statement and respondent group in Section C.
+stage1_charts = {stage1_charts}
+stage1_summary = {stage1_summary}
+engagement_table = {engagement_table}
+# Pictures pasted into the "What others say" area of a Stage 2 summary go into the report
+# unless larger than this (bytes, and width x height in pixels).
+picture_max_bytes = {r.picture_max_bytes}
+picture_max_pixels = {r.picture_max_pixels}
 """
 
 
@@ -120,5 +137,9 @@ def settings_template(council: str) -> str:
     council_toml = json.dumps(council, ensure_ascii=False)
     s, r = Stage1Settings(), ReportSettings()
     # TOML booleans are lower case (true/false), as JSON's are.
+    flags = {
+        name: json.dumps(getattr(r, name))
+        for name in ("stage1_charts", "stage1_summary", "engagement_table")
+    }
     mask = json.dumps(s.mask_personal_data)
-    return _SETTINGS_TEMPLATE.format(council=council_toml, s=s, r=r, mask=mask)
+    return _SETTINGS_TEMPLATE.format(council=council_toml, s=s, r=r, mask=mask, **flags)

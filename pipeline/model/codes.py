@@ -313,6 +313,32 @@ CODES: tuple[Code, ...] = (
         fix="Nothing is needed: only those characters are left out.",
         in_spec=False,
     ),
+    Code(
+        code="picture-unusable",
+        severity="warning",
+        title="a picture in a Stage 2 summary cannot go into the report (not PNG, JPEG or GIF, "
+        "too large, damaged, or linked rather than pasted); the report is built without it",
+        fix="Paste the picture again as PNG or JPEG, smaller than the limit the message gives "
+        "(Insert › Picture, not a link).",
+        in_spec=False,
+    ),
+    Code(
+        code="picture-not-placed",
+        severity="warning",
+        title="a picture in a Stage 2 summary outside the ‘What others say’ area is not read",
+        fix="Move the picture onto the ‘What others say’ rows of the ‘Summary’ sheet if it "
+        "belongs in the report, or delete it.",
+        in_spec=False,
+    ),
+    Code(
+        code="picture-no-description",
+        severity="warning",
+        title="a picture in a Stage 2 summary has no description (alternative text) for people "
+        "who cannot see it; the report uses a general one",
+        fix="Right-click the picture, choose Edit Alt Text (Excel) or Description (LibreOffice) "
+        "and describe what it shows.",
+        in_spec=False,
+    ),
 )
 
 

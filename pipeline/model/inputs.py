@@ -16,6 +16,7 @@ from pydantic import BaseModel, ConfigDict, Field
 from pipeline.model.findings import Finding
 
 if TYPE_CHECKING:
+    from pipeline.model.stage1 import QSResult
     from pipeline.workspace import Workspace
 
 
@@ -67,6 +68,7 @@ class Stage1Return(_Model):
     group: str = ""
     responses: tuple[Stage1Response, ...] = ()
     content_key: str = Field("", description="hash of what was typed, to spot duplicates")
+    saved: dt.datetime | None = None  # when the workbook was last saved, as it records it
 
 
 class Entry(_Model):
@@ -79,6 +81,17 @@ class Entry(_Model):
     @property
     def evidence_ids(self) -> list[str]:
         return split_ids(self.evidence.value)
+
+
+class Picture(_Model):
+    """A picture pasted into a Stage 2 form's "What others say" area, checked and usable."""
+
+    data: bytes
+    format: str  # "png", "jpeg" or "gif"
+    width_px: int
+    height_px: int
+    alt: str  # its description, or a generic one when it has none
+    at: Located
 
 
 class Summary(_Model):
@@ -98,6 +111,7 @@ class Summary(_Model):
     verified_by_post: Text
     verified_on: dt.date | None = None
     verified_on_at: Located | None = None
+    pictures: tuple[Picture, ...] = ()
 
     @property
     def section_b_texts(self) -> list[Text]:
@@ -189,6 +203,8 @@ class Inputs:
     library: EvidenceLibrary | None = None
     overview: Overview | None = None
     read_findings: list[Finding] = field(default_factory=list)
+    # The Stage 1 results by quality statement (those with returns), aggregated once when read.
+    stage1: dict[str, QSResult] = field(default_factory=dict)
 
 
 Rule = Callable[[Inputs], Iterable[Finding]]

@@ -285,6 +285,7 @@ class _ReturnReader:
                 group=group,
                 responses=tuple(responses),
                 content_key=content_key,
+                saved=wb.modified,
             )
         )
 

@@ -14,6 +14,7 @@ from pipeline.forms.summary import (
     GUIDANCE_SHEET,
     IDS_COL,
     LABEL_COL,
+    SECTIONS,
     TEXT_COL,
     TOTAL_LABEL,
     WORDS_COL,
@@ -119,7 +120,7 @@ class _SummaryReader:
 
         rel = self.ws.relative(path)
         try:
-            wb = open_workbook(path, self.ws.settings.limits)
+            wb = open_workbook(path, self.ws.settings.limits, pictures=True)
             identity = read_identity(wb)
         except WorkbookRejected as e:
             self.findings.append(e.finding(rel))
@@ -164,9 +165,21 @@ class _SummaryReader:
                 )
             )
             return
+        from pipeline.read.pictures import read_pictures
+
         form_reader = _FormReader(rel, form, form_texts(summary_title(self.framework, qs)))
-        self.summaries.append(form_reader.summary(code))
+        pictures, found = read_pictures(
+            wb,
+            rel,
+            form.name,
+            form_reader.others_area(),
+            f"{code} {qs.name}",
+            self.ws.settings.report,
+        )
+        summary = form_reader.summary(code).model_copy(update={"pictures": tuple(pictures)})
+        self.summaries.append(summary)
         self.findings.extend(form_reader.findings)
+        self.findings.extend(found)
         self.findings.extend(self.guidance_changes(wb, rel, identity))
         self.findings.extend(_extra_sheets(wb, rel, form.name))
 
@@ -292,6 +305,7 @@ class _FormReader:
         self.verified_on_at: Located | None = None
         self.findings: list[Finding] = []
         self.ignored: list[Finding] = []
+        self.heading_rows: dict[str, int] = {}
         self._read()
 
     def at(self, ref: str | None) -> Located:
@@ -318,8 +332,22 @@ class _FormReader:
         where = {"sheet": self.sheet.name, "cell": ref, "field": field}
         self.ignored.append(error("ignored-content", self.rel, message, **where))
 
+    def others_area(self) -> tuple[int, int] | None:
+        """The rows of the "What others say" area: from its heading (or its field's row) to
+        the row before the next heading or field; None when its label is gone."""
+        row = self.first_row.get(_OTHERS.label)
+        if row is None:
+            return None
+        heading = self.heading_rows.get(normalise_label(_OTHERS_HEADING), row)
+        start = heading if heading <= row else row
+        later = [r for r in (*self.first_row.values(), *self.heading_rows.values()) if r > row]
+        return start, (min(later) - 1 if later else 1_048_576)
+
     def _read(self) -> None:
         for row, cells in self.sheet.rows():
+            heading = normalise_label(self.sheet.text(f"{LABEL_COL}{row}"))
+            if heading in _HEADINGS:
+                self.heading_rows.setdefault(heading, row)
             label_cell = self.sheet.get(f"{LABEL_COL}{row}")
             f = None
             if label_cell is not None and label_cell.formula is None:
@@ -465,6 +493,15 @@ class _FormReader:
             verified_on=self.verified_on,
             verified_on_at=self.verified_on_at,
         )
+
+
+_OTHERS = next(f for f in FIELDS if f.key == "others_say")
+
+
+_OTHERS_HEADING = next(s.heading for s in SECTIONS if _OTHERS in s.fields)
+
+
+_HEADINGS = {normalise_label(s.heading) for s in SECTIONS}
 
 
 def _is_number(value: object) -> bool:

@@ -11,7 +11,9 @@ from typing import TYPE_CHECKING, Any
 
 from pipeline.errors import SelfAssessError
 from pipeline.report.docx import (
+    Block,
     Ink,
+    Pictures,
     Prose,
     Runs,
     deterministic_zip,
@@ -21,6 +23,7 @@ from pipeline.report.docx import (
     mark_fields_dirty,
     preserve_spaces,
     set_core_properties,
+    table_block,
     text_run,
 )
 
@@ -29,6 +32,7 @@ if TYPE_CHECKING:
 
     from pipeline.framework import Framework, IRItem, QualityStatement
     from pipeline.model.inputs import EvidenceItem, Inputs, Overview, Summary
+    from pipeline.model.stage1 import QSResult
 
 
 TEMPLATE = "docx/self-assessment.docx"
@@ -41,6 +45,11 @@ ALL_THEMES = "All themes"
 
 
 LOGO_WIDTH_MM = 45
+
+
+# A picture from a Stage 2 summary: at most this wide and this high in the report.
+PICTURE_WIDTH_MM = 120
+PICTURE_MAX_MM = 120
 
 
 # Document properties need a date; with no submission date, this fixed one keeps builds equal.
@@ -84,6 +93,15 @@ class SummaryView:
     verified_by: Prose
     verified_by_post: Prose
     verified_on: str
+    pictures: list[Runs]  # pasted into "What others say", each with its description as alt text
+
+
+@dataclass(frozen=True)
+class Stage1View:
+    """A quality statement's Stage 1 results in Section B's "Current performance"."""
+
+    chart: Runs  # the rating chart, a picture with alt text (empty when switched off)
+    summary: Prose  # "42 people from 7 groups; 78% agree overall" (empty when switched off)
 
 
 @dataclass(frozen=True)
@@ -92,6 +110,17 @@ class QualityStatementView:
     name: Prose
     we_statement: Prose
     summary: SummaryView | None  # None: no Stage 2 summary received (only in a draft)
+    stage1: Stage1View | None = None  # None: no Stage 1 returns, or switched off
+
+
+@dataclass(frozen=True)
+class EngagementView:
+    """Section C's engagement table: Stage 1 returns by respondent group and quality
+    statement, with the dates of the round."""
+
+    intro: Prose
+    table: Block
+    key: Prose  # what each quality statement code in the table's header stands for
 
 
 @dataclass(frozen=True)
@@ -168,6 +197,7 @@ class ReportContext:
     themes: list[ThemeView]
     process: Prose
     sign_off: list[SignOffRow]
+    engagement: EngagementView | None
     ir_groups: list[IRGroup]
     register: list[RegisterRow]
     framework: str
@@ -198,8 +228,11 @@ def build_context(
     draft: bool,
     ink: Ink,
     logo: Any = "",
+    pictures: Pictures | None = None,
+    table_style: str = "",
 ) -> ReportContext:
-    """The template's variables from what was read; links and bookmarks are made by ``ink``."""
+    """The template's variables from what was read; links and bookmarks are made by ``ink``,
+    pictures (Stage 1 charts, pictures from Stage 2) by ``pictures`` (none without it)."""
     overview = inputs.overview
     library = inputs.library
     items = library.items if library is not None else ()
@@ -221,9 +254,10 @@ def build_context(
         our_strategy=_prose(overview.our_strategy if overview else None),
         our_key_strengths=_prose(overview.our_key_strengths if overview else None),
         our_key_risks=_prose(overview.our_key_risks if overview else None),
-        themes=_themes(framework, inputs.summaries, by_id, ink),
+        themes=_themes(framework, inputs, by_id, ink, pictures),
         process=_prose(overview.process if overview else None),
         sign_off=_sign_off(overview),
+        engagement=_engagement(framework, inputs, table_style),
         ir_groups=_ir_groups(framework, items, by_id, ink),
         register=register,
         framework=framework.framework.title,
@@ -270,12 +304,13 @@ def _evidence_links(ids: Iterable[str], by_id: dict[str, EvidenceItem], ink: Ink
 
 def _themes(
     framework: Framework,
-    summaries: Iterable[Summary],
+    inputs: Inputs,
     by_id: dict[str, EvidenceItem],
     ink: Ink,
+    pictures: Pictures | None,
 ) -> list[ThemeView]:
     first: dict[str, Summary] = {}
-    for summary in summaries:
+    for summary in inputs.summaries:
         first.setdefault(summary.quality_statement, summary)
     return [
         ThemeView(
@@ -283,7 +318,14 @@ def _themes(
             name=Prose(theme.name),
             introduction=Prose(theme.introduction),
             quality_statements=[
-                _quality_statement(qs, first.get(qs.code), by_id, ink)
+                _quality_statement(
+                    qs,
+                    first.get(qs.code),
+                    by_id,
+                    ink,
+                    pictures,
+                    _stage1(framework, inputs, inputs.stage1.get(qs.code), pictures),
+                )
                 for qs in theme.quality_statements
             ],
         )
@@ -291,11 +333,78 @@ def _themes(
     ]
 
 
+def _stage1(
+    framework: Framework, inputs: Inputs, result: QSResult | None, pictures: Pictures | None
+) -> Stage1View | None:
+    """The chart and summary line of a quality statement with Stage 1 returns, as switched on
+    in the settings."""
+    from pipeline.report.chart import (
+        CHART_MAX_HEIGHT_MM,
+        CHART_WIDTH_MM,
+        alt_text,
+        rating_chart,
+        summary_line,
+    )
+
+    settings = inputs.ws.settings.report
+    if result is None or not result.returns:
+        return None
+    chart = Runs()
+    if settings.stage1_charts and pictures is not None:
+        scale = {r.value: r.label for r in framework.rating_scale}
+        chart = pictures.inline(
+            rating_chart(result, scale),
+            CHART_WIDTH_MM,
+            alt_text(result, result.returns),
+            max_height_mm=CHART_MAX_HEIGHT_MM,
+        )
+    line = Prose(summary_line(result, inputs.returns) if settings.stage1_summary else "")
+    if not chart and not line:
+        return None
+    return Stage1View(chart=chart, summary=line)
+
+
+def _engagement(framework: Framework, inputs: Inputs, table_style: str) -> EngagementView | None:
+    """Returns by respondent group (rows) and quality statement (columns), with the dates the
+    returned workbooks were saved; None without returns or when switched off."""
+    from pipeline.report.chart import engagement
+
+    if not inputs.ws.settings.report.engagement_table or not inputs.returns:
+        return None
+    e = engagement(framework, inputs.returns)
+    codes = [qs.code for qs in framework.quality_statements]
+    rows = []
+    for group in e.groups:
+        counts = [e.counts.get((code, group), 0) for code in codes]
+        rows.append([group, *(str(n) for n in counts), str(sum(counts))])
+    rows.append(["All groups", *(str(e.by_qs.get(code, 0)) for code in codes), str(e.total)])
+    number_mm = 10.5
+    table = table_block(
+        ["Respondent group", *codes, "All"],
+        rows,
+        [160 - number_mm * (len(codes) + 1), *[number_mm] * (len(codes) + 1)],
+        table_style,
+        bold_last_row=True,
+    )
+    returns = f"{e.total} Stage 1 checklist{'s' if e.total != 1 else ''}"
+    when = ""
+    if e.first_saved is not None and e.last_saved is not None:
+        if e.first_saved == e.last_saved:
+            when = f", saved on {format_date(e.first_saved)}"
+        else:
+            when = f", saved between {format_date(e.first_saved)} and {format_date(e.last_saved)}"
+    intro = f"We received {returns}{when}. By respondent group and quality statement:"
+    key = "; ".join(f"{qs.code} {qs.name}" for qs in framework.quality_statements) + "."
+    return EngagementView(intro=Prose(intro), table=table, key=Prose(key))
+
+
 def _quality_statement(
     qs: QualityStatement,
     summary: Summary | None,
     by_id: dict[str, EvidenceItem],
     ink: Ink,
+    pictures: Pictures | None = None,
+    stage1: Stage1View | None = None,
 ) -> QualityStatementView:
     view = None
     if summary is not None:
@@ -321,9 +430,24 @@ def _quality_statement(
             verified_by=_prose(summary.verified_by_name),
             verified_by_post=_prose(summary.verified_by_post),
             verified_on=format_date(summary.verified_on),
+            pictures=[
+                pictures.inline(
+                    p.data,
+                    min(PICTURE_WIDTH_MM, p.width_px * 25.4 / 96),  # at most its own size
+                    p.alt,
+                    max_height_mm=PICTURE_MAX_MM,
+                )
+                for p in summary.pictures
+            ]
+            if pictures is not None
+            else [],
         )
     return QualityStatementView(
-        code=qs.code, name=Prose(qs.name), we_statement=Prose(qs.we_statement), summary=view
+        code=qs.code,
+        name=Prose(qs.name),
+        we_statement=Prose(qs.we_statement),
+        summary=view,
+        stage1=stage1,
     )
 
 
@@ -489,6 +613,15 @@ def _logo(tpl: DocxTemplate, inputs: Inputs) -> Any:
     return InlineImage(tpl, str(path), width=Mm(LOGO_WIDTH_MM))
 
 
+def _table_style(tpl: DocxTemplate) -> str:
+    """The style of the template's first table, for the tables the report makes itself (so
+    that a council restyling its tables in Word restyles those too)."""
+    from docx.oxml.ns import qn
+
+    style = tpl.docx.element.body.find(f".//{qn('w:tblStyle')}")
+    return "" if style is None else str(style.get(qn("w:val")) or "")
+
+
 def render_report(framework: Framework, inputs: Inputs, *, draft: bool, template: Path) -> bytes:
     """The report as ``.docx`` bytes; the same inputs always give the same bytes."""
     import jinja2
@@ -503,7 +636,15 @@ def render_report(framework: Framework, inputs: Inputs, *, draft: bool, template
             "Restore it from templates/docx/ or save it again from Word as .docx."
         ) from e
     ink = Ink(tpl.docx.part)
-    context = build_context(framework, inputs, draft=draft, ink=ink, logo=_logo(tpl, inputs))
+    context = build_context(
+        framework,
+        inputs,
+        draft=draft,
+        ink=ink,
+        logo=_logo(tpl, inputs),
+        pictures=Pictures(tpl.docx.part),
+        table_style=_table_style(tpl),
+    )
     env = jinja2.Environment(undefined=jinja2.StrictUndefined, autoescape=True)
     help_text = "templates/docx/README.md lists the variables and blocks a template may use."
     try:

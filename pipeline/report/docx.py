@@ -399,3 +399,123 @@ def draft_watermark(text: str = "DRAFT") -> Runs:
         "</v:shape></w:pict></w:r>"
     )
     return Runs(xml, "")
+
+
+WP_NS = "http://schemas.openxmlformats.org/drawingml/2006/wordprocessingDrawing"
+
+
+A_NS = "http://schemas.openxmlformats.org/drawingml/2006/main"
+
+
+PIC_NS = "http://schemas.openxmlformats.org/drawingml/2006/picture"
+
+
+EMU_PER_MM = 36_000
+
+
+# Pictures get drawing ids from here on: far above any id the template's own shapes use.
+_FIRST_PICTURE_ID = 5000
+
+
+class Pictures:
+    """Inline pictures for one document, each with its alternative text (``descr``), which
+    Word reads aloud and shows in Alt Text. Equal pictures share one image part."""
+
+    def __init__(self, part: Part) -> None:
+        self.part = part
+        self._next_id = _FIRST_PICTURE_ID
+
+    def inline(self, data: bytes, width_mm: float, alt: str, *, max_height_mm: float = 0) -> Runs:
+        """``data`` (PNG, JPEG or GIF) as a picture ``width_mm`` wide (or less, to stay under
+        ``max_height_mm``), keeping its proportions."""
+        r_id, image = self.part.get_or_add_image(io.BytesIO(data))  # type: ignore[attr-defined]
+        px_w, px_h = max(image.px_width, 1), max(image.px_height, 1)
+        cx = round(width_mm * EMU_PER_MM)
+        cy = round(cx * px_h / px_w)
+        if max_height_mm and cy > max_height_mm * EMU_PER_MM:
+            cy = round(max_height_mm * EMU_PER_MM)
+            cx = round(cy * px_w / px_h)
+        self._next_id += 1
+        n = self._next_id
+        descr = _xml_escape(clean(alt), {'"': "&quot;", "\n": "&#10;"})
+        name = f"Picture {n}"
+        xml = (
+            f'<w:r><w:drawing><wp:inline xmlns:wp="{WP_NS}" distT="0" distB="0" distL="0" '
+            f'distR="0"><wp:extent cx="{cx}" cy="{cy}"/>'
+            f'<wp:docPr id="{n}" name="{name}" descr="{descr}"/>'
+            f'<wp:cNvGraphicFramePr><a:graphicFrameLocks xmlns:a="{A_NS}" noChangeAspect="1"/>'
+            f'</wp:cNvGraphicFramePr><a:graphic xmlns:a="{A_NS}">'
+            f'<a:graphicData uri="{PIC_NS}"><pic:pic xmlns:pic="{PIC_NS}">'
+            f'<pic:nvPicPr><pic:cNvPr id="{n}" name="{name}" descr="{descr}"/><pic:cNvPicPr/>'
+            f'</pic:nvPicPr><pic:blipFill><a:blip xmlns:r="{R_NS}" r:embed="{r_id}"/>'
+            "<a:stretch><a:fillRect/></a:stretch></pic:blipFill>"
+            f'<pic:spPr><a:xfrm><a:off x="0" y="0"/><a:ext cx="{cx}" cy="{cy}"/></a:xfrm>'
+            '<a:prstGeom prst="rect"><a:avLst/></a:prstGeom></pic:spPr>'
+            "</pic:pic></a:graphicData></a:graphic></wp:inline></w:drawing></w:r>"
+        )
+        return Runs(xml, "")
+
+
+class Block:
+    """Block-level XML (a table) for a ``{{p ... }}`` placeholder, which replaces its whole
+    paragraph."""
+
+    __slots__ = ("xml",)
+
+    def __init__(self, xml: str = "") -> None:
+        self.xml = xml
+
+    def __html__(self) -> str:
+        return self.xml
+
+    def __bool__(self) -> bool:
+        return bool(self.xml)
+
+
+def table_block(
+    headers: list[str],
+    rows: list[list[str]],
+    widths_mm: list[float],
+    style_id: str,
+    *,
+    bold_last_row: bool = False,
+) -> Block:
+    """A simple table in the template's table style: a repeating header row, then ``rows``;
+    columns after the first are numbers, right-aligned."""
+    twips = [round(w / 25.4 * 1440) for w in widths_mm]
+
+    def cell(text: str, width: int, first: bool, bold: bool) -> str:
+        jc = "" if first else '<w:jc w:val="right"/>'
+        ppr = f'<w:pPr><w:spacing w:before="0" w:after="0"/>{jc}</w:pPr>'
+        return (
+            f'<w:tc><w:tcPr><w:tcW w:w="{width}" w:type="dxa"/></w:tcPr>'
+            f"<w:p>{ppr}{_run(text, bold=bold)}</w:p></w:tc>"
+        )
+
+    grid = "".join(f'<w:gridCol w:w="{w}"/>' for w in twips)
+    header = (
+        "<w:tr><w:trPr><w:tblHeader/></w:trPr>"
+        + "".join(
+            cell(h, w, i == 0, False) for i, (h, w) in enumerate(zip(headers, twips, strict=True))
+        )
+        + "</w:tr>"
+    )
+    body = "".join(
+        "<w:tr><w:trPr><w:cantSplit/></w:trPr>"
+        + "".join(
+            cell(t, w, i == 0, bold_last_row and n == len(rows) - 1)
+            for i, (t, w) in enumerate(zip(row, twips, strict=True))
+        )
+        + "</w:tr>"
+        for n, row in enumerate(rows)
+    )
+    xml = (
+        f'<w:tbl><w:tblPr><w:tblStyle w:val="{_xml_escape(style_id, {chr(34): "&#34;"})}"/>'
+        f'<w:tblW w:w="{sum(twips)}" w:type="dxa"/><w:tblLayout w:type="fixed"/>'
+        '<w:tblCellMar><w:left w:w="57" w:type="dxa"/><w:right w:w="57" w:type="dxa"/>'
+        "</w:tblCellMar>"
+        '<w:tblLook w:val="0420" w:firstRow="1" w:lastRow="0" w:firstColumn="0" '
+        'w:lastColumn="0" w:noHBand="0" w:noVBand="1"/></w:tblPr>'
+        f"<w:tblGrid>{grid}</w:tblGrid>{header}{body}</w:tbl>"
+    )
+    return Block(xml)

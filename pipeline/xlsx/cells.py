@@ -59,14 +59,43 @@ def _cell(value: CellScalar, formula: str | None = None) -> CellValue:
     return cell
 
 
+@dataclass(frozen=True, slots=True)
+class Picture:
+    """A picture floating on a sheet (``xl/drawings/drawingN.xml``), as the drawing places it.
+
+    ``row`` and ``col`` (from 1) are the cell its top-left corner sits in; None for a picture
+    placed by position alone. ``data`` is the image file's bytes, or None with ``problem``
+    saying why (linked rather than embedded, or missing from the file). ``descr`` is its
+    description (the alternative text Excel and LibreOffice let people type).
+    """
+
+    name: str
+    descr: str
+    title: str
+    row: int | None
+    col: int | None
+    part: str | None
+    data: bytes | None
+    problem: str | None = None
+
+    @property
+    def cell(self) -> str | None:
+        """The top-left cell as ``"B12"``, or None."""
+        if self.row is None or self.col is None:
+            return None
+        return f"{column_letters(self.col)}{self.row}"
+
+
 @dataclass(slots=True, eq=False)
 class Sheet:
-    """One worksheet: its name, visibility, protection and non-empty cells keyed ``"B12"``."""
+    """One worksheet: its name, visibility, protection and non-empty cells keyed ``"B12"``;
+    its pictures when the workbook was read with ``pictures=True``."""
 
     name: str
     state: SheetState = "visible"
     protected: bool = False
     cells: dict[str, CellValue] = field(default_factory=dict)
+    pictures: list[Picture] = field(default_factory=list)
 
     def get(self, ref: str) -> CellValue | None:
         """The cell at ``ref`` (``"B12"``), or None when it is empty."""
@@ -109,6 +138,8 @@ class ReadWorkbook:
     # Workbook-scoped names as "name"; sheet-scoped ones as "Sheet name!name".
     defined_names: dict[str, str] = field(default_factory=dict)
     date1904: bool = False
+    # When the workbook was last saved, as it records it (docProps/core.xml), if it does.
+    modified: datetime.datetime | None = None
 
 
 class WorkbookRejected(Exception):

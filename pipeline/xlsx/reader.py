@@ -22,6 +22,7 @@ from lxml import etree
 
 from pipeline.settings import LimitSettings
 from pipeline.xlsx.cells import CellValue, ReadWorkbook, Sheet, SheetState, _cell, _damaged, _reject
+from pipeline.xlsx.drawings import modified, sheet_pictures
 from pipeline.xlsx.package import (
     _OFFICE_REL_NS,
     _check_not_other_format,
@@ -47,9 +48,11 @@ _CUSTOM_PROPS_NS = "http://schemas.openxmlformats.org/officeDocument/2006/custom
 
 
 def open_workbook(
-    path: Path, limits: LimitSettings | None = None, *, fast: bool = True
+    path: Path, limits: LimitSettings | None = None, *, fast: bool = True, pictures: bool = False
 ) -> ReadWorkbook:
     """Read a returned ``.xlsx`` safely; raise :class:`WorkbookRejected` for anything else.
+
+    ``pictures=True`` also reads each sheet's pictures (:attr:`Sheet.pictures`).
 
     ``fast=False`` reads every sheet with lxml, never with the plain-sheet reader
     (``_CellReader._plain_sheet``): the same result, slower; for tests that compare the two.
@@ -61,7 +64,7 @@ def open_workbook(
     with _open_zip(data) as zf:
         package = _Package(data, zf, limits)
     _check_spreadsheet(package)
-    return _read_workbook(package, path, sha256, fast)
+    return _read_workbook(package, path, sha256, fast, pictures)
 
 
 @dataclass(frozen=True, slots=True)
@@ -99,7 +102,9 @@ def _extract_workbook(root: etree._Element, _key: str) -> _WorkbookPart:
     return _WorkbookPart(_namespace(root), date1904, sheets, names)
 
 
-def _read_workbook(package: _Package, path: Path, sha256: str, fast: bool = True) -> ReadWorkbook:
+def _read_workbook(
+    package: _Package, path: Path, sha256: str, fast: bool = True, pictures: bool = False
+) -> ReadWorkbook:
     wb_name = _workbook_part(package)
     if wb_name is None:  # _check_spreadsheet has already said why
         raise _reject("is not an Excel workbook")
@@ -134,6 +139,8 @@ def _read_workbook(package: _Package, path: Path, sha256: str, fast: bool = True
             state = "veryHidden"
         sheet = Sheet(name=name, state=state)
         reader.read_sheet(package, part, sheet)
+        if pictures:
+            sheet.pictures = sheet_pictures(package, part)
         sheets[name] = sheet
         local_names.append(name)
 
@@ -144,6 +151,7 @@ def _read_workbook(package: _Package, path: Path, sha256: str, fast: bool = True
         custom_properties=_read_custom_properties(package),
         defined_names=_read_defined_names(part_info, local_names),
         date1904=date1904,
+        modified=modified(package),
     )
 
 

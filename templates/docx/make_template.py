@@ -322,6 +322,15 @@ def _section_b(doc: WordDocument) -> None:
     doc.add_paragraph("Introduction and summary", style="Heading 4")
     doc.add_paragraph("{{ qs.summary.ambition }}")
     doc.add_paragraph("Current performance", style="Heading 4")
+    # Stage 1: the rating chart (a picture with alt text) and its one-line summary.
+    _tag(doc, "{%p if qs.stage1 %}")
+    _tag(doc, "{%p if qs.stage1.chart %}")
+    doc.add_paragraph("{{ qs.stage1.chart }}")
+    _tag(doc, "{%p endif %}")
+    _tag(doc, "{%p if qs.stage1.summary %}")
+    doc.add_paragraph("Stage 1 checklists: {{ qs.stage1.summary }}", style="Caption")
+    _tag(doc, "{%p endif %}")
+    _tag(doc, "{%p endif %}")
     doc.add_paragraph("Strengths", style="Heading 5")
     _entries(doc, "qs.summary.strengths")
     doc.add_paragraph("Areas for improvement", style="Heading 5")
@@ -330,9 +339,15 @@ def _section_b(doc: WordDocument) -> None:
     doc.add_paragraph("Priorities to maintain and improve", style="Heading 4")
     doc.add_paragraph("{{ qs.summary.priorities }}")
     _tag(doc, "{%p endif %}")
-    _tag(doc, "{%p if qs.summary.others_say %}")
+    _tag(doc, "{%p if qs.summary.others_say or qs.summary.pictures %}")
     doc.add_paragraph("What others say", style="Heading 4")
+    _tag(doc, "{%p if qs.summary.others_say %}")
     doc.add_paragraph("{{ qs.summary.others_say }}")
+    _tag(doc, "{%p endif %}")
+    # Pictures the lead officer pasted into the "What others say" area, with their alt text.
+    _tag(doc, "{%p for picture in qs.summary.pictures %}")
+    doc.add_paragraph("{{ picture }}")
+    _tag(doc, "{%p endfor %}")
     _tag(doc, "{%p endif %}")
     _tag(doc, "{%p else %}")
     missing = doc.add_paragraph()
@@ -383,6 +398,13 @@ def _table(
 
 def _section_c(doc: WordDocument) -> None:
     doc.add_paragraph("Section C: Our self-assessment process and sign off", style="Heading 1")
+    # Stage 1 engagement: returns by respondent group and quality statement (a table the
+    # report makes in the style of the template's first table), before the process text.
+    _tag(doc, "{%p if engagement %}")
+    doc.add_paragraph("{{ engagement.intro }}")
+    doc.add_paragraph("{{p engagement.table }}")
+    doc.add_paragraph("{{ engagement.key }}", style="Caption")
+    _tag(doc, "{%p endif %}")
     doc.add_paragraph("{{ process }}")
     doc.add_paragraph("Sign off", style="Heading 2")
     _tag(doc, "{%p if sign_off %}")

@@ -1,0 +1,211 @@
+"""Stage 1 in the report: a quality statement's rating chart (a PNG drawn with Pillow), its
+alternative text and one-line summary, and the engagement table's figures.
+
+The chart is one stacked horizontal bar per checklist statement: the share of responses at
+each rating, strongly disagree (red) to strongly agree (green), then don't know (grey), in the
+colours of the findings workbook's charts; the count sits inside each part wide enough to hold
+it, and "% agree" (3 or 4, of the 1-4 ratings) at the right. Pillow draws it with the font it
+carries, so the same results give the same bytes on any machine.
+"""
+
+from __future__ import annotations
+
+import io
+from collections.abc import Iterable
+from dataclasses import dataclass
+from typing import TYPE_CHECKING
+
+from pipeline.model.stage1 import NOT_GIVEN
+from pipeline.outputs.findings import RATING_COLOURS
+
+if TYPE_CHECKING:
+    import datetime as dt
+
+    from PIL import ImageFont
+
+    from pipeline.framework import Framework
+    from pipeline.model.inputs import Stage1Return
+    from pipeline.model.stage1 import QSResult
+
+
+# Drawn 1600 pixels wide for a 160 mm column: about 250 dots per inch.
+WIDTH = 1600
+CHART_WIDTH_MM = 160.0
+CHART_MAX_HEIGHT_MM = 200.0
+_PAD = 24
+_FONT_PX = 30
+_LINE_PX = 36
+_LABEL_W = 640
+_BAR_X = _PAD + _LABEL_W + 24
+_PCT_W = 130
+_BAR_W = WIDTH - _BAR_X - _PCT_W - _PAD
+_BAR_H = 46
+_ROW_H = 2 * _LINE_PX + 20
+_ORDER = (1, 2, 3, 4, 0)
+_WHITE_TEXT = {1, 4}  # dark fills: white counts on them
+_INK = (31, 31, 31)
+
+
+def _rgb(hex_colour: str) -> tuple[int, int, int]:
+    return int(hex_colour[0:2], 16), int(hex_colour[2:4], 16), int(hex_colour[4:6], 16)
+
+
+def _font(size: int = _FONT_PX) -> ImageFont.FreeTypeFont:
+    from PIL import ImageFont
+
+    font = ImageFont.load_default(size=size)
+    assert isinstance(font, ImageFont.FreeTypeFont)  # Pillow's wheels carry FreeType
+    return font
+
+
+def _wrap(text: str, font: ImageFont.FreeTypeFont, width: int, lines: int) -> list[str]:
+    """``text`` in at most ``lines`` lines of ``width`` pixels, the last cut with "…"."""
+    out: list[str] = []
+    words = text.split()
+    current = ""
+    placed = 0
+    while placed < len(words) and len(out) < lines:
+        trial = f"{current} {words[placed]}".strip()
+        if font.getlength(trial) <= width or not current:
+            current = trial
+            placed += 1
+        else:
+            out.append(current)
+            current = ""
+    if current and len(out) < lines:
+        out.append(current)
+        current = ""
+    if placed == len(words) and not current:
+        return out
+    # Cut: the last line ends with an ellipsis, dropping words until it fits.
+    last = " ".join([out[-1], current, *words[placed:]]).strip()
+    while font.getlength(last + "…") > width and " " in last:
+        last = last.rsplit(" ", 1)[0]
+    out[-1] = last.rstrip(" ,;:") + "…"
+    return out
+
+
+def rating_chart(qs: QSResult, scale: dict[int, str]) -> bytes:
+    """The chart of ``qs``'s ratings as PNG bytes; ``scale`` names each rating (0-4)."""
+    from PIL import Image, ImageDraw
+
+    font, small = _font(), _font(_FONT_PX - 4)
+    legend_h = _LINE_PX + 24
+    height = _PAD + legend_h + _LINE_PX + len(qs.statements) * _ROW_H + _PAD
+    img = Image.new("RGB", (WIDTH, height), (255, 255, 255))
+    draw = ImageDraw.Draw(img)
+
+    # Legend, left to right in rating order.
+    x, y = _PAD, _PAD
+    for rating in _ORDER:
+        draw.rectangle((x, y + 4, x + 26, y + 30), fill=_rgb(RATING_COLOURS[rating]))
+        label = scale.get(rating, str(rating))
+        draw.text((x + 34, y + 2), label, font=small, fill=_INK)
+        x += 34 + int(small.getlength(label)) + 28
+    y += legend_h
+    draw.text((_PAD, y), "Statement", font=small, fill=_INK)
+    draw.text((WIDTH - _PAD, y), "% agree", font=small, fill=_INK, anchor="ra")
+    y += _LINE_PX
+
+    for s in qs.statements:
+        lines = _wrap(f"{s.number}. {s.text}", font, _LABEL_W, 2)
+        text_y = y + (_ROW_H - len(lines) * _LINE_PX) // 2
+        for i, line in enumerate(lines):
+            draw.text((_PAD, text_y + i * _LINE_PX), line, font=font, fill=_INK)
+        top = y + (_ROW_H - _BAR_H) // 2
+        counts = {**s.counts, 0: s.dont_know}
+        if s.responses:
+            done = 0
+            for rating in _ORDER:
+                n = counts.get(rating, 0)
+                if not n:
+                    continue
+                x0 = _BAR_X + round(done * _BAR_W / s.responses)
+                done += n
+                x1 = _BAR_X + round(done * _BAR_W / s.responses)
+                draw.rectangle((x0, top, x1 - 1, top + _BAR_H), fill=_rgb(RATING_COLOURS[rating]))
+                count = str(n)
+                if x1 - x0 >= small.getlength(count) + 10:
+                    colour = (255, 255, 255) if rating in _WHITE_TEXT else _INK
+                    middle = ((x0 + x1) // 2, top + _BAR_H // 2)
+                    draw.text(middle, count, font=small, fill=colour, anchor="mm")
+        else:
+            draw.rectangle((_BAR_X, top, _BAR_X + _BAR_W, top + _BAR_H), outline=(166, 166, 166))
+            middle = (_BAR_X + _BAR_W // 2, top + _BAR_H // 2)
+            draw.text(middle, "No responses", font=small, fill=_INK, anchor="mm")
+        agree = "–" if s.percent_agree is None else f"{s.percent_agree:.0f}%"
+        draw.text((WIDTH - _PAD, top + _BAR_H // 2), agree, font=font, fill=_INK, anchor="rm")
+        y += _ROW_H
+
+    out = io.BytesIO()
+    img.save(out, format="PNG", dpi=(254, 254))
+    return out.getvalue()
+
+
+@dataclass(frozen=True)
+class Engagement:
+    """Who returned checklists: the counts by quality statement and respondent group."""
+
+    groups: list[str]  # in framework order, "Not given" last
+    counts: dict[tuple[str, str], int]  # (quality statement code, group) -> returns
+    by_qs: dict[str, int]
+    first_saved: dt.date | None
+    last_saved: dt.date | None
+
+    @property
+    def total(self) -> int:
+        return sum(self.by_qs.values())
+
+
+def engagement(framework: Framework, returns: Iterable[Stage1Return]) -> Engagement:
+    order = {g: i for i, g in enumerate((*framework.respondent_groups, NOT_GIVEN))}
+    counts: dict[tuple[str, str], int] = {}
+    by_qs: dict[str, int] = {}
+    saved = []
+    for r in returns:
+        counts[(r.quality_statement, r.group)] = counts.get((r.quality_statement, r.group), 0) + 1
+        by_qs[r.quality_statement] = by_qs.get(r.quality_statement, 0) + 1
+        if r.saved is not None:
+            saved.append(r.saved.date())
+    # Every listed group (none returning is worth seeing), then "Not given" if any.
+    groups = list(framework.respondent_groups)
+    present = {g for _, g in counts}
+    groups += sorted((g for g in present if g not in groups), key=lambda g: order.get(g, 99))
+    return Engagement(groups, counts, by_qs, min(saved, default=None), max(saved, default=None))
+
+
+def summary_line(qs: QSResult, returns: Iterable[Stage1Return]) -> str:
+    """``42 people from 7 groups; 78% agree overall`` (the share of 1-4 ratings that are 3 or
+    4, over every statement)."""
+    mine = [r for r in returns if r.quality_statement == qs.code]
+    people = len(mine)
+    groups = {r.group for r in mine if r.group != NOT_GIVEN}
+    unknown = sum(1 for r in mine if r.group == NOT_GIVEN)
+    rated = sum(s.rated for s in qs.statements)
+    agree = sum(s.counts.get(3, 0) + s.counts.get(4, 0) for s in qs.statements)
+    line = f"{people} {'person' if people == 1 else 'people'} from {len(groups)} "
+    line += "group" if len(groups) == 1 else "groups"
+    if unknown:
+        line += f" ({unknown} did not say which)"
+    if rated:
+        line += f"; {round(100 * agree / rated)}% agree overall"
+    return line
+
+
+def alt_text(qs: QSResult, returns_count: int) -> str:
+    """What the chart shows, for people who cannot see it."""
+    n = len(qs.statements)
+    text = (
+        f"Bar chart of the Stage 1 ratings of the {n} checklist statements for {qs.code} "
+        f"{qs.name} from {returns_count} returns, from strongly disagree to strongly agree and "
+        "don't know."
+    )
+    rated = [s for s in qs.statements if s.percent_agree is not None]
+    if rated:
+        high = max(rated, key=lambda s: (s.percent_agree, -s.number))
+        low = min(rated, key=lambda s: (s.percent_agree, s.number))
+        text += (
+            f" Most agreement: statement {high.number} ({high.percent_agree:.0f}% agree); "
+            f"least: statement {low.number} ({low.percent_agree:.0f}% agree)."
+        )
+    return text
