@@ -40,7 +40,7 @@ CONTENT = Path(__file__).resolve().parent / "content"
 if str(ROOT) not in sys.path:
     sys.path.insert(0, str(ROOT))
 
-from pipeline.app import stage1_results
+from pipeline.app import printed_layouts, stage1_results
 from pipeline.errors import SelfAssessError
 from pipeline.forms.checklist import (
     CHECKLIST_SHEET,
@@ -448,7 +448,10 @@ def summary_workbook(
     ws: Workspace, style: Style, qs: QualityStatement, content: dict[str, Any], stage1: Any
 ) -> Any:
     framework, settings = ws.framework, ws.settings
-    wb = build_summary(framework, qs, style, stage1, settings.council, settings.report.word_limit)
+    printed = printed_layouts(ws).get(qs.code)
+    wb = build_summary(
+        framework, qs, style, stage1, settings.council, settings.report.word_limit, printed
+    )
     sheet = wb[FORM_SHEET]
     cap = {"strengths": settings.report.max_strengths}
     cap["improvements"] = settings.report.max_improvements

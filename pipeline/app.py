@@ -22,6 +22,7 @@ if TYPE_CHECKING:
     from pipeline.model.findings import Findings
     from pipeline.model.inputs import Inputs
     from pipeline.model.stage1 import CollectResult, QSResult
+    from pipeline.model.words import PrintedLayout
     from pipeline.outputs.status import StatusTable
 
 
@@ -160,13 +161,16 @@ def generate_summaries(
     stage1 = stage1_results(ws, progress)
     result = GenerateResult()
     inputs = input_cells()
+    printed = printed_layouts(ws)
     items = framework.quality_statements
     for qs in progress(items, len(items), "Writing Stage 2 summaries"):
         path = summary_path(ws, qs)
         if not force and is_filled(path, inputs):
             result.kept.append(path)
             continue
-        wb = build_summary(framework, qs, style, stage1.get(qs.code), council, limit)
+        wb = build_summary(
+            framework, qs, style, stage1.get(qs.code), council, limit, printed.get(qs.code)
+        )
         save_atomic(wb, path)
         result.written.append(path)
     return result
@@ -238,7 +242,17 @@ def read_inputs(ws: Workspace, progress: Progress = no_progress) -> Inputs:
     inputs.read_findings.extend(found)
     inputs.overview, found = read_overview(ws)
     inputs.read_findings.extend(found)
+    inputs.printed = printed_layouts(ws)
     return inputs
+
+
+def printed_layouts(ws: Workspace) -> dict[str, PrintedLayout]:
+    """How each quality statement's Section B prints with the workspace's report template
+    (its own copy under templates/ if it has one): what the word limit counts."""
+    from pipeline.report.build import TEMPLATE
+    from pipeline.report.printed import printed_layouts as measure
+
+    return measure(ws.framework, ws.template(TEMPLATE))
 
 
 def validate_workspace(ws: Workspace, progress: Progress = no_progress) -> ValidationResult:

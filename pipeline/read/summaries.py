@@ -165,7 +165,9 @@ class _SummaryReader:
             )
             return
         form_reader = _FormReader(rel, form, form_texts(summary_title(self.framework, qs)))
-        self.summaries.append(form_reader.summary(code))
+        summary = form_reader.summary(code)
+        signature = identity.get("printed", "")
+        self.summaries.append(summary.model_copy(update={"layout_signature": signature}))
         self.findings.extend(form_reader.findings)
         self.findings.extend(self.guidance_changes(wb, rel, identity))
         self.findings.extend(_extra_sheets(wb, rel, form.name))

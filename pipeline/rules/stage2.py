@@ -29,9 +29,13 @@ def _filled(entries: tuple[Entry, ...]) -> list[Entry]:
 
 
 def word_limit(inputs: Inputs) -> Iterator[Finding]:
-    """Section B words of one quality statement above the limit (750 unless set otherwise)."""
+    """Section B of one quality statement, as the report prints it, above the limit (750 unless
+    set otherwise): heading, we statement, subheadings, the typed text and the evidence lines."""
     limit = inputs.ws.settings.report.word_limit
     for s in inputs.summaries:
+        total = inputs.printed_words(s)
+        if total <= limit:
+            continue
         parts = {
             "ambition": count_words(s.ambition.value),
             "strengths": sum(count_words(e.text.value) for e in s.strengths),
@@ -39,19 +43,39 @@ def word_limit(inputs: Inputs) -> Iterator[Finding]:
             "priorities": count_words(s.priorities.value),
             "what others say": count_words(s.others_say.value),
         }
-        total = sum(parts.values())
-        if total <= limit:
-            continue
+        typed = sum(parts.values())
         breakdown = ", ".join(f"{name} {n}" for name, n in parts.items())
         yield error(
             "word-limit",
             s.file,
-            f"Section B has {total} words, {total - limit} over the {limit}-word limit. Shorten "
-            f"it by {total - limit} words (now: {breakdown}).",
+            f"Section B prints {total} words, {total - limit} over the {limit}-word limit. "
+            f"Shorten it by {total - limit} words (typed: {breakdown}; the heading, we "
+            f"statement, subheadings and evidence lines print {total - typed} more).",
             sheet=s.ambition.at.sheet,
             cell=TOTAL_CELL,
             field=TOTAL_LABEL,
-        ).with_data(words=total, limit=limit)
+        ).with_data(words=total, limit=limit, typed=typed)
+
+
+def word_total_stale(inputs: Inputs) -> Iterator[Finding]:
+    """A workbook whose in-sheet word total was made for another version of the report
+    template: its total may differ from what is printed (and from ``validate``)."""
+    for s in inputs.summaries:
+        layout = inputs.printed.get(s.quality_statement)
+        if layout is None or not s.layout_signature or s.layout_signature == layout.signature:
+            continue
+        words = inputs.printed_words(s)
+        yield warning(
+            "word-total-stale",
+            s.file,
+            "The word total at the top of this workbook was worked out for an earlier version "
+            f"of the report template, so it may be a few words out. As printed now, Section B "
+            f"has {words} words: that is the number the limit applies to. A workbook made "
+            "again with `selfassess generate summaries` counts with the current template.",
+            sheet=s.ambition.at.sheet,
+            cell=TOTAL_CELL,
+            field=TOTAL_LABEL,
+        ).with_data(words=words)
 
 
 def _too_many(
@@ -232,6 +256,7 @@ def summary_missing(inputs: Inputs) -> Iterator[Finding]:
 
 RULES: list[Rule] = [
     word_limit,
+    word_total_stale,
     too_many_strengths,
     too_many_improvements,
     missing_fields,
