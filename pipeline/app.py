@@ -19,7 +19,7 @@ from pipeline.workspace import Workspace
 
 if TYPE_CHECKING:
     from pipeline.framework import Framework
-    from pipeline.model.findings import Findings
+    from pipeline.model.findings import Finding, Findings
     from pipeline.model.inputs import Inputs
     from pipeline.model.stage1 import CollectResult, QSResult
     from pipeline.model.words import PrintedLayout
@@ -44,11 +44,18 @@ class ValidationResult:
 
 @dataclass
 class BuildResult:
-    """What ``build`` did: the findings, and the files written (``docx`` None = refused)."""
+    """What ``build`` did: the findings, and the files written (``docx`` None = refused).
+
+    ``incomplete``: the quality statements without a valid, verified summary, one line each
+    ("QS3 Equity in experience and outcomes: no summary received"); a final report is refused
+    while there are any, a draft is built and marked DRAFT. ``personal_data``: the
+    ``personal-data`` findings in text the report prints."""
 
     findings: Findings
     docx: Path | None
     pdf: Path | None
+    incomplete: list[str] = field(default_factory=list)
+    personal_data: list[Finding] = field(default_factory=list)
 
 
 # ---- init -------------------------------------------------------------------------------------
@@ -249,10 +256,11 @@ def read_inputs(ws: Workspace, progress: Progress = no_progress) -> Inputs:
 def printed_layouts(ws: Workspace) -> dict[str, PrintedLayout]:
     """How each quality statement's Section B prints with the workspace's report template
     (its own copy under templates/ if it has one): what the word limit counts."""
+    from pipeline.read.expected import cache_dir
     from pipeline.report.build import TEMPLATE
     from pipeline.report.printed import printed_layouts as measure
 
-    return measure(ws.framework, ws.template(TEMPLATE))
+    return measure(ws.framework, ws.template(TEMPLATE), cache_dir(ws))
 
 
 def validate_workspace(ws: Workspace, progress: Progress = no_progress) -> ValidationResult:
@@ -307,18 +315,23 @@ def build_report(
 ) -> BuildResult:
     """Validate everything, then write ``outputs/self-assessment.docx`` (and the PDF).
 
-    Refuses (``docx`` None) while errors remain unless ``draft``. An interrupted build leaves
+    Refuses (``docx`` None) while errors remain or a quality statement lacks a valid, verified
+    summary (``BuildResult.incomplete``), unless ``draft``. An interrupted build leaves
     the previous report as it was. Without ``pdf``, a PDF left by an earlier build is removed,
     so that the two never disagree. Raises ``PdfError`` when the PDF cannot be made (the
     ``.docx`` has been written by then).
     """
     from pipeline.report.build import TEMPLATE, render_report
+    from pipeline.rules.personal_data import printed_personal_data
+    from pipeline.rules.stage2 import report_gaps
     from pipeline.xlsx.write import atomic_path
 
     validated = validate_workspace(ws, progress)
     findings = validated.findings
-    if findings.errors and not draft:
-        return BuildResult(findings, None, None)
+    gaps = report_gaps(validated.inputs, findings)
+    personal = printed_personal_data(validated.inputs, findings)
+    if (findings.errors or gaps) and not draft:
+        return BuildResult(findings, None, None, gaps, personal)
     data = render_report(
         ws.framework, validated.inputs, draft=draft, template=ws.template(TEMPLATE)
     )
@@ -326,10 +339,11 @@ def build_report(
         tmp.write_bytes(data)
     if not pdf:
         _remove_stale_pdf(ws)
-        return BuildResult(findings, ws.report_docx, None)
+        return BuildResult(findings, ws.report_docx, None, gaps, personal)
     from pipeline.report.pdf import docx_to_pdf
 
-    return BuildResult(findings, ws.report_docx, docx_to_pdf(ws.report_docx, ws.report_pdf))
+    made = docx_to_pdf(ws.report_docx, ws.report_pdf)
+    return BuildResult(findings, ws.report_docx, made, gaps, personal)
 
 
 def _remove_stale_pdf(ws: Workspace) -> None:

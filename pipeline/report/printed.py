@@ -16,7 +16,8 @@ from __future__ import annotations
 
 import hashlib
 import io
-from dataclasses import replace
+import json
+from dataclasses import asdict, replace
 from functools import lru_cache
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -56,18 +57,99 @@ def template_digest(template: Path) -> str:
     return hashlib.sha256(template.read_bytes()).hexdigest()
 
 
-def printed_layouts(framework: Framework, template: Path) -> dict[str, PrintedLayout]:
+# Bump when the cache files' layout changes.
+_CACHE_FORMAT = 1
+
+
+def printed_layouts(
+    framework: Framework, template: Path, cache: Path | None = None
+) -> dict[str, PrintedLayout]:
     """Each quality statement's ``PrintedLayout`` (by code) for ``template``; measured once per
-    template fingerprint. ``{}`` when the template cannot be rendered (``build`` says why)."""
+    template fingerprint and kept in ``cache`` (a folder) between runs. ``{}`` when the
+    template cannot be rendered (``build`` says why)."""
     import jinja2
     from docx.opc.exceptions import PackageNotFoundError
 
     from pipeline.report.build import _BrokenXML
 
     try:
-        return dict(_measure(framework, str(template), template_digest(template)))
+        digest = template_digest(template)
+    except OSError:
+        return {}
+    path = None
+    if cache is not None:
+        key = hashlib.sha256(
+            json.dumps([_CACHE_FORMAT, digest, _framework_key(framework), _code_digest()]).encode()
+        ).hexdigest()
+        path = cache / f"printed-words-{key[:40]}.json"
+        found = _load(path, framework)
+        if found is not None:
+            return found
+    try:
+        layouts = dict(_measure(framework, str(template), digest))
     except (jinja2.TemplateError, _BrokenXML, PackageNotFoundError, KeyError, ValueError, OSError):
         return {}
+    if path is not None:
+        _store(path, layouts)
+    return layouts
+
+
+def _framework_key(framework: Framework) -> list[Any]:
+    """What the printed words depend on in the framework: names and we statements, in order."""
+    return [
+        [
+            theme.code,
+            theme.name,
+            theme.introduction,
+            [[q.code, q.name, q.we_statement] for q in theme.quality_statements],
+        ]
+        for theme in framework.themes
+    ]
+
+
+@lru_cache(maxsize=1)
+def _code_digest() -> str:
+    """The package version and the code that renders and measures."""
+    from pipeline._version import __version__
+
+    sha = hashlib.sha256(__version__.encode())
+    here = Path(__file__).resolve().parent
+    for path in (*sorted(here.glob("*.py")), here.parent / "model" / "words.py"):
+        sha.update(path.name.encode())
+        sha.update(path.read_bytes())
+    return sha.hexdigest()
+
+
+def _load(path: Path, framework: Framework) -> dict[str, PrintedLayout] | None:
+    """The layouts kept in ``path``, or None when missing, unreadable or damaged."""
+    try:
+        data = json.loads(path.read_text("utf-8"))
+        layouts = {
+            code: PrintedLayout(
+                fixed=int(value["fixed"]),
+                fields=tuple(FieldLayout(**f) for f in value["fields"]),
+                strengths=EntryLayout(**value["strengths"]),
+                improvements=EntryLayout(**value["improvements"]),
+            )
+            for code, value in data.items()
+        }
+    except (OSError, ValueError, TypeError, KeyError, AttributeError):
+        return None
+    if set(layouts) != {qs.code for qs in framework.quality_statements}:
+        return None
+    return layouts
+
+
+def _store(path: Path, layouts: dict[str, PrintedLayout]) -> None:
+    """Keep ``layouts`` in ``path``; a folder that cannot be written keeps nothing."""
+    data = json.dumps({code: asdict(v) for code, v in layouts.items()}, indent=1)
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        tmp = path.with_name(f".{path.name}.tmp")
+        tmp.write_text(data, "utf-8")
+        tmp.replace(path)
+    except OSError:
+        return
 
 
 def body_words(document: Any) -> list[int]:

@@ -9,7 +9,7 @@ the validation report is shared more widely than the text it points at.
 from __future__ import annotations
 
 import re
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
@@ -123,14 +123,15 @@ class _Scanned:
     cell: str | None
     field: str | None
     text: str
+    printed: bool = True  # whether the report prints it
 
 
 def _texts(inputs: Inputs) -> Iterator[_Scanned]:
     """Every piece of free text people typed, with where it is."""
     from pipeline.read.register import cell_of
 
-    def located(text: Text, field: str | None) -> _Scanned:
-        return _Scanned(text.at.file, text.at.sheet, text.at.cell, field, text.value)
+    def located(text: Text, field: str | None, printed: bool = True) -> _Scanned:
+        return _Scanned(text.at.file, text.at.sheet, text.at.cell, field, text.value, printed)
 
     for summary in inputs.summaries:
         fields = [
@@ -148,7 +149,7 @@ def _texts(inputs: Inputs) -> Iterator[_Scanned]:
             ("Verified by (post)", summary.verified_by_post),
         ]
         for field, text in fields:
-            yield located(text, field)
+            yield located(text, field, field not in _NOT_PRINTED)
 
     overview = inputs.overview
     if overview is not None:
@@ -178,7 +179,27 @@ def _texts(inputs: Inputs) -> Iterator[_Scanned]:
             if response.evidence:
                 cell = ChecklistLayout(response.number).evidence_cell(response.number)
                 field = f"Statement {response.number} evidence"
-                yield _Scanned(ret.file, CHECKLIST_SHEET, cell, field, response.evidence)
+                yield _Scanned(ret.file, CHECKLIST_SHEET, cell, field, response.evidence, False)
+
+
+# The Stage 2 fields the report does not print (the names and posts sign the summary off; the
+# key documents go to the evidence library).
+_NOT_PRINTED = {
+    "Lead officer (name)",
+    "Lead officer (post)",
+    "Key documents for the evidence library",
+    "Verified by (name)",
+    "Verified by (post)",
+}
+
+
+def printed_personal_data(inputs: Inputs, findings: Iterable[Finding]) -> list[Finding]:
+    """The ``personal-data`` findings in text the report prints (Section A to D), not in what
+    only the pen holder sees (a Stage 1 comment, a lead officer's name)."""
+    printed = {(s.file, s.sheet, s.cell) for s in _texts(inputs) if s.printed}
+    return [
+        f for f in findings if f.code == "personal-data" and (f.file, f.sheet, f.cell) in printed
+    ]
 
 
 def personal_data(inputs: Inputs) -> Iterator[Finding]:

@@ -16,6 +16,7 @@ from pipeline.model.inputs import Entry, Located, Summary, Text
 from pipeline.model.words import count_words
 
 if TYPE_CHECKING:
+    from pipeline.model.findings import Findings
     from pipeline.model.inputs import Inputs, Rule
 
 
@@ -252,6 +253,39 @@ def summary_missing(inputs: Inputs) -> Iterator[Finding]:
             f"No completed Stage 2 summary for {qs.code} {qs.name} is in inputs/stage2/. {send}, "
             "and put the completed one in inputs/stage2/.",
         )
+
+
+def report_gaps(inputs: Inputs, findings: Findings) -> list[str]:
+    """Why a final report cannot be built yet: one line per quality statement without a valid,
+    verified summary, e.g. ``QS3 Equity in experience and outcomes: no summary received``.
+
+    The guidance asks for each of the nine quality statements to be considered, so a final
+    report needs all nine; ``validate`` keeps ``summary-missing`` a warning (mid-round, missing
+    summaries are expected) and ``build`` refuses a final report while this list is not empty
+    (``build --draft`` builds one marked DRAFT).
+    """
+    errors: dict[str, list[Finding]] = {}
+    for f in findings.errors:
+        errors.setdefault(f.file, []).append(f)
+    summaries: dict[str, Summary] = {}
+    for s in inputs.summaries:
+        summaries.setdefault(s.quality_statement, s)
+    gaps = []
+    for qs in inputs.ws.framework.quality_statements:
+        summary = summaries.get(qs.code)
+        if summary is None:
+            gaps.append(f"{qs.code} {qs.name}: no summary received")
+            continue
+        found = errors.get(summary.file, [])
+        reasons = []
+        if any(f.code == "unverified" for f in found):
+            reasons.append("not verified")
+        others = [f for f in found if f.code != "unverified"]
+        if others:
+            reasons.append(f"{len(others)} error{'s' * (len(others) != 1)} in {summary.file}")
+        if reasons:
+            gaps.append(f"{qs.code} {qs.name}: " + ", ".join(reasons))
+    return gaps
 
 
 RULES: list[Rule] = [
