@@ -40,7 +40,7 @@ CONTENT = Path(__file__).resolve().parent / "content"
 if str(ROOT) not in sys.path:
     sys.path.insert(0, str(ROOT))
 
-from pipeline.app import stage1_results
+from pipeline.app import printed_layouts, stage1_results
 from pipeline.errors import SelfAssessError
 from pipeline.forms.checklist import (
     CHECKLIST_SHEET,
@@ -61,6 +61,7 @@ from pipeline.forms.summary import DATE_FORMAT as FORM_DATE_FORMAT
 from pipeline.forms.summary import FIELDS, FORM_SHEET, IDS_COL, build_summary, field_cell
 from pipeline.framework import Framework, QualityStatement
 from pipeline.read.register import HEADER_SEARCH_ROWS
+from pipeline.read.returns import read_returns
 from pipeline.workspace import Workspace, slugify
 from pipeline.xlsx.write import Style, save_atomic, write_text
 
@@ -465,10 +466,17 @@ def return_workbook(
 
 
 def summary_workbook(
-    ws: Workspace, style: Style, qs: QualityStatement, content: dict[str, Any], stage1: Any
+    ws: Workspace,
+    style: Style,
+    qs: QualityStatement,
+    content: dict[str, Any],
+    stage1: Any,
+    printed: Any,
 ) -> Any:
     framework, settings = ws.framework, ws.settings
-    wb = build_summary(framework, qs, style, stage1, settings.council, settings.report.word_limit)
+    wb = build_summary(
+        framework, qs, style, stage1, settings.council, settings.report.word_limit, printed
+    )
     sheet = wb[FORM_SHEET]
     cap = {"strengths": settings.report.max_strengths}
     cap["improvements"] = settings.report.max_improvements
@@ -577,8 +585,10 @@ def make_inputs(root: Path, *, force: bool, echo: Callable[[str], None] = print)
 
     # Lead officers fill in summaries made after Stage 1, with its findings in the guidance.
     findings = stage1_results(ws)
+    layouts = printed_layouts(ws, read_returns(ws).returns)
     for qs in framework.quality_statements:
-        wb = summary_workbook(ws, style, qs, summary_content[qs.code], findings.get(qs.code))
+        content = summary_content[qs.code]
+        wb = summary_workbook(ws, style, qs, content, findings.get(qs.code), layouts.get(qs.code))
         save(stage2_paths[qs.code], wb)
 
     # The empty folders' placeholders (the tool would read a .gitkeep as a return that is not a

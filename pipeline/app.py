@@ -19,9 +19,10 @@ from pipeline.workspace import Workspace
 
 if TYPE_CHECKING:
     from pipeline.framework import Framework
-    from pipeline.model.findings import Findings
+    from pipeline.model.findings import Finding, Findings
     from pipeline.model.inputs import Inputs
     from pipeline.model.stage1 import CollectResult, QSResult
+    from pipeline.model.words import PrintedLayout
     from pipeline.outputs.status import StatusTable
 
 
@@ -43,11 +44,18 @@ class ValidationResult:
 
 @dataclass
 class BuildResult:
-    """What ``build`` did: the findings, and the files written (``docx`` None = refused)."""
+    """What ``build`` did: the findings, and the files written (``docx`` None = refused).
+
+    ``incomplete``: the quality statements without a valid, verified summary, one line each
+    ("QS3 Equity in experience and outcomes: no summary received"); a final report is refused
+    while there are any, a draft is built and marked DRAFT. ``personal_data``: the
+    ``personal-data`` findings in text the report prints."""
 
     findings: Findings
     docx: Path | None
     pdf: Path | None
+    incomplete: list[str] = field(default_factory=list)
+    personal_data: list[Finding] = field(default_factory=list)
 
 
 # ---- init -------------------------------------------------------------------------------------
@@ -157,16 +165,20 @@ def generate_summaries(
     framework, council = ws.framework, ws.settings.council
     limit = ws.settings.report.word_limit
     style = Style.load(ws.template("xlsx/style.toml"))
-    stage1 = stage1_results(ws, progress)
+    returns = _returns(ws, progress)
+    stage1 = _by_quality_statement(ws, returns)
     result = GenerateResult()
     inputs = input_cells()
+    printed = printed_layouts(ws, returns)
     items = framework.quality_statements
     for qs in progress(items, len(items), "Writing Stage 2 summaries"):
         path = summary_path(ws, qs)
         if not force and is_filled(path, inputs):
             result.kept.append(path)
             continue
-        wb = build_summary(framework, qs, style, stage1.get(qs.code), council, limit)
+        wb = build_summary(
+            framework, qs, style, stage1.get(qs.code), council, limit, printed.get(qs.code)
+        )
         save_atomic(wb, path)
         result.written.append(path)
     return result
@@ -174,12 +186,17 @@ def generate_summaries(
 
 def stage1_results(ws: Workspace, progress: Progress = no_progress) -> dict[str, QSResult]:
     """The Stage 1 findings of each quality statement that has returns (none: ``{}``)."""
+
+    return _by_quality_statement(ws, _returns(ws, progress))
+
+
+def _returns(ws: Workspace, progress: Progress = no_progress) -> list[Any]:
+    """The Stage 1 returns (none read when there are no files)."""
     from pipeline.read.returns import read_returns, return_files
 
     if not return_files(ws):
-        return {}
-    read = read_returns(ws, progress)
-    return _by_quality_statement(ws, read.returns)
+        return []
+    return read_returns(ws, progress).returns
 
 
 def _by_quality_statement(ws: Workspace, returns: list[Any]) -> dict[str, QSResult]:
@@ -242,7 +259,41 @@ def read_inputs(ws: Workspace, progress: Progress = no_progress) -> Inputs:
     inputs.read_findings.extend(found)
     inputs.overview, found = read_overview(ws)
     inputs.read_findings.extend(found)
+    inputs.printed = printed_layouts(ws, returns.returns)
     return inputs
+
+
+def printed_layouts(ws: Workspace, returns: list[Any] | None = None) -> dict[str, PrintedLayout]:
+    """How each quality statement's Section B prints with the workspace's report template
+    (its own copy under templates/ if it has one): what the word limit counts. With the Stage 1
+    ``returns``, each layout includes its quality statement's Stage 1 summary line (when the
+    report prints one)."""
+    from pipeline.read.expected import cache_dir
+    from pipeline.report.build import TEMPLATE
+    from pipeline.report.printed import printed_layouts as measure
+
+    layouts = measure(ws.framework, ws.template(TEMPLATE), cache_dir(ws))
+    if not returns:
+        return layouts
+    return _with_stage1_lines(ws, layouts, _by_quality_statement(ws, returns), returns)
+
+
+def _with_stage1_lines(
+    ws: Workspace,
+    layouts: dict[str, PrintedLayout],
+    stage1: dict[str, QSResult],
+    returns: list[Any],
+) -> dict[str, PrintedLayout]:
+    """The layouts with each quality statement's Stage 1 summary line, when the report prints
+    one (its words count towards the limit like the rest of the section)."""
+    from pipeline.analysis.stage1 import summary_line
+
+    if not ws.settings.report.stage1_summary:
+        return layouts
+    return {
+        code: layout.with_stage1_line(summary_line(stage1[code], returns) if code in stage1 else "")
+        for code, layout in layouts.items()
+    }
 
 
 def validate_workspace(ws: Workspace, progress: Progress = no_progress) -> ValidationResult:
@@ -297,18 +348,23 @@ def build_report(
 ) -> BuildResult:
     """Validate everything, then write ``outputs/self-assessment.docx`` (and the PDF).
 
-    Refuses (``docx`` None) while errors remain unless ``draft``. An interrupted build leaves
+    Refuses (``docx`` None) while errors remain or a quality statement lacks a valid, verified
+    summary (``BuildResult.incomplete``), unless ``draft``. An interrupted build leaves
     the previous report as it was. Without ``pdf``, a PDF left by an earlier build is removed,
     so that the two never disagree. Raises ``PdfError`` when the PDF cannot be made (the
     ``.docx`` has been written by then).
     """
     from pipeline.report.build import TEMPLATE, render_report
+    from pipeline.rules.personal_data import printed_personal_data
+    from pipeline.rules.stage2 import report_gaps
     from pipeline.xlsx.write import atomic_path
 
     validated = validate_workspace(ws, progress)
     findings = validated.findings
-    if findings.errors and not draft:
-        return BuildResult(findings, None, None)
+    gaps = report_gaps(validated.inputs, findings)
+    personal = printed_personal_data(validated.inputs, findings)
+    if (findings.errors or gaps) and not draft:
+        return BuildResult(findings, None, None, gaps, personal)
     data = render_report(
         ws.framework, validated.inputs, draft=draft, template=ws.template(TEMPLATE)
     )
@@ -316,10 +372,11 @@ def build_report(
         tmp.write_bytes(data)
     if not pdf:
         _remove_stale_pdf(ws)
-        return BuildResult(findings, ws.report_docx, None)
+        return BuildResult(findings, ws.report_docx, None, gaps, personal)
     from pipeline.report.pdf import docx_to_pdf
 
-    return BuildResult(findings, ws.report_docx, docx_to_pdf(ws.report_docx, ws.report_pdf))
+    made = docx_to_pdf(ws.report_docx, ws.report_pdf)
+    return BuildResult(findings, ws.report_docx, made, gaps, personal)
 
 
 def _remove_stale_pdf(ws: Workspace) -> None:

@@ -259,14 +259,19 @@ def validate(ctx: click.Context, as_json: bool, strict: bool) -> None:
 
 
 @main.command()
-@click.option("--draft", is_flag=True, help="Build despite errors; every page is marked DRAFT.")
+@click.option(
+    "--draft",
+    is_flag=True,
+    help="Build despite errors or missing summaries; every page is marked DRAFT.",
+)
 @click.option("--pdf", is_flag=True, help="Also write a PDF (needs LibreOffice).")
 @click.pass_context
 @_handle_errors
 def build(ctx: click.Context, draft: bool, pdf: bool) -> None:
     """Validate everything, then write outputs/self-assessment.docx.
 
-    Refuses while errors remain (run `validate` to see them) unless --draft.
+    A final report needs a valid, verified summary for each of the nine quality statements and
+    no errors; until then it is refused (the previous report is kept) unless --draft.
 
     \b
     Example:
@@ -277,19 +282,48 @@ def build(ctx: click.Context, draft: bool, pdf: bool) -> None:
 
     ws = _workspace(ctx)
     result = build_report(ws, draft=draft, pdf=pdf, progress=_progress)
-    errors = result.findings.errors
+    counts = _counts(result.findings)
     if result.docx is None:
-        click.echo(
-            f"Not built: {len(errors)} error{'s' * (len(errors) != 1)} remain. Run "
-            f"`selfassess --workspace {ws.root} validate` to see them, or build with --draft.",
-            err=True,
+        lines = [
+            "Not built: the final report needs a valid, verified summary for every "
+            f"quality statement and no errors ({counts})."
+        ]
+        if result.incomplete:
+            lines.append("Incomplete: " + "; ".join(result.incomplete) + ".")
+        lines.append(
+            f"Run `selfassess --workspace {ws.root} validate` to see where, or build a draft "
+            "with --draft. The previous report, if any, is unchanged."
         )
+        click.echo("\n".join(lines), err=True)
+        _echo_personal_data(ws, result.personal_data, err=True)
         sys.exit(1)
     click.echo(f"wrote {ws.relative(result.docx)}" + (" (DRAFT)" if draft else ""))
     if result.pdf is not None:
         click.echo(f"wrote {ws.relative(result.pdf)}")
-    if result.findings.warnings:
-        click.echo(f"{len(result.findings.warnings)} warnings: see `selfassess validate`.")
+    if draft and result.incomplete:
+        click.echo("Not final: " + "; ".join(result.incomplete) + ".")
+    if len(result.findings):
+        click.echo(f"{counts}: see `selfassess validate`.")
+    _echo_personal_data(ws, result.personal_data)
+
+
+def _counts(findings: Any) -> str:
+    """``5 errors, 40 warnings``."""
+    e, w = len(findings.errors), len(findings.warnings)
+    return f"{e} error{'s' * (e != 1)}, {w} warning{'s' * (w != 1)}"
+
+
+def _echo_personal_data(ws: Workspace, found: list[Any], err: bool = False) -> None:
+    """The personal-data findings in text the report prints, by file and cell."""
+    if not found:
+        return
+    click.echo(
+        f"Personal data the report would print ({len(found)}): remove it before sending.",
+        err=err,
+    )
+    for f in found:
+        field = f" ({f.field})" if f.field else ""
+        click.echo(f"  {f.location}{field}: {f.message.split('. ')[0]}.", err=err)
 
 
 @main.command()

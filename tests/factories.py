@@ -218,6 +218,54 @@ def section_b_words(values: dict[str, tuple[str, str]]) -> int:
     return sum(len(text.split()) for label, (text, _) in values.items() if label in SECTION_B)
 
 
+def report_section_words(docx: Path, heading: str) -> int:
+    """The words of the section under ``heading`` in a built report, read back with
+    python-docx: from that heading to the next heading of the same or a higher level, each
+    paragraph counted as Word counts words (pictures have no text)."""
+    from docx import Document
+
+    from pipeline.model.words import count_words
+
+    def level(paragraph: Any) -> int | None:
+        name = paragraph.style.name
+        return int(name.rsplit(" ", 1)[1]) if name.startswith("Heading ") else None
+
+    paragraphs = Document(str(docx)).paragraphs
+    start = next(i for i, p in enumerate(paragraphs) if p.text == heading and level(p))
+    top = level(paragraphs[start])
+    assert top is not None
+    total = count_words(paragraphs[start].text)
+    for p in paragraphs[start + 1 :]:
+        found = level(p)
+        if found is not None and found <= top:
+            break
+        total += count_words(p.text)
+    return total
+
+
+def fill_to_printed(
+    ws: Workspace,
+    total: int,
+    name: str = "QS1 summary - Priya.xlsx",
+    code: str = "QS1",
+    values: dict[str, tuple[str, str]] | None = None,
+) -> dict[str, tuple[str, str]]:
+    """Fill the summary for ``code`` so that its Section B prints exactly ``total`` words: the
+    printed words of everything but the ambition are read back from a draft report, and the
+    ambition makes up the rest. The values typed."""
+    from pipeline.app import build_report
+
+    values = dict(VALID if values is None else values)
+    values["What is our ambition?"] = ("", "")
+    fill_summary(ws, name, code, values=values)
+    docx = build_report(ws, draft=True).docx
+    assert docx is not None
+    rest = report_section_words(docx, ws.framework.quality_statement(code).name)
+    values["What is our ambition?"] = (words(total - rest), "")
+    fill_summary(ws, name, code, values=values)
+    return values
+
+
 # ---- Evidence register and overview ---------------------------------------------------------
 
 SUBMISSION = dt.date(2026, 3, 1)

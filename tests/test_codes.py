@@ -167,6 +167,7 @@ def test_a_word_limit_finding_carries_words_and_limit_into_validate_json(
     assert result.exit_code == 1, result.output
     found = json.loads(result.output)["findings"]
     (limit,) = [f for f in found if f["code"] == "word-limit"]
-    words = int(limit["message"].split()[3])  # "Section B has 8xx words, …"
-    assert limit["data"] == {"words": words, "limit": 750}
+    words = int(limit["message"].split()[3])  # "Section B prints 8xx words, …"
+    assert limit["data"] == {"words": words, "limit": 750, "typed": limit["data"]["typed"]}
+    assert limit["data"]["typed"] < words
     assert words > 800

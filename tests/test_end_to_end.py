@@ -32,8 +32,7 @@ from tests.factories import (
     fill_overview,
     fill_register,
     fill_summary,
-    section_b_words,
-    words,
+    fill_to_printed,
 )
 from tests.test_report import body_text, headings, internal_links, paragraphs
 
@@ -217,14 +216,6 @@ def test_the_report_has_what_was_typed(round_: Round) -> None:
 # ---- The default word limit -----------------------------------------------------------------
 
 
-def _section_b(total: int) -> dict[str, tuple[str, str]]:
-    """VALID with the ambition lengthened so that Section B has ``total`` words."""
-    others = section_b_words(VALID) - len(VALID["What is our ambition?"][0].split())
-    values = {**VALID, "What is our ambition?": (words(total - others), "")}
-    assert section_b_words(values) == total
-    return values
-
-
 @pytest.fixture
 def no_settings(round_: Round, tmp_path: Path) -> Workspace:
     """A copy of the round's workspace whose selfassess.toml names only the council."""
@@ -242,12 +233,12 @@ def _word_limit_findings(ws: Workspace) -> list[dict[str, Any]]:
 
 def test_751_words_break_the_default_limit_and_750_do_not(no_settings: Workspace) -> None:
     name = "QS1 summary - lead officer.xlsx"  # replaces the round's QS1 summary
-    fill_summary(no_settings, name, "QS1", values=_section_b(751))
+    fill_to_printed(no_settings, 751, name, "QS1")
     (finding,) = _word_limit_findings(no_settings)
     assert finding["file"] == f"inputs/stage2/{name}"
-    assert finding["message"].startswith("Section B has 751 words, 1 over the 750-word limit.")
+    assert finding["message"].startswith("Section B prints 751 words, 1 over the 750-word limit.")
 
-    fill_summary(no_settings, name, "QS1", values=_section_b(750))
+    fill_to_printed(no_settings, 750, name, "QS1")
     assert _word_limit_findings(no_settings) == []
 
 

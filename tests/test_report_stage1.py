@@ -16,12 +16,12 @@ from docx.oxml.ns import qn
 from openpyxl.drawing.image import Image as SheetImage
 from PIL import Image
 
-from pipeline.analysis.stage1 import aggregate
+from pipeline.analysis.stage1 import aggregate, summary_line
 from pipeline.app import build_report, generate_checklists, validate_workspace
 from pipeline.forms.summary import GUIDANCE_SHEET, field_cell
 from pipeline.framework import Framework
 from pipeline.model.inputs import Stage1Response, Stage1Return
-from pipeline.report.chart import alt_text, rating_chart, summary_line
+from pipeline.report.chart import alt_text, rating_chart
 from pipeline.report.docx import WP_NS
 from pipeline.settings import Stage1Settings
 from pipeline.workspace import Workspace

@@ -8,7 +8,13 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Literal
 
-from pipeline.model.words import WORD_COUNT_RULE, word_count_formula
+from pipeline.model.words import (
+    PRINTED_RULE,
+    WORD_COUNT_RULE,
+    PrintedLayout,
+    word_count_expression,
+    word_count_formula,
+)
 from pipeline.xlsx.identity import SUMMARY, set_identity
 from pipeline.xlsx.write import Style, print_setup, protect, row_height
 
@@ -226,8 +232,23 @@ FORM_INTRO = (
     f"Mac). The ‘{GUIDANCE_SHEET}’ sheet has the prompts to consider and what the Stage 1 "
     "checklists found. Your ambition, strengths, areas for improvement, priorities and what "
     "others say appear in Section B of the self-assessment, which has a word limit for each "
+    "quality statement: column D counts the words each row prints, and the total at the top "
+    "(which adds the heading, we statement and subheadings) turns red above the limit. "
+    + PRINTED_RULE
+    + " "
+    + WORD_COUNT_RULE
+)
+
+
+# The introduction of forms made before the total counted Section B as printed: still accepted
+# on a returned form.
+EARLIER_INTROS = (
+    "Type in the yellow cells (Alt+Enter starts a new line in a cell; Option+Enter on a "
+    f"Mac). The ‘{GUIDANCE_SHEET}’ sheet has the prompts to consider and what the Stage 1 "
+    "checklists found. Your ambition, strengths, areas for improvement, priorities and what "
+    "others say appear in Section B of the self-assessment, which has a word limit for each "
     "quality statement: column D counts the words, and the total at the top turns red above "
-    "the limit. " + WORD_COUNT_RULE
+    "the limit. " + WORD_COUNT_RULE,
 )
 
 
@@ -246,6 +267,7 @@ def form_texts(title: str) -> set[tuple[str, str]]:
     because a setting changed after it was sent out.
     """
     texts = {(LABEL_COL, title), (LABEL_COL, TOTAL_LABEL), (LABEL_COL, FORM_INTRO)}
+    texts |= {(LABEL_COL, intro) for intro in EARLIER_INTROS}
     texts |= {(col, text) for col, text in zip("ABCD", FORM_HEADER, strict=True)}
     for section in SECTIONS:
         texts |= {(LABEL_COL, section.heading), (LABEL_COL, section.note)}
@@ -269,16 +291,22 @@ def input_cells() -> dict[str, set[str]]:
     return {FORM_SHEET: cells}
 
 
-def summary_identity(framework: Framework, qs: QualityStatement, guidance: str) -> dict[str, str]:
+def summary_identity(
+    framework: Framework, qs: QualityStatement, guidance: str, printed: str = ""
+) -> dict[str, str]:
     """The identity written into (and expected back from) a quality statement's summary;
-    ``guidance`` is the fingerprint of its guidance sheet, to spot text typed there."""
-    return {
+    ``guidance`` is the fingerprint of its guidance sheet, to spot text typed there; ``printed``
+    the signature of the printed-words layout its word total was made with (if any)."""
+    identity = {
         "framework": framework.version_tag,
         "template": SUMMARY.kind,
         "template_version": SUMMARY.version,
         "quality_statement": qs.code,
         "guidance": guidance,
     }
+    if printed:
+        identity["printed"] = printed
+    return identity
 
 
 def summary_path(ws: Workspace, qs: QualityStatement) -> Path:
@@ -292,20 +320,25 @@ def build_summary(
     stage1: QSResult | None,
     council: str,
     word_limit: int,
+    printed: PrintedLayout | None = None,
 ) -> Workbook:
-    """One quality statement's Stage 2 workbook, in memory."""
+    """One quality statement's Stage 2 workbook, in memory. With ``printed`` (how the report
+    template prints this quality statement's section), column D and the total count Section B
+    as printed; without it, the typed words only."""
     from openpyxl import Workbook
 
     wb = Workbook()
     title = summary_title(framework, qs)
     _guidance_sheet(wb.active, framework, qs, style, title, stage1)
-    _form_sheet(wb.create_sheet(FORM_SHEET), style, title, word_limit)
+    _form_sheet(wb.create_sheet(FORM_SHEET), style, title, word_limit, printed)
     for sheet in wb.worksheets:
         # The council's name is printed, not typed into cells, so a renamed council does not
         # make returned workbooks look changed.
         if council:
             sheet.oddHeader.right.text = council.replace("&", "&&")
-    set_identity(wb, summary_identity(framework, qs, guidance_digest(_guidance_cells(wb))))
+    signature = printed.signature if printed is not None else ""
+    digest = guidance_digest(_guidance_cells(wb))
+    set_identity(wb, summary_identity(framework, qs, digest, signature))
     wb.properties.title = title
     wb.properties.creator = "selfassess"
     wb.active = 0
@@ -516,7 +549,59 @@ def _stage1_row(s: StatementResult) -> list[Any]:
     ]
 
 
-def _form_sheet(ws: Any, style: Style, title: str, limit: int) -> None:
+def _words_formulas(printed: PrintedLayout | None) -> tuple[dict[str, str], str]:
+    """Column D's formula for each counted field (by label), and the total's formula.
+
+    Without ``printed``: each row's typed words, and their sum. With it: the words each row
+    adds to the printed section (a subheading printed only above filled-in text; an entry's
+    number and its "Evidence: …" line), and the total adds the words printed whatever is typed.
+    """
+    first, last = FIELD_ROWS[FIRST_COUNTED], FIELD_ROWS[LAST_COUNTED]
+    column_sum = f"SUM({WORDS_COL}{first}:{WORDS_COL}{last})"
+    counted = [f for f in FIELDS if f.counted]
+    if printed is None:
+        return {f.label: word_count_formula(field_cell(f.label)) for f in counted}, (
+            "=" + column_sum
+        )
+    formulas: dict[str, str] = {}
+    by_key = {f.key: f for f in printed.fields}
+    label_of = {f.key: f.label for f in FIELDS}
+    extra: list[str] = [column_sum, str(printed.fixed)]
+    for f in counted:
+        words = word_count_expression(field_cell(f.label))
+        if f.kind == "entry":
+            layout = printed.strengths if f.key == "strengths" else printed.improvements
+            ids = word_count_expression(field_cell(f.label, IDS_COL), ",;")
+            typed = words if layout.text == 1 else f"{layout.text}*{words}"
+            line = f"IF({ids}>0,{layout.evidence_line}+{layout.per_id}*{ids},0)"
+            formulas[f.label] = f"=IF(OR({words}>0,{ids}>0),{layout.entry}+{typed}+{line},0)"
+            continue
+        fl = by_key.get(f.key)
+        if fl is None:
+            formulas[f.label] = "=0"
+        elif fl.times == 1 and fl.extra == 0:
+            formulas[f.label] = word_count_formula(field_cell(f.label))
+        else:
+            formulas[f.label] = f"=IF({words}>0,{fl.times}*{words}+{fl.extra},0)"
+    for fl in printed.fields:
+        # Fields that are not counted on a row of their own (a name, a post) but printed.
+        field = next(f for f in FIELDS if f.key == fl.key)
+        if field.counted:
+            continue
+        words = word_count_expression(field_cell(label_of[fl.key]))
+        extra.append(f"IF({words}>0,{fl.times}*{words}+{fl.extra},0)")
+    for key, layout in (("strengths", printed.strengths), ("improvements", printed.improvements)):
+        rows = [FIELD_ROWS[f.label] for f in FIELDS if f.key == key]
+        if layout.entry:
+            # With nothing filled in, the report still prints the first (empty) entry.
+            span = f"{WORDS_COL}{rows[0]}:{WORDS_COL}{rows[-1]}"
+            extra.append(f"IF(SUM({span})=0,{layout.entry},0)")
+    return formulas, "=" + "+".join(extra)
+
+
+def _form_sheet(
+    ws: Any, style: Style, title: str, limit: int, printed: PrintedLayout | None = None
+) -> None:
     from openpyxl.formatting.rule import FormulaRule
     from openpyxl.styles import Alignment, Font, PatternFill
     from openpyxl.worksheet.datavalidation import DataValidation
@@ -528,12 +613,12 @@ def _form_sheet(ws: Any, style: Style, title: str, limit: int) -> None:
     ws.row_dimensions[TITLE_ROW].height = row_height([(title, 100)], 21)
 
     # The running total of Section B, with a plain-English status beside it.
-    first, last = FIELD_ROWS[FIRST_COUNTED], FIELD_ROWS[LAST_COUNTED]
+    words_formulas, total_formula = _words_formulas(printed)
     label = ws[f"A{TOTAL_ROW}"]
     style.text(label, TOTAL_LABEL, style.bold)
     ws.merge_cells(f"B{TOTAL_ROW}:C{TOTAL_ROW}")
     total = ws[TOTAL_CELL]
-    total.value = f"=SUM({WORDS_COL}{first}:{WORDS_COL}{last})"
+    total.value = total_formula
     total.font = style.bold
     total.alignment = style.wrap_center
     total.number_format = "0"
@@ -580,7 +665,7 @@ def _form_sheet(ws: Any, style: Style, title: str, limit: int) -> None:
         style.text(ws[f"A{row + 1}"], section.note, style.note)
         ws.row_dimensions[row + 1].height = row_height([(section.note, 140)], 14)
         for f in section.fields:
-            _form_field(ws, f, style)
+            _form_field(ws, f, style, words_formulas.get(f.label))
 
     ws.merge_cells(f"A{NOTE_ROW}:D{NOTE_ROW}")
     style.text(ws[f"A{NOTE_ROW}"], FORM_NOTE, style.note)
@@ -609,7 +694,7 @@ def _form_sheet(ws: Any, style: Style, title: str, limit: int) -> None:
     ws.sheet_view.zoomScale = 100
 
 
-def _form_field(ws: Any, f: FormField, style: Style) -> None:
+def _form_field(ws: Any, f: FormField, style: Style, words_formula: str | None) -> None:
     from openpyxl.styles import Alignment
 
     row = FIELD_ROWS[f.label]
@@ -631,8 +716,8 @@ def _form_field(ws: Any, f: FormField, style: Style) -> None:
     words = ws[f"{WORDS_COL}{row}"]
     words.border = style.border
     words.alignment = style.wrap_center
-    if f.counted:
-        words.value = word_count_formula(f"{TEXT_COL}{row}")
+    if f.counted and words_formula is not None:
+        words.value = words_formula
         words.number_format = "0"
         words.font = style.body
     else:

@@ -77,8 +77,16 @@ CODES: tuple[Code, ...] = (
     Code(
         code="word-limit",
         severity="error",
-        title="a quality statement's Section B words exceed 750 (the count is in the message)",
+        title="a quality statement's Section B, as the report prints it (heading, we "
+        "statement, subheadings, typed text, evidence lines), exceeds 750 words",
         fix="Shorten the summary by the number of words the message gives.",
+    ),
+    Code(
+        code="word-total-stale",
+        severity="warning",
+        title="a Stage 2 workbook's word total was made for an earlier report template",
+        fix="Trust validate's count (the message gives it); regenerate blank workbooks.",
+        in_spec=False,
     ),
     Code(
         code="too-many-strengths",

@@ -14,6 +14,7 @@ from typing import TYPE_CHECKING
 from pydantic import BaseModel, ConfigDict, Field
 
 from pipeline.model.findings import Finding
+from pipeline.model.words import PrintedLayout
 
 if TYPE_CHECKING:
     from pipeline.model.stage1 import QSResult
@@ -112,6 +113,9 @@ class Summary(_Model):
     verified_on: dt.date | None = None
     verified_on_at: Located | None = None
     pictures: tuple[Picture, ...] = ()
+    # The fingerprint of the printed-words layout its word total was written with ("" before
+    # the total counted Section B as printed): see ``PrintedLayout.signature``.
+    layout_signature: str = ""
 
     @property
     def section_b_texts(self) -> list[Text]:
@@ -205,6 +209,18 @@ class Inputs:
     read_findings: list[Finding] = field(default_factory=list)
     # The Stage 1 results by quality statement (those with returns), aggregated once when read.
     stage1: dict[str, QSResult] = field(default_factory=dict)
+    # How each quality statement's Section B prints (by code), measured from the report
+    # template; empty: the typed words only (``PrintedLayout.typed_only``).
+    printed: dict[str, PrintedLayout] = field(default_factory=dict)
+
+    def printed_words(self, summary: Summary) -> int:
+        """The words of ``summary``'s Section B section as the report prints it."""
+        layout = self.printed.get(summary.quality_statement) or PrintedLayout.typed_only()
+        return layout.count(
+            lambda key: str(getattr(summary, key).value),
+            [(e.text.value, e.evidence_ids) for e in summary.strengths],
+            [(e.text.value, e.evidence_ids) for e in summary.improvements],
+        )
 
 
 Rule = Callable[[Inputs], Iterable[Finding]]

@@ -2,12 +2,12 @@
 
 from __future__ import annotations
 
+import dataclasses
+import hashlib
+import json
 import re
-from typing import TYPE_CHECKING
-
-if TYPE_CHECKING:
-    pass
-
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass
 
 WORD_SEPARATORS = " \t\n\r\u00a0\x01"
 
@@ -52,10 +52,13 @@ _FORMULA_SEPARATORS = {
 assert {" ", *_FORMULA_SEPARATORS} == set(WORD_SEPARATORS), "formula and count_words disagree"
 
 
-def word_count_expression(ref: str) -> str:
+def word_count_expression(ref: str, also: str = "") -> str:
     """The words in cell ``ref``, as a formula expression (no ``=``) that agrees with
-    ``models.count_words``; other workbooks add these up for several cells."""
+    ``models.count_words``; other workbooks add these up for several cells. ``also``: more
+    characters that separate words (``",;"`` counts evidence IDs)."""
     text = ref
+    for char in also:
+        text = f'SUBSTITUTE({text},"{char}"," ")'
     for expression in _FORMULA_SEPARATORS.values():
         text = f'SUBSTITUTE({text},{expression}," ")'
     text = f"TRIM({text})"
@@ -65,3 +68,92 @@ def word_count_expression(ref: str) -> str:
 def word_count_formula(ref: str) -> str:
     """The in-sheet word count of cell ``ref``: ``=IF(LEN(TRIM(SUBSTITUTE(…``."""
     return "=" + word_count_expression(ref)
+
+
+PRINTED_RULE = (
+    "The word limit counts Section B as the report prints it: everything from the quality "
+    "statement's heading to the next one (heading, we statement, subheadings, your text and the "
+    "“Evidence: EV-…” lines), but not pictures or charts."
+)
+
+
+@dataclass(frozen=True)
+class EntryLayout:
+    """How a strength or an area for improvement prints: ``1. text`` and, when it cites
+    evidence, a line ``Evidence: EV-003, EV-011``."""
+
+    entry: int = 0  # words printed for each entry whatever it holds ("1.")
+    text: int = 1  # times its text is printed
+    evidence_line: int = 0  # words of an evidence line besides the IDs ("Evidence:")
+    per_id: int = 0  # words printed for each ID cited
+
+    def words(self, text: str, ids: list[str]) -> int:
+        n = self.entry + self.text * count_words(text)
+        cited = list(dict.fromkeys(ids))
+        if cited:
+            n += self.evidence_line + self.per_id * len(cited)
+        return n
+
+
+@dataclass(frozen=True)
+class FieldLayout:
+    """How a typed field prints: ``times`` its words, and ``extra`` words when it is filled in
+    (e.g. the subheading "Priorities to maintain and improve" printed only above priorities)."""
+
+    key: str  # the Summary attribute
+    times: int = 1
+    extra: int = 0
+
+
+@dataclass(frozen=True)
+class PrintedLayout:
+    """How one quality statement's Section B section prints, measured from the report template
+    actually used (``pipeline.report.printed``): the words printed whatever is typed (heading,
+    we statement, subheadings) and what each typed part adds. ``count`` gives the words of the
+    section as printed, which is what the word limit applies to."""
+
+    fixed: int
+    fields: tuple[FieldLayout, ...]
+    strengths: EntryLayout
+    improvements: EntryLayout
+    # The words printed around a Stage 1 summary line (a caption's label), beside the line's
+    # own: ``with_stage1_line`` adds both to ``fixed``.
+    stage1: int = 0
+
+    @classmethod
+    def typed_only(cls) -> PrintedLayout:
+        """The typed words only (when no template could be measured)."""
+        keys = ("ambition", "priorities", "others_say")
+        return cls(0, tuple(FieldLayout(k) for k in keys), EntryLayout(), EntryLayout())
+
+    def count(
+        self,
+        field: Callable[[str], str],
+        strengths: Iterable[tuple[str, list[str]]],
+        improvements: Iterable[tuple[str, list[str]]],
+    ) -> int:
+        """The words printed for a summary: ``field(key)`` gives a field's text; the entries
+        are (text, evidence IDs) as the report prints them (``Inputs.printed_words``)."""
+        total = self.fixed
+        for f in self.fields:
+            value = field(f.key)
+            if value.strip():
+                total += f.times * count_words(value) + f.extra
+        for layout, entries in ((self.strengths, strengths), (self.improvements, improvements)):
+            for text, ids in entries:
+                total += layout.words(text, ids)
+        return total
+
+    def with_stage1_line(self, line: str) -> PrintedLayout:
+        """This layout for a quality statement whose section prints ``line`` (its Stage 1
+        summary, e.g. "42 people from 7 groups; 78% agree overall"); "" prints none."""
+        if not line:
+            return self
+        return dataclasses.replace(self, fixed=self.fixed + self.stage1 + count_words(line))
+
+    @property
+    def signature(self) -> str:
+        """A short fingerprint, written into each Stage 2 workbook: a workbook whose signature
+        differs counts with an older template's fixed words."""
+        data = json.dumps(dataclasses.asdict(self), sort_keys=True).encode()
+        return hashlib.sha256(data).hexdigest()[:12]

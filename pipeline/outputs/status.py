@@ -6,8 +6,6 @@ import textwrap
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
-from pipeline.model.words import count_words
-
 if TYPE_CHECKING:
     from pipeline.framework import Framework
     from pipeline.model.findings import Findings
@@ -86,7 +84,7 @@ class StatusTable:
         out.append("")
         n_err, n_warn = self.errors, self.warnings
         for text in (
-            "Stage 1: returns read. Words: Section B words / limit (! = over the limit). "
+            "Stage 1: returns read. Words: Section B as printed / limit (! = over the limit). "
             "Evidence: cited IDs found in the library / IDs cited.",
             self.coverage,
             *self.notes,
@@ -140,7 +138,7 @@ def status_rows(framework: Framework, inputs: Inputs, findings: Findings) -> lis
                 returns=returns,
                 received=True,
                 errors=errors_by_file.get(summary.file, 0),
-                words=sum(count_words(t.value) for t in summary.section_b_texts),
+                words=inputs.printed_words(summary),
                 word_limit=limit,
                 evidence_found=sum(1 for i in cited if i in library),
                 evidence_cited=len(cited),

@@ -176,7 +176,10 @@ class _SummaryReader:
             f"{code} {qs.name}",
             self.ws.settings.report,
         )
-        summary = form_reader.summary(code).model_copy(update={"pictures": tuple(pictures)})
+        signature = identity.get("printed", "")
+        summary = form_reader.summary(code).model_copy(
+            update={"pictures": tuple(pictures), "layout_signature": signature}
+        )
         self.summaries.append(summary)
         self.findings.extend(form_reader.findings)
         self.findings.extend(found)

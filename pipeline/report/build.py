@@ -338,12 +338,12 @@ def _stage1(
 ) -> Stage1View | None:
     """The chart and summary line of a quality statement with Stage 1 returns, as switched on
     in the settings."""
+    from pipeline.analysis.stage1 import summary_line
     from pipeline.report.chart import (
         CHART_MAX_HEIGHT_MM,
         CHART_WIDTH_MM,
         alt_text,
         rating_chart,
-        summary_line,
     )
 
     settings = inputs.ws.settings.report

@@ -174,24 +174,6 @@ def engagement(framework: Framework, returns: Iterable[Stage1Return]) -> Engagem
     return Engagement(groups, counts, by_qs, min(saved, default=None), max(saved, default=None))
 
 
-def summary_line(qs: QSResult, returns: Iterable[Stage1Return]) -> str:
-    """``42 people from 7 groups; 78% agree overall`` (the share of 1-4 ratings that are 3 or
-    4, over every statement)."""
-    mine = [r for r in returns if r.quality_statement == qs.code]
-    people = len(mine)
-    groups = {r.group for r in mine if r.group != NOT_GIVEN}
-    unknown = sum(1 for r in mine if r.group == NOT_GIVEN)
-    rated = sum(s.rated for s in qs.statements)
-    agree = sum(s.counts.get(3, 0) + s.counts.get(4, 0) for s in qs.statements)
-    line = f"{people} {'person' if people == 1 else 'people'} from {len(groups)} "
-    line += "group" if len(groups) == 1 else "groups"
-    if unknown:
-        line += f" ({unknown} did not say which)"
-    if rated:
-        line += f"; {round(100 * agree / rated)}% agree overall"
-    return line
-
-
 def alt_text(qs: QSResult, returns_count: int) -> str:
     """What the chart shows, for people who cannot see it."""
     n = len(qs.statements)

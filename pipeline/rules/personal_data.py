@@ -13,7 +13,7 @@ National Insurance numbers still are, as they are everywhere else.
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from typing import TYPE_CHECKING
 
 from pipeline.analysis.personal_data import personal_data_findings, stage1_findings
@@ -80,3 +80,25 @@ def personal_data(inputs: Inputs) -> Iterator[Finding]:
 
 
 RULES: list[Rule] = [personal_data]
+
+
+# The Stage 2 fields the report does not print (the names and posts sign the summary off; the
+# key documents go to the evidence library).
+_NOT_PRINTED = {
+    "Lead officer (name)",
+    "Lead officer (post)",
+    "Key documents for the evidence library",
+    "Verified by (name)",
+    "Verified by (post)",
+}
+
+
+def printed_personal_data(inputs: Inputs, findings: Iterable[Finding]) -> list[Finding]:
+    """The ``personal-data`` findings in text the report prints (Section A to D), not in what
+    only the pen holder sees (a Stage 1 comment, a lead officer's name)."""
+    stage1 = {ret.file for ret in inputs.returns}
+    return [
+        f
+        for f in findings
+        if f.code == "personal-data" and f.file not in stage1 and f.field not in _NOT_PRINTED
+    ]

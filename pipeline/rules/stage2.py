@@ -16,6 +16,7 @@ from pipeline.model.inputs import Entry, Located, Summary, Text
 from pipeline.model.words import count_words
 
 if TYPE_CHECKING:
+    from pipeline.model.findings import Findings
     from pipeline.model.inputs import Inputs, Rule
 
 
@@ -29,9 +30,13 @@ def _filled(entries: tuple[Entry, ...]) -> list[Entry]:
 
 
 def word_limit(inputs: Inputs) -> Iterator[Finding]:
-    """Section B words of one quality statement above the limit (750 unless set otherwise)."""
+    """Section B of one quality statement, as the report prints it, above the limit (750 unless
+    set otherwise): heading, we statement, subheadings, the typed text and the evidence lines."""
     limit = inputs.ws.settings.report.word_limit
     for s in inputs.summaries:
+        total = inputs.printed_words(s)
+        if total <= limit:
+            continue
         parts = {
             "ambition": count_words(s.ambition.value),
             "strengths": sum(count_words(e.text.value) for e in s.strengths),
@@ -39,19 +44,41 @@ def word_limit(inputs: Inputs) -> Iterator[Finding]:
             "priorities": count_words(s.priorities.value),
             "what others say": count_words(s.others_say.value),
         }
-        total = sum(parts.values())
-        if total <= limit:
-            continue
+        typed = sum(parts.values())
         breakdown = ", ".join(f"{name} {n}" for name, n in parts.items())
         yield error(
             "word-limit",
             s.file,
-            f"Section B has {total} words, {total - limit} over the {limit}-word limit. Shorten "
-            f"it by {total - limit} words (now: {breakdown}).",
+            f"Section B prints {total} words, {total - limit} over the {limit}-word limit. "
+            f"Shorten it by {total - limit} words (typed: {breakdown}; the heading, we "
+            "statement, subheadings, evidence lines and Stage 1 summary line print "
+            f"{total - typed} more).",
             sheet=s.ambition.at.sheet,
             cell=TOTAL_CELL,
             field=TOTAL_LABEL,
-        ).with_data(words=total, limit=limit)
+        ).with_data(words=total, limit=limit, typed=typed)
+
+
+def word_total_stale(inputs: Inputs) -> Iterator[Finding]:
+    """A workbook whose in-sheet word total was made for another version of the report
+    template: its total may differ from what is printed (and from ``validate``)."""
+    for s in inputs.summaries:
+        layout = inputs.printed.get(s.quality_statement)
+        if layout is None or not s.layout_signature or s.layout_signature == layout.signature:
+            continue
+        words = inputs.printed_words(s)
+        yield warning(
+            "word-total-stale",
+            s.file,
+            "The word total at the top of this workbook was worked out for an earlier version "
+            "of the report template or of the Stage 1 results (whose summary line the report "
+            f"prints), so it may be a few words out. As printed now, Section B "
+            f"has {words} words: that is the number the limit applies to. A workbook made "
+            "again with `selfassess generate summaries` counts with the current template.",
+            sheet=s.ambition.at.sheet,
+            cell=TOTAL_CELL,
+            field=TOTAL_LABEL,
+        ).with_data(words=words)
 
 
 def _too_many(
@@ -230,8 +257,42 @@ def summary_missing(inputs: Inputs) -> Iterator[Finding]:
         )
 
 
+def report_gaps(inputs: Inputs, findings: Findings) -> list[str]:
+    """Why a final report cannot be built yet: one line per quality statement without a valid,
+    verified summary, e.g. ``QS3 Equity in experience and outcomes: no summary received``.
+
+    The guidance asks for each of the nine quality statements to be considered, so a final
+    report needs all nine; ``validate`` keeps ``summary-missing`` a warning (mid-round, missing
+    summaries are expected) and ``build`` refuses a final report while this list is not empty
+    (``build --draft`` builds one marked DRAFT).
+    """
+    errors: dict[str, list[Finding]] = {}
+    for f in findings.errors:
+        errors.setdefault(f.file, []).append(f)
+    summaries: dict[str, Summary] = {}
+    for s in inputs.summaries:
+        summaries.setdefault(s.quality_statement, s)
+    gaps = []
+    for qs in inputs.ws.framework.quality_statements:
+        summary = summaries.get(qs.code)
+        if summary is None:
+            gaps.append(f"{qs.code} {qs.name}: no summary received")
+            continue
+        found = errors.get(summary.file, [])
+        reasons = []
+        if any(f.code == "unverified" for f in found):
+            reasons.append("not verified")
+        others = [f for f in found if f.code != "unverified"]
+        if others:
+            reasons.append(f"{len(others)} error{'s' * (len(others) != 1)} in {summary.file}")
+        if reasons:
+            gaps.append(f"{qs.code} {qs.name}: " + ", ".join(reasons))
+    return gaps
+
+
 RULES: list[Rule] = [
     word_limit,
+    word_total_stale,
     too_many_strengths,
     too_many_improvements,
     missing_fields,
