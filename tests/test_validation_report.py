@@ -9,6 +9,7 @@ import pytest
 
 from pipeline.model.findings import Findings, error, warning
 from pipeline.outputs.validation_report import (
+    CANDIDATES_SHEET,
     COLUMNS,
     FINDINGS_SHEET,
     HEADER_ROW,
@@ -61,7 +62,7 @@ def test_every_finding_in_a_filterable_table(workspace: Workspace) -> None:
     path = write_validation_report(workspace, FINDINGS)
     assert path == workspace.root / "outputs" / "validation-report.xlsx"
     wb = openpyxl.load_workbook(path)
-    assert wb.sheetnames == [FINDINGS_SHEET, SUMMARY_SHEET]
+    assert wb.sheetnames == [FINDINGS_SHEET, SUMMARY_SHEET, CANDIDATES_SHEET]
     sheet = wb[FINDINGS_SHEET]
     assert [c.value for c in sheet[HEADER_ROW]] == COLUMNS
     assert sheet.auto_filter.ref == f"A{HEADER_ROW}:G{HEADER_ROW + 4}"

@@ -20,8 +20,8 @@ from pipeline.forms.summary import (
     FormField,
     _entry,
     _guidance_cells,
+    accepted_texts,
     build_summary,
-    form_texts,
     guidance_digest,
     summary_title,
 )
@@ -164,7 +164,7 @@ class _SummaryReader:
                 )
             )
             return
-        form_reader = _FormReader(rel, form, form_texts(summary_title(self.framework, qs)))
+        form_reader = _FormReader(rel, form, accepted_texts(summary_title(self.framework, qs)))
         self.summaries.append(form_reader.summary(code))
         self.findings.extend(form_reader.findings)
         self.findings.extend(self.guidance_changes(wb, rel, identity))
