@@ -42,7 +42,7 @@ class Text(_Model):
         return not self.value.strip()
 
 
-EVIDENCE_ID = re.compile(r"^EV-\d{3,}$", re.IGNORECASE)
+EVIDENCE_ID = re.compile(r"^EV-\d{3,}$")
 
 
 # "and", "&" and "+" between IDs are separators, never IDs ("EV-005 and EV-099").

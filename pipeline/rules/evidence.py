@@ -546,7 +546,7 @@ def library_candidates(inputs: Inputs) -> Iterator[Finding]:
             yield warning(
                 "library-candidate",
                 text.at.file,
-                f"{KEY_DOCUMENTS}: “{_short(doc.typed, 90)}” is not in the evidence library yet. "
+                f"{KEY_DOCUMENTS}: “{_short(doc.typed, 160)}” is not in the evidence library yet. "
                 "Ask the information return team to add it (the ‘Library candidates’ sheet of "
                 f"outputs/validation-report.xlsx has it ready to paste into {library.file}); "
                 "once a register row has this title or link, it is found.",
