@@ -25,6 +25,7 @@ from pipeline.forms.register import (
     IR_FIRST_ROW,
     IR_SHEET,
     REGISTER_SHEET,
+    column_letter,
 )
 from pipeline.framework import Framework
 from pipeline.model.inputs import EvidenceLibrary, Inputs, Overview
@@ -119,8 +120,14 @@ def test_register_layout(workspace: Workspace, framework: Framework):
     assert not last.protection.locked
     assert not sheet.protection.sheet  # people sort, filter and insert rows
     lists = {str(dv.sqref): dv.formula1 for dv in sheet.data_validations.dataValidation}
-    assert lists[f"I{FIRST_ROW}:I2000"] == '"Yes,No"'
-    assert lists[f"J{FIRST_ROW}:J2000"] == '"Yes,No,Not applicable"'
+    public, redacted = column_letter("public"), column_letter("redacted")
+    assert lists[f"{public}{FIRST_ROW}:{public}2000"] == '"Yes,No"'
+    assert lists[f"{redacted}{FIRST_ROW}:{redacted}2000"] == '"Yes,No,Not applicable"'
+    # Both dates are checked as dates (a warning, so "March 2026" can still be typed).
+    for key in ("date", "review_date"):
+        col = column_letter(key)
+        assert lists[f"{col}{FIRST_ROW}:{col}2000"] == "36526"
+        assert sheet[f"{col}{FIRST_ROW}"].number_format == "DD/MM/YYYY"
 
     ir = wb[IR_SHEET]
     assert ir.protection.sheet

@@ -384,26 +384,31 @@ def test_each_ir_item_has_its_window(framework: Framework):
 def test_an_old_register_without_the_new_columns_still_reads(
     workspace: Workspace, framework: Framework
 ):
-    """A register from before these columns (or pasted from elsewhere): found by heading."""
-    from pipeline.forms.register import HEADER_ROW
+    """A register made before these columns: the blank one without them, filled and read."""
+    from openpyxl.utils import column_index_from_string
+
+    from pipeline.forms.register import FIRST_ROW, column_letter
     from pipeline.read.register import read_library
 
     wb = openpyxl.load_workbook(workspace.evidence_library)
     sheet = wb[REGISTER_SHEET]
-    old = ["ID", "Title", "Link", "IR items", "Document type", "Date", "Notes"]
-    sheet.delete_rows(1, sheet.max_row)
-    for col, heading in enumerate(old, start=1):
-        sheet.cell(HEADER_ROW, col, heading)
-    row = ["EV-001", "Waits report", "https://www.testshire.gov.uk/w.pdf", "IR5", "Report"]
+    for key in ("still_current", "review_date", "sections"):  # right to left
+        sheet.delete_cols(column_index_from_string(column_letter(key)))
+    headings = [c.value for c in sheet[FIRST_ROW - 1] if c.value]
+    assert headings == [
+        "ID", "Title", "Link", "IR items", "Quality statements", "Document type", "Owner",
+        "Date", "Publicly available", "Personal data redacted", "Notes",
+    ]  # fmt: skip
+    row = ["EV-001", "Waits report", "https://www.testshire.gov.uk/w.pdf", "IR5", None, "Report"]
     for col, value in enumerate(row, start=1):
-        sheet.cell(HEADER_ROW + 1, col, value)
-    sheet.cell(HEADER_ROW + 1, 6, dt.datetime(2025, 10, 1))
+        sheet.cell(FIRST_ROW, col, value)
+    sheet.cell(FIRST_ROW, headings.index("Date") + 1, dt.datetime(2025, 10, 1))
     wb.save(workspace.evidence_library)
     library, found = read_library(workspace)
     assert found == [] and library is not None
     (item,) = library.items
     assert (item.review_date, item.still_current, item.sections) == (None, "", "")
-    assert item.date == dt.date(2025, 10, 1)
+    assert (item.title, item.date) == ("Waits report", dt.date(2025, 10, 1))
 
 
 def test_a_stale_data_report_with_a_reason_passes_validate_strict(complete: Workspace):

@@ -130,9 +130,8 @@ COLUMNS: tuple[Column, ...] = (
     Column(
         "review_date",
         "Review or end date",
-        12,
-        "Strategies, policies and plans: when it is due for review or ends, e.g. 31/03/2027. "
-        "Until then it counts as current, however old.",
+        14,
+        "Strategies, policies, plans: the review or end date, e.g. 31/03/2027. Current until then.",
         ("review date", "end date", "next review", "next review date", "review due", "valid until"),
     ),
     Column(
