@@ -53,7 +53,7 @@ def split_ids(text: str) -> list[str]:
     """``EV-003, EV-011; ev-12 and EV-4`` -> ``["EV-003", "EV-011", "ev-12", "EV-4"]``: commas,
     semicolons, whitespace, line breaks and the word "and" (or ``&``) separate. Each ID is kept
     as typed (so a message or the report shows it as typed); compare them upper-case."""
-    parts = (part.strip() for part in re.split(r"[,;\s]+", text))
+    parts = (part.strip().rstrip(".") for part in re.split(r"[,;\s]+", text))
     return [part for part in parts if part and part.casefold() not in _ID_SEPARATOR_WORDS]
 
 

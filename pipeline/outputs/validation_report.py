@@ -222,6 +222,7 @@ def library_candidate_rows(findings: list[Finding]) -> list[dict[str, str]]:
 
 def _candidates_sheet(sheet: Any, ordered: list[Finding], style: Style) -> None:
     """The register's columns, in its order, so that the rows paste straight into it."""
+    from openpyxl.styles import Alignment
     from openpyxl.utils import get_column_letter
 
     from pipeline.forms.register import COLUMNS as REGISTER_COLUMNS
@@ -248,7 +249,14 @@ def _candidates_sheet(sheet: Any, ordered: list[Finding], style: Style) -> None:
     style.header_row(sheet, header, [c.header for c in REGISTER_COLUMNS])
     sheet.row_dimensions[header].height = 30
     keys = [c.key for c in REGISTER_COLUMNS]
+    widths = {c.key: c.width for c in REGISTER_COLUMNS}
+    link_col = keys.index("link") + 1
     for offset, row in enumerate(rows, start=1):
         _table_row(sheet, header + offset, [row.get(key, "") for key in keys], style)
+        link = sheet.cell(header + offset, link_col)
+        link.alignment = Alignment(vertical="top", wrap_text=False)  # as in the register
+        sheet.row_dimensions[header + offset].height = row_height(
+            [(row.get(key, ""), widths[key] * 1.15) for key in ("title", "notes")]
+        )
     sheet.freeze_panes = f"A{header + 1}"
     print_setup(sheet, repeat_rows=f"{header}:{header}")
