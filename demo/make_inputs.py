@@ -282,6 +282,8 @@ def library_workbook(ws: Workspace, style: Style, documents: list[dict[str, Any]
     for offset, doc in enumerate(documents, start=1):
         row = header_row + offset
         values = {**doc, "date": as_date(doc["date"])}
+        if doc.get("review_date"):
+            values["review_date"] = as_date(doc["review_date"])
         for key, letter in columns.items():
             value = values.get(key)
             if value in ("", None):

@@ -115,6 +115,8 @@ word_limit = {r.word_limit}
 max_strengths = {r.max_strengths}
 max_improvements = {r.max_improvements}
 section_a_word_warning = {r.section_a_word_warning}
+# How old data may be before stale-evidence warns; IR items that ask for their own period keep
+# it (IR21: 3 months, IR27: 24), and strategies, policies and plans go by their review date.
 evidence_max_age_months = {r.evidence_max_age_months}
 # Stage 1 in the report (true or false): each quality statement's chart of the Stage 1 ratings
 # and the line under it ("42 people from 7 groups; 78% agree overall") in Section B, and the

@@ -122,8 +122,10 @@ def test_information_return_mapping(code: str, statements: tuple[str, ...]) -> N
 
 def test_information_return_ages_and_details() -> None:
     fw = load_framework()
-    assert fw.ir_item("IR27").max_age_months == 24
-    assert {item.max_age_months for item in fw.ir_items if item.code != "IR27"} == {12}
+    ages = {item.code: item.max_age_months for item in fw.ir_items if item.max_age_months}
+    # The items whose text asks for a period; the others follow the council's setting (None).
+    assert ages == {"IR2": 12, "IR21": 3, "IR27": 24, "IR29": 12, "IR34": 12}
+    assert fw.all_themes_order == ("IR37", "IR38", "IR2", "IR3", "IR4")
     assert fw.ir_item("IR5").document_types == ("Policy and procedures", "Performance reports")
     assert fw.ir_item("IR24").detail is not None
     assert fw.ir_item("IR24").detail.bullets[0] == "children into adulthood"

@@ -25,6 +25,7 @@ from pipeline.forms.register import (
     IR_FIRST_ROW,
     IR_SHEET,
     REGISTER_SHEET,
+    column_letter,
 )
 from pipeline.framework import Framework
 from pipeline.model.inputs import EvidenceLibrary, Inputs, Overview
@@ -97,11 +98,14 @@ def test_register_layout(workspace: Workspace, framework: Framework):
         "ID",
         "Title",
         "Link",
+        "Relevant sections/pages",
         "IR items",
         "Quality statements",
         "Document type",
         "Owner",
         "Date",
+        "Review or end date",
+        "Why still current (or period covered)",
         "Publicly available",
         "Personal data redacted",
         "Notes",
@@ -109,15 +113,21 @@ def test_register_layout(workspace: Workspace, framework: Framework):
     # A note above each heading says how to fill the column.
     assert all(sheet.cell(HEADER_ROW - 1, i).value for i in range(1, len(COLUMNS) + 1))
     assert sheet.freeze_panes == f"B{FIRST_ROW}"
-    assert sheet.auto_filter.ref == f"A{HEADER_ROW}:K{FIRST_ROW + 199}"
+    assert sheet.auto_filter.ref == f"A{HEADER_ROW}:N{FIRST_ROW + 199}"
     assert sheet.page_setup.orientation == "landscape"
     last = sheet.cell(FIRST_ROW + 199, COL["date"])
     assert last.number_format == "DD/MM/YYYY"
     assert not last.protection.locked
     assert not sheet.protection.sheet  # people sort, filter and insert rows
     lists = {str(dv.sqref): dv.formula1 for dv in sheet.data_validations.dataValidation}
-    assert lists[f"I{FIRST_ROW}:I2000"] == '"Yes,No"'
-    assert lists[f"J{FIRST_ROW}:J2000"] == '"Yes,No,Not applicable"'
+    public, redacted = column_letter("public"), column_letter("redacted")
+    assert lists[f"{public}{FIRST_ROW}:{public}2000"] == '"Yes,No"'
+    assert lists[f"{redacted}{FIRST_ROW}:{redacted}2000"] == '"Yes,No,Not applicable"'
+    # Both dates are checked as dates (a warning, so "March 2026" can still be typed).
+    for key in ("date", "review_date"):
+        col = column_letter(key)
+        assert lists[f"{col}{FIRST_ROW}:{col}2000"] == "36526"
+        assert sheet[f"{col}{FIRST_ROW}"].number_format == "DD/MM/YYYY"
 
     ir = wb[IR_SHEET]
     assert ir.protection.sheet
@@ -204,14 +214,14 @@ def test_rows_people_add_beyond_the_formatted_ones_are_read(
 
 def test_text_in_an_extra_column_is_reported(workspace: Workspace, framework: Framework):
     def extra(sheet: Any) -> None:
-        sheet["L4"] = "Reviewer"
-        sheet["L7"] = "Jo"
-        sheet["L9"] = "Sam"
+        sheet["P4"] = "Reviewer"
+        sheet["P7"] = "Jo"
+        sheet["P9"] = "Sam"
 
     fill_register(workspace, framework, edit=extra)
     _lib, found = read_library(workspace)
-    assert where(found) == [("ignored-content", "L7")]
-    assert "column L (‘Reviewer’)" in found[0].message and "2 cells" in found[0].message
+    assert where(found) == [("ignored-content", "P7")]
+    assert "column P (‘Reviewer’)" in found[0].message and "2 cells" in found[0].message
 
 
 def test_text_above_the_headings_and_on_the_ir_sheet_is_reported(

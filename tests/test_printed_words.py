@@ -202,6 +202,12 @@ def test_the_demo_prints_within_the_limit(tmp_path: Path) -> None:
     assert [f for f in findings if f.code in ("word-limit", "word-total-stale")] == []
     words = {r.code: r.words for r in workspace_status(ws).rows}
     assert all(700 < n <= 750 for code, n in words.items() if code in ("QS1", "QS2", "QS4"))
+    # With Stage 1 returns the section also prints its chart (no words) and summary line
+    # (counted): the report read back says what status says, for every quality statement.
+    docx = build_report(ws).docx
+    assert docx is not None
+    for qs in ws.framework.quality_statements:
+        assert report_section_words(docx, qs.name) == words[qs.code], qs.code
 
 
 def test_the_measure_is_kept_per_template(complete: Workspace) -> None:

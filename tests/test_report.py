@@ -309,6 +309,23 @@ def test_unknown_evidence_ids_are_shown_plain(framework: Framework, inputs: Inpu
     assert "EV-999" not in [t for t, _ in internal_links(doc)]
 
 
+def test_section_d_prints_the_relevant_sections_of_a_document(
+    framework: Framework, inputs: Inputs
+) -> None:
+    where = "Section 3 & appendix B, pages 12–15"
+    inputs.library = library(
+        evidence(1, ir_items=("IR5",), sections=where), evidence(2, ir_items=("IR2",))
+    )
+    doc = read(render_report(framework, inputs, draft=False, template=TEMPLATE_PATH))
+    paras = paragraphs(doc)
+    section_d = paras[
+        [t for _, t in paras].index("Section D: Our self-assessment library and evidence") :
+    ]
+    # Under the document in the IR table, and under its title in the register; once each.
+    assert [(s, t) for s, t in section_d if t == where] == [("Caption", where)] * 2
+    assert [t for s, t in section_d if s == "Caption"] == [where, where]  # none for EV-002
+
+
 def test_section_d_links_documents_to_the_register_urls(report: Document, inputs: Inputs) -> None:
     assert inputs.library is not None
     targets = {target for _, target in hyperlinks(report)}
@@ -328,7 +345,7 @@ def test_section_d_groups_ir_items_as_the_guidance(report: Document, framework: 
     assert groups == ["All themes"] + [theme.name for theme in framework.themes]
     tables = [t for t in report.tables if t.rows[0].cells[0].text == "CQC IR"]
     codes = [row.cells[0].text for t in tables for row in t.rows[1:]]
-    assert codes[:5] == ["IR2", "IR3", "IR4", "IR37", "IR38"]
+    assert codes[:5] == ["IR37", "IR38", "IR2", "IR3", "IR4"]  # the guidance's order
     assert sorted(codes, key=lambda c: int(c[2:])) == sorted(
         (ir.code for ir in framework.ir_items), key=lambda c: int(c[2:])
     )

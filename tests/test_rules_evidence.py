@@ -6,8 +6,10 @@ from __future__ import annotations
 import datetime as dt
 from typing import Any
 
+import openpyxl
 import pytest
 
+from pipeline.forms.register import REGISTER_SHEET
 from pipeline.framework import Framework
 from pipeline.model.findings import Finding, Severity
 from pipeline.model.inputs import Entry, Inputs, Located, Summary, Text
@@ -307,3 +309,129 @@ def test_months_before():
     assert months_before(dt.date(2026, 3, 31), 1) == dt.date(2026, 2, 28)
     assert months_before(dt.date(2026, 3, 1), 24) == dt.date(2024, 3, 1)
     assert months_before(dt.date(2026, 1, 15), 13) == dt.date(2024, 12, 15)
+
+
+# ---- Evidence age (issue 10) ----------------------------------------------------------------
+
+
+def _row_of_ir(framework: Framework, code: str) -> int:
+    return [item.code for item in framework.ir_items].index(code)
+
+
+def test_a_reason_given_clears_the_age_warning(workspace: Workspace, framework: Framework):
+    n = _row_of_ir(framework, "IR17")
+
+    def old(rows: list[dict[str, Any]]) -> None:
+        rows[n]["document_type"] = "Performance reports"
+        rows[n]["date"] = dt.datetime(2024, 6, 30)
+        rows[n]["still_current"] = "Covers 2023/24, the latest year published by NHS England."
+
+    assert check(workspace, framework, change=old) == []
+
+
+def test_a_strategy_is_current_until_its_review_or_end_date(
+    workspace: Workspace, framework: Framework
+):
+    n = _row_of_ir(framework, "IR33")
+
+    def dated(rows: list[dict[str, Any]]) -> None:
+        rows[n].update(
+            document_type="Strategy document",
+            title="Caring together: our carers strategy",
+            date=dt.datetime(2023, 4, 1),  # three years before the submission date
+            review_date=dt.datetime(2027, 3, 31),
+        )
+        # The end year of a period in the title counts when the column is blank.
+        rows.append({**rows[n], "id": "EV-900", "title": "Carers strategy 2023–2027"})
+        rows[-1]["review_date"] = None
+        # Past its review date: stale, at that cell.
+        rows.append({**rows[n], "id": "EV-901", "review_date": dt.datetime(2026, 1, 31)})
+        # A policy with neither is judged by its date, and the message says what clears it.
+        rows.append({**rows[n], "id": "EV-902", "document_type": "Policy", "review_date": None})
+
+    found = check(workspace, framework, change=dated)
+    last = len(framework.ir_items)
+    assert where(found) == [
+        ("stale-evidence", cell("review_date", last + 2)),
+        ("stale-evidence", cell("date", last + 3)),
+    ]
+    assert "due for review (or ended) on 31/01/2026" in found[0].message
+    assert found[0].data == {"review_date": "2026-01-31", "submission_date": "2026-03-01"}
+    assert "give its ‘Review or end date’" in found[1].message
+
+
+def test_an_ir21_document_four_months_old_is_stale(workspace: Workspace, framework: Framework):
+    n = _row_of_ir(framework, "IR21")
+
+    def ages(rows: list[dict[str, Any]]) -> None:
+        rows[n]["date"] = dt.datetime(2025, 11, 1)  # submission 1 March 2026: four months
+        rows.append({**rows[n], "id": "EV-900", "date": dt.datetime(2025, 12, 1)})  # three: fine
+
+    found = check(workspace, framework, change=ages)
+    assert where(found) == [("stale-evidence", cell("date", n + 1))]
+    assert "more than 3 months before the submission date (01/03/2026), the most IR21 allows" in (
+        found[0].message
+    )
+    assert found[0].data is not None and found[0].data["limit_months"] == 3
+
+
+def test_each_ir_item_has_its_window(framework: Framework):
+    windows = {item.code: item.max_age_months for item in framework.ir_items}
+    assert (windows["IR21"], windows["IR27"], windows["IR2"], windows["IR34"]) == (3, 24, 12, 12)
+    assert windows["IR5"] is None  # the council's setting (evidence_max_age_months)
+
+
+def test_an_old_register_without_the_new_columns_still_reads(
+    workspace: Workspace, framework: Framework
+):
+    """A register made before these columns: the blank one without them, filled and read."""
+    from openpyxl.utils import column_index_from_string
+
+    from pipeline.forms.register import FIRST_ROW, column_letter
+    from pipeline.read.register import read_library
+
+    wb = openpyxl.load_workbook(workspace.evidence_library)
+    sheet = wb[REGISTER_SHEET]
+    for key in ("still_current", "review_date", "sections"):  # right to left
+        sheet.delete_cols(column_index_from_string(column_letter(key)))
+    headings = [c.value for c in sheet[FIRST_ROW - 1] if c.value]
+    assert headings == [
+        "ID", "Title", "Link", "IR items", "Quality statements", "Document type", "Owner",
+        "Date", "Publicly available", "Personal data redacted", "Notes",
+    ]  # fmt: skip
+    row = ["EV-001", "Waits report", "https://www.testshire.gov.uk/w.pdf", "IR5", None, "Report"]
+    for col, value in enumerate(row, start=1):
+        sheet.cell(FIRST_ROW, col, value)
+    sheet.cell(FIRST_ROW, headings.index("Date") + 1, dt.datetime(2025, 10, 1))
+    wb.save(workspace.evidence_library)
+    library, found = read_library(workspace)
+    assert found == [] and library is not None
+    (item,) = library.items
+    assert (item.review_date, item.still_current, item.sections) == (None, "", "")
+    assert (item.title, item.date) == ("Waits report", dt.date(2025, 10, 1))
+
+
+def test_a_stale_data_report_with_a_reason_passes_validate_strict(complete: Workspace):
+    from click.testing import CliRunner
+
+    from pipeline.cli import main
+
+    n = _row_of_ir(complete.framework, "IR17")
+
+    def old(rows: list[dict[str, Any]], reason: str) -> None:
+        rows[n]["document_type"] = "Performance reports"
+        rows[n]["date"] = dt.datetime(2024, 6, 30)
+        rows[n]["still_current"] = reason
+
+    def strict() -> Any:
+        return CliRunner().invoke(main, ["--workspace", str(complete.root), "validate", "--strict"])
+
+    fill_register(complete, complete.framework, change=lambda rows: old(rows, ""))
+    warned = strict()
+    assert warned.exit_code == 1 and "[stale-evidence]" in warned.output
+    fill_register(
+        complete, complete.framework, change=lambda rows: old(rows, "Latest published: 2023/24.")
+    )
+    clean = strict()
+    assert clean.exit_code == 0, clean.output
+    assert "0 errors, 0 warnings" in clean.output

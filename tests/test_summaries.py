@@ -291,7 +291,7 @@ def test_a_valid_summary_reads_back_exactly(generated: Workspace) -> None:
     assert [e.label for e in s.strengths] == ["Strength 1", "Strength 2", "Strength 3"]
     assert s.strengths[0].evidence_ids == ["EV-003", "EV-011"]
     assert s.strengths[2].text.value == 'Ŵyl Dewi: <b>not bold</b> & "fine"'
-    assert s.strengths[2].evidence_ids == ["EV-012", "EV-013"]
+    assert s.strengths[2].evidence_ids == ["ev-012", "EV-013"]  # as typed; compared upper-case
     # Only the rows with something in them: the empty ones are not strengths or improvements.
     assert [e.text.value for e in s.improvements] == ["Occupational therapy waits are too long."]
     assert s.key_document_ids == ["EV-001", "EV-004"]

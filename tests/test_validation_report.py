@@ -7,8 +7,9 @@ from pathlib import Path
 import openpyxl
 import pytest
 
-from pipeline.model.findings import Findings, error, warning
+from pipeline.model.findings import Finding, Findings, error, warning
 from pipeline.outputs.validation_report import (
+    CANDIDATES_SHEET,
     COLUMNS,
     FINDINGS_SHEET,
     HEADER_ROW,
@@ -61,7 +62,7 @@ def test_every_finding_in_a_filterable_table(workspace: Workspace) -> None:
     path = write_validation_report(workspace, FINDINGS)
     assert path == workspace.root / "outputs" / "validation-report.xlsx"
     wb = openpyxl.load_workbook(path)
-    assert wb.sheetnames == [FINDINGS_SHEET, SUMMARY_SHEET]
+    assert wb.sheetnames == [FINDINGS_SHEET, SUMMARY_SHEET, CANDIDATES_SHEET]
     sheet = wb[FINDINGS_SHEET]
     assert [c.value for c in sheet[HEADER_ROW]] == COLUMNS
     assert sheet.auto_filter.ref == f"A{HEADER_ROW}:G{HEADER_ROW + 4}"
@@ -122,3 +123,26 @@ def test_libreoffice_opens_it(workspace: Workspace, tmp_path: Path) -> None:
     path = write_validation_report(workspace, FINDINGS)
     pdf = soffice_convert(path, "pdf", tmp_path)
     assert pdf.stat().st_size > 1000
+
+
+def test_a_candidate_named_in_two_summaries_is_one_row() -> None:
+    from pipeline.outputs.validation_report import library_candidate_rows
+
+    def named(qs: str, title: str, cell: str) -> Finding:
+        return warning(
+            "library-candidate", f"inputs/stage2/{qs}.xlsx", "m", sheet="Summary", cell=cell
+        ).with_data(
+            typed=title, title=title, link="", quality_statement=qs, quality_statement_name=qs
+        )
+
+    rows = library_candidate_rows(
+        [
+            named("QS1", "Carers strategy 2023-2027", "B28"),
+            named("QS8", "Carers Strategy 2023–2027", "B30"),
+        ]
+    )
+    assert len(rows) == 1
+    (row,) = rows
+    assert (row["title"], row["quality_statements"]) == ("Carers strategy 2023-2027", "QS1, QS8")
+    assert "inputs/stage2/QS1.xlsx (B28)" in row["notes"]
+    assert "inputs/stage2/QS8.xlsx (B30)" in row["notes"]

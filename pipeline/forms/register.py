@@ -83,6 +83,14 @@ COLUMNS: tuple[Column, ...] = (
         ("url", "hyperlink", "web link", "web address", "link to document"),
     ),
     Column(
+        "sections",
+        "Relevant sections/pages",
+        16,
+        "Optional: where in the document the CQC should look, e.g. Section 3, pages 12-15. "
+        "Printed in Section D.",
+        ("relevant sections", "relevant pages", "sections", "pages", "page numbers", "section"),
+    ),
+    Column(
         "ir_items",
         "IR items",
         12,
@@ -118,6 +126,28 @@ COLUMNS: tuple[Column, ...] = (
         "The document's date, e.g. 01/03/2026. The CQC expects the last 12 months (24 for "
         "Safeguarding Adult Reviews).",
         ("document date", "date of document", "date published", "publication date"),
+    ),
+    Column(
+        "review_date",
+        "Review or end date",
+        14,
+        "Strategies, policies, plans: the review or end date, e.g. 31/03/2027. Current until then.",
+        ("review date", "end date", "next review", "next review date", "review due", "valid until"),
+    ),
+    Column(
+        "still_current",
+        "Why still current (or period covered)",
+        24,
+        "For a document older than the CQC expects: why it still applies, or the period it "
+        "covers. Filled in, the tool no longer warns about its age.",
+        (
+            "why still current",
+            "why it still applies",
+            "still current because",
+            "period covered",
+            "period",
+            "currency",
+        ),
     ),
     Column(
         "public",
@@ -240,17 +270,19 @@ def _register_sheet(ws: Any, style: Style) -> None:
     for index, column in enumerate(COLUMNS, start=1):
         first = ws.cell(FIRST_ROW, index)
         style.input(first)
-        if column.key == "date":
+        if column.key in ("date", "review_date"):
             first.number_format = DATE_FORMAT
-        if column.key in ("date", "public", "redacted"):
+        if column.key in ("date", "review_date", "public", "redacted"):
             first.alignment = centred
         elif column.key == "link":
             first.alignment = one_line  # a long address wrapped is hard to read or copy
         # Copying the finished style is ~50 times faster than styling 2,000 cells one by one.
         for row in range(FIRST_ROW + 1, FIRST_ROW + BLANK_ROWS):
             ws.cell(row, index)._style = copy(first._style)
+    review_col = column_letter("review_date")
     # Rows people add below the formatted ones still show dates as dates.
     ws.column_dimensions[date_col].number_format = DATE_FORMAT
+    ws.column_dimensions[review_col].number_format = DATE_FORMAT
 
     end = FIRST_ROW + BLANK_ROWS - 1
     public, redacted = column_letter("public"), column_letter("redacted")
@@ -269,12 +301,20 @@ def _register_sheet(ws: Any, style: Style) -> None:
         "Yes once any personal information has been removed; Not applicable if it has none.",
     )
     _date_validation(ws, f"{date_col}{FIRST_ROW}:{date_col}{COUNT_LAST_ROW}")
+    _date_validation(
+        ws,
+        f"{review_col}{FIRST_ROW}:{review_col}{COUNT_LAST_ROW}",
+        "Review or end date",
+        "When a strategy, policy or plan is due for review or ends",
+    )
     ws.freeze_panes = f"B{FIRST_ROW}"
     ws.auto_filter.ref = f"A{HEADER_ROW}:{last}{end}"
     print_setup(ws, repeat_rows=f"{HEADER_ROW}:{HEADER_ROW}")
 
 
-def _date_validation(ws: Any, cells: str) -> None:
+def _date_validation(
+    ws: Any, cells: str, title: str = "Date", what: str = "The document's date"
+) -> None:
     """Dates only (a warning, not a refusal: text like 'March 2026' is read too)."""
     from openpyxl.worksheet.datavalidation import DataValidation
 
@@ -286,10 +326,10 @@ def _date_validation(ws: Any, cells: str) -> None:
         showErrorMessage=True,
         errorStyle="warning",
         errorTitle="Not a date",
-        error="Type the document's date, e.g. 01/03/2026.",
+        error=f"Type the date, e.g. 01/03/2026 ({what[0].lower() + what[1:]}).",
         showInputMessage=True,
-        promptTitle="Date",
-        prompt="The document's date, e.g. 01/03/2026.",
+        promptTitle=title,
+        prompt=f"{what}, e.g. 01/03/2026.",
     )
     ws.add_data_validation(dv)
     dv.add(cells)

@@ -58,6 +58,22 @@ class FormSection:
     fields: tuple[FormField, ...]
 
 
+KEY_DOCUMENTS_NOTE = (
+    "Relevant documents, including strategies, plans, policies and procedures and links to "
+    "data and performance, that need to be included and referenced. One per line (or separated "
+    "by semicolons): its evidence ID if it is in the library (EV-003), otherwise its title and "
+    "link; the tool lists new ones for the information return team to add to the library."
+)
+
+
+# Texts of forms sent out by earlier versions, still accepted in a returned form.
+EARLIER_TEXTS = (
+    "Relevant documents, including strategies, plans, policies and procedures and links to "
+    "data and performance, that need to be included and referenced. Give their evidence IDs; "
+    "ask the pen holder to add any document that is not in the library yet.",
+)
+
+
 _IDS_HELP = "Evidence IDs from the evidence library, separated by commas, e.g. EV-003, EV-011."
 
 
@@ -146,15 +162,14 @@ SECTIONS: tuple[FormSection, ...] = (
     ),
     FormSection(
         "The evidence library",
-        "Relevant documents, including strategies, plans, policies and procedures and links to "
-        "data and performance, that need to be included and referenced. Give their evidence IDs; "
-        "ask the pen holder to add any document that is not in the library yet.",
+        KEY_DOCUMENTS_NOTE,
         (
             FormField(
                 "Key documents for the evidence library",
                 "key_documents",
                 "ids",
-                _IDS_HELP,
+                "One document per line: its evidence ID (EV-003) if it is in the library, "
+                "otherwise its title, and its link if it has one.",
                 height=42.0,
             ),
         ),
@@ -273,6 +288,12 @@ def form_texts(title: str) -> set[tuple[str, str]]:
         texts |= {(LABEL_COL, section.heading), (LABEL_COL, section.note)}
     texts |= {(LABEL_COL, f.label) for f in FIELDS}
     return texts | {(LABEL_COL, FORM_NOTE)}
+
+
+def accepted_texts(title: str) -> set[tuple[str, str]]:
+    """What read-back accepts outside the fields: the form's own texts and those of forms sent
+    out by earlier versions (a form sent before an update still reads cleanly)."""
+    return form_texts(title) | {(LABEL_COL, text) for text in EARLIER_TEXTS}
 
 
 def summary_title(framework: Framework, qs: QualityStatement) -> str:

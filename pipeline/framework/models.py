@@ -80,7 +80,13 @@ class IRItem(_Strict):
         description='QS codes, or ("ALL",) for items that relate to every quality statement'
     )
     document_types: tuple[str, ...]
-    max_age_months: int = 12
+    max_age_months: int | None = Field(
+        None,
+        ge=1,
+        description="how old a data document for this item may be, in months, when the item "
+        "asks for a period (IR21: the last three months); None: the council's setting "
+        "(evidence_max_age_months)",
+    )
 
     @field_validator("code")
     @classmethod
@@ -115,6 +121,11 @@ class Framework(_Strict):
     sign_off_roles: tuple[str, ...]
     themes: tuple[Theme, ...]
     ir_items: tuple[IRItem, ...]
+    all_themes_order: tuple[str, ...] = Field(
+        (),
+        description="the order of the IR items for all themes in Section D, as the guidance "
+        "lists them (IR37, IR38, IR2 …); items not named follow in number order",
+    )
     kind: Literal["selfassess-framework"] = "selfassess-framework"
 
     @model_validator(mode="after")
@@ -125,6 +136,9 @@ class Framework(_Strict):
         ir = [item.code for item in self.ir_items]
         if len(set(ir)) != len(ir):
             raise ValueError(f"information return codes repeat: {sorted(ir)}")
+        unknown = set(self.all_themes_order) - set(ir)
+        if unknown:
+            raise ValueError(f"all_themes_order names unknown IR items: {sorted(unknown)}")
         known = set(codes) | {"ALL"}
         for item in self.ir_items:
             for qs in item.quality_statements:

@@ -155,9 +155,19 @@ CODES: tuple[Code, ...] = (
     Code(
         code="unknown-evidence-ref",
         severity="error",
-        title="an evidence ID not in the library",
-        fix="Add the document to the evidence library, or correct the ID; list IDs only, "
-        "separated by commas.",
+        title="an evidence ID not in the library, or text in an evidence ID cell that is not an "
+        "ID (shown as typed)",
+        fix="Add the document to the evidence library, or correct the ID; a strength's or area "
+        "for improvement's evidence cell takes IDs only (titles and links go under key "
+        "documents).",
+    ),
+    Code(
+        code="library-candidate",
+        severity="warning",
+        title="a key document given by title or link that the evidence library does not have yet",
+        fix="Add it to the register (the ‘Library candidates’ sheet of validation-report.xlsx "
+        "has the rows ready to paste); once a row has that title or link, it is found.",
+        in_spec=False,
     ),
     Code(
         code="invalid-evidence-id",
@@ -208,8 +218,10 @@ CODES: tuple[Code, ...] = (
     Code(
         code="stale-evidence",
         severity="warning",
-        title="older than 12 months before the submission date (24 for IR27)",
-        fix="Use a newer version, or say in Notes why this one still applies.",
+        title="data older than 12 months before the submission date, or than its IR item allows "
+        "(IR21: 3, IR27: 24); a strategy, policy or plan past its review or end date",
+        fix="Use a newer version, give a strategy's review or end date, or say in ‘Why still "
+        "current’ why this one still applies (or the period it covers).",
     ),
     Code(
         code="not-redacted",

@@ -47,10 +47,16 @@ class Text(_Model):
 EVIDENCE_ID = re.compile(r"^EV-\d{3,}$")
 
 
+# "and", "&" and "+" between IDs are separators, never IDs ("EV-005 and EV-099").
+_ID_SEPARATOR_WORDS = frozenset({"and", "&", "+"})
+
+
 def split_ids(text: str) -> list[str]:
-    """``EV-003, EV-011; ev-12`` -> ``["EV-003", "EV-011", "EV-12"]``: commas, semicolons,
-    whitespace or line breaks separate; IDs are compared upper-case."""
-    return [part.strip().upper() for part in re.split(r"[,;\s]+", text) if part.strip()]
+    """``EV-003, EV-011; ev-12 and EV-4`` -> ``["EV-003", "EV-011", "ev-12", "EV-4"]``: commas,
+    semicolons, whitespace, line breaks and the word "and" (or ``&``) separate. Each ID is kept
+    as typed (so a message or the report shows it as typed); compare them upper-case."""
+    parts = (part.strip().rstrip(".") for part in re.split(r"[,;\s]+", text))
+    return [part for part in parts if part and part.casefold() not in _ID_SEPARATOR_WORDS]
 
 
 class Stage1Response(_Model):
@@ -126,7 +132,10 @@ class Summary(_Model):
 
     @property
     def key_document_ids(self) -> list[str]:
-        return split_ids(self.key_documents.value)
+        """The evidence IDs among the key documents, as typed (titles and links are not IDs)."""
+        from pipeline.model.key_documents import parse_key_documents
+
+        return [d.id for d in parse_key_documents(self.key_documents.value) if d.id]
 
 
 class EvidenceItem(_Model):
@@ -140,6 +149,9 @@ class EvidenceItem(_Model):
     document_type: str = ""
     owner: str = ""
     date: dt.date | None = None
+    review_date: dt.date | None = None  # "Review or end date": a strategy's, policy's or plan's
+    still_current: str = ""  # why an older document still applies, or the period it covers
+    sections: str = ""  # "Relevant sections/pages": where in the document the CQC should look
     public: str = ""
     redacted: str = ""
     notes: str = ""

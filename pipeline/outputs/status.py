@@ -126,7 +126,7 @@ def status_rows(framework: Framework, inputs: Inputs, findings: Findings) -> lis
             continue
         cited = list(
             dict.fromkeys(
-                evidence_id
+                evidence_id.upper()
                 for entry in (*summary.strengths, *summary.improvements)
                 for evidence_id in entry.evidence_ids
             )

@@ -27,6 +27,9 @@ FINDINGS_SHEET = "Findings"
 SUMMARY_SHEET = "Summary"
 
 
+CANDIDATES_SHEET = "Library candidates"
+
+
 COLUMNS = ["Severity", "Code", "File", "Sheet", "Cell", "Field", "Message"]
 
 
@@ -56,6 +59,7 @@ def write_validation_report(ws: Workspace, findings: Findings) -> Path:
     ordered = sorted(findings.sorted(), key=lambda f: f.severity is not Severity.ERROR)
     _findings_sheet(wb.active, ws, findings, ordered, style)
     _summary_sheet(wb.create_sheet(SUMMARY_SHEET), ordered, style)
+    _candidates_sheet(wb.create_sheet(CANDIDATES_SHEET), ordered, style)
     wb.properties.title = "Validation report"
     wb.properties.creator = "selfassess"
     path = ws.validation_report
@@ -187,3 +191,72 @@ def _summary_sheet(sheet: Any, ordered: list[Finding], style: Style) -> None:
             row += 1
         row += 1
     print_setup(sheet)
+
+
+def library_candidate_rows(findings: list[Finding]) -> list[dict[str, str]]:
+    """The documents lead officers named that the register does not have, once each (by title
+    and link), as register fields: title, link, quality statements and, in notes, where they
+    were named."""
+    from pipeline.read.key_documents import link_key, title_key
+
+    rows: dict[tuple[str, str], dict[str, str]] = {}
+    sources: dict[tuple[str, str], list[str]] = {}
+    for f in findings:
+        if f.code != "library-candidate" or f.data is None:
+            continue
+        title, link = str(f.data.get("title", "")), str(f.data.get("link", ""))
+        key = (title_key(title), link_key(link))
+        qs = str(f.data.get("quality_statement", ""))
+        row = rows.setdefault(key, {"title": title, "link": link, "quality_statements": ""})
+        codes = [c for c in row["quality_statements"].split(", ") if c]
+        if qs and qs not in codes:
+            row["quality_statements"] = ", ".join([*codes, qs])
+        where = f"{f.file} ({f.cell})" if f.cell else f.file
+        sources.setdefault(key, []).append(
+            f"{qs} {f.data.get('quality_statement_name', '')}".strip() + f": {where}"
+        )
+    for key, row in rows.items():
+        row["notes"] = "Named as a key document in " + "; ".join(dict.fromkeys(sources[key]))
+    return list(rows.values())
+
+
+def _candidates_sheet(sheet: Any, ordered: list[Finding], style: Style) -> None:
+    """The register's columns, in its order, so that the rows paste straight into it."""
+    from openpyxl.styles import Alignment
+    from openpyxl.utils import get_column_letter
+
+    from pipeline.forms.register import COLUMNS as REGISTER_COLUMNS
+
+    rows = library_candidate_rows(ordered)
+    for index, column in enumerate(REGISTER_COLUMNS, start=1):
+        sheet.column_dimensions[get_column_letter(index)].width = column.width
+    style.text(sheet["A1"], "Library candidates", style.title, wrap=False)
+    sheet.row_dimensions[1].height = 24
+    if rows:
+        intro = (
+            f"{len(rows)} document{'s' * (len(rows) != 1)} that lead officers listed under key "
+            "documents but the evidence library register does not have. The columns are the "
+            "register's: copy the rows below the headings and paste them at the end of the "
+            "register, then give each an ID, its IR items, type, owner and date."
+        )
+    else:
+        intro = "None: every key document in the Stage 2 summaries is in the register."
+    last = get_column_letter(len(REGISTER_COLUMNS))
+    sheet.merge_cells(f"A2:{last}2")
+    style.text(sheet["A2"], intro, style.body)
+    sheet.row_dimensions[2].height = row_height([(intro, 150)])
+    header = 4
+    style.header_row(sheet, header, [c.header for c in REGISTER_COLUMNS])
+    sheet.row_dimensions[header].height = 30
+    keys = [c.key for c in REGISTER_COLUMNS]
+    widths = {c.key: c.width for c in REGISTER_COLUMNS}
+    link_col = keys.index("link") + 1
+    for offset, row in enumerate(rows, start=1):
+        _table_row(sheet, header + offset, [row.get(key, "") for key in keys], style)
+        link = sheet.cell(header + offset, link_col)
+        link.alignment = Alignment(vertical="top", wrap_text=False)  # as in the register
+        sheet.row_dimensions[header + offset].height = row_height(
+            [(row.get(key, ""), widths[key] * 1.15) for key in ("title", "notes")]
+        )
+    sheet.freeze_panes = f"A{header + 1}"
+    print_setup(sheet, repeat_rows=f"{header}:{header}")

@@ -334,6 +334,21 @@ def _read_row(
                     field="Date",
                 )
             )
+    review_date: dt.date | None = None
+    if "review_date" in values:
+        review_date = parse_date(values["review_date"].value)
+        if review_date is None and texts["review_date"].strip():
+            findings.append(
+                error(
+                    "invalid-date",
+                    file,
+                    f"{ident}: “{excerpt(texts['review_date'], 30)}” is not a date the tool can "
+                    "read. Type the review or end date, e.g. 31/03/2027 or March 2027.",
+                    sheet=sheet,
+                    cell=refs["review_date"],
+                    field="Review or end date",
+                )
+            )
     ir_items = parse_ir_items(texts.get("ir_items", ""))
     typed_qs = parse_quality_statements(texts.get("quality_statements", ""), framework)
     item = RegisterItem(
@@ -345,6 +360,9 @@ def _read_row(
         document_type=texts.get("document_type", ""),
         owner=texts.get("owner", ""),
         date=date,
+        review_date=review_date,
+        still_current=texts.get("still_current", ""),
+        sections=texts.get("sections", ""),
         public=_choice(texts.get("public", ""), PUBLIC_CHOICES),
         redacted=_choice(texts.get("redacted", ""), REDACTED_CHOICES),
         notes=texts.get("notes", ""),

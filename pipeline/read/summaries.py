@@ -21,8 +21,8 @@ from pipeline.forms.summary import (
     FormField,
     _entry,
     _guidance_cells,
+    accepted_texts,
     build_summary,
-    form_texts,
     guidance_digest,
     summary_title,
 )
@@ -167,7 +167,7 @@ class _SummaryReader:
             return
         from pipeline.read.pictures import read_pictures
 
-        form_reader = _FormReader(rel, form, form_texts(summary_title(self.framework, qs)))
+        form_reader = _FormReader(rel, form, accepted_texts(summary_title(self.framework, qs)))
         pictures, found = read_pictures(
             wb,
             rel,

@@ -146,6 +146,7 @@ class DocumentRef:
 
     id: Runs
     title: Runs
+    sections: Prose  # "Relevant sections/pages" as typed (may be empty)
 
 
 @dataclass(frozen=True)
@@ -169,6 +170,7 @@ class RegisterRow:
     id: Runs  # the bookmark that Section B's and Section D's links lead to
     title: Runs  # linked to the document
     link: Prose
+    sections: Prose  # "Relevant sections/pages" as typed
     ir_items: Prose
     quality_statements: Prose
     document_type: Prose
@@ -272,6 +274,7 @@ def _register(items: Iterable[EvidenceItem], ink: Ink) -> list[RegisterRow]:
                 id=ink.bookmark(item.anchor, text_run(item.id)),
                 title=_title_link(item, ink),
                 link=Prose(item.link),
+                sections=Prose(item.sections),
                 ir_items=Prose(", ".join(item.ir_items)),
                 quality_statements=Prose(", ".join(item.quality_statements)),
                 document_type=Prose(item.document_type),
@@ -473,8 +476,8 @@ def _ir_groups(
     by_id: dict[str, EvidenceItem],
     ink: Ink,
 ) -> list[IRGroup]:
-    """IR items as the guidance groups them: those for all themes, then each theme's (an item
-    for quality statements in two themes appears under both)."""
+    """IR items as the guidance groups them: those for all themes (in the guidance's order),
+    then each theme's (an item for quality statements in two themes appears under both)."""
     documents: dict[str, list[EvidenceItem]] = {}
     for item in items:
         for code in dict.fromkeys(c.strip().upper() for c in item.ir_items):
@@ -490,6 +493,7 @@ def _ir_groups(
                     else text_run(doc.id)
                 ),
                 title=_title_link(doc, ink),
+                sections=Prose(doc.sections),
             )
             for doc in documents.get(ir.code, [])
         ]
@@ -506,9 +510,13 @@ def _ir_groups(
             documents=refs,
         )
 
-    groups = [
-        IRGroup(Prose(ALL_THEMES), [row(ir) for ir in framework.ir_items if ir.relates_to_all])
-    ]
+    # "All themes" in the guidance's order (IR37, IR38, IR2, IR3, IR4), the rest by number.
+    order = {code: n for n, code in enumerate(framework.all_themes_order)}
+    for_all = sorted(
+        (ir for ir in framework.ir_items if ir.relates_to_all),
+        key=lambda ir: (order.get(ir.code, len(order)), ir.number),
+    )
+    groups = [IRGroup(Prose(ALL_THEMES), [row(ir) for ir in for_all])]
     for theme in framework.themes:
         codes = {qs.code for qs in theme.quality_statements}
         rows = [

@@ -12,7 +12,7 @@ from urllib.parse import urlsplit
 
 from pipeline.forms.register import NO, NOT_APPLICABLE, PUBLIC_CHOICES, REDACTED_CHOICES, YES
 from pipeline.model.findings import Finding, error, warning
-from pipeline.model.inputs import EVIDENCE_ID, EvidenceItem, EvidenceLibrary, Text
+from pipeline.model.inputs import EvidenceItem, EvidenceLibrary
 from pipeline.read.register import cell_of
 
 if TYPE_CHECKING:
@@ -276,39 +276,119 @@ def months_before(date: dt.date, months: int) -> dt.date:
     return dt.date(year, month + 1, day)
 
 
-def max_age_months(inputs: Inputs, item: EvidenceItem) -> int:
-    """How old a document may be: the council's setting, or longer when one of its IR items
-    allows more (IR27, Safeguarding Adult Reviews: 24 months)."""
-    framework = inputs.ws.framework
-    known = {i.code: i for i in framework.ir_items}
-    ages = [known[code].max_age_months for code in item.ir_items if code in known]
-    return max([inputs.ws.settings.report.evidence_max_age_months, *ages])
+def age_windows(inputs: Inputs, item: EvidenceItem) -> dict[str, int]:
+    """How old the document may be for each of its IR items, in months: the item's own period
+    where the framework gives one (IR21: 3, IR27: 24), else the council's setting. ``{"": 12}``
+    for a document with no known IR item."""
+    default = inputs.ws.settings.report.evidence_max_age_months
+    known = {i.code: i for i in inputs.ws.framework.ir_items}
+    windows = {
+        code: known[code].max_age_months or default for code in item.ir_items if code in known
+    }
+    return windows or {"": default}
+
+
+_LASTING = re.compile(
+    r"strateg|polic|plan\b|plans\b|procedure|protocol|pathway|charter|position statement",
+    re.IGNORECASE,
+)
+_DATA = re.compile(
+    r"report|data|performance|dashboard|statistic|survey|audit|monitoring|evaluation|return",
+    re.IGNORECASE,
+)
+_YEAR_RANGE = re.compile(r"\b(20\d\d)\s*(?:-|–|—|/|to)\s*(20\d\d|\d\d)\b")
+
+
+def is_strategy_policy_or_plan(item: EvidenceItem) -> bool:
+    """A strategy, policy, procedure or plan, by its document type (by its title when the type
+    is blank): current until its review or end date, not judged by its age like data. A type
+    that is also a report (``Policy and report``, ``Annual report``) counts as data."""
+    kind = item.document_type if item.document_type.strip() else item.title
+    return bool(_LASTING.search(kind)) and not _DATA.search(kind)
+
+
+def title_end_year(title: str) -> int | None:
+    """The end year of a period in a title: ``Carers strategy 2023–2027`` -> 2027, ``2026-29``
+    -> 2029 (None without one)."""
+    found = _YEAR_RANGE.findall(title)
+    if not found:
+        return None
+    start, end = found[-1]
+    year = int(end) if len(end) == 4 else int(start[:2] + end)
+    return year if year >= int(start) else None
+
+
+def _why_current_hint() -> str:
+    return "say in ‘Why still current’ why this one still applies (or the period it covers)"
 
 
 def stale_evidence(inputs: Inputs) -> Iterator[Finding]:
+    """Documents too old for what the CQC asks (SPEC §8, amended by issue 10).
+
+    A reason in ‘Why still current’ clears it. A strategy, policy or plan counts as current until
+    its ‘Review or end date’ (or the end year of a period in its title, 2023–2027); without
+    either, it is judged by its date like data. Data and reports are judged by their date
+    against the window of each of their IR items (the council's setting unless the framework
+    gives the item its own, such as IR21's three months)."""
     library, overview = inputs.library, inputs.overview
     if library is None or overview is None or overview.submission_date is None:
         return
     submitted = overview.submission_date
     for item in library.items:
-        if item.date is None:
+        if item.still_current.strip():
             continue
-        months = max_age_months(inputs, item)
-        if item.date < months_before(submitted, months):
+        lasting = is_strategy_policy_or_plan(item)
+        if lasting and item.review_date is not None:
+            if item.review_date >= submitted:
+                continue
             yield warning(
                 "stale-evidence",
                 library.file,
-                f"{_label(item)} is dated {item.date:%d/%m/%Y}, more than {months} months "
-                f"before the submission date ({submitted:%d/%m/%Y}). The CQC expects recent "
-                "data: use a newer version, or say in Notes why this one still applies.",
-                field="Date",
-                **_at(item, "date"),
+                f"{_label(item)} was due for review (or ended) on {item.review_date:%d/%m/%Y}, "
+                f"before the submission date ({submitted:%d/%m/%Y}). Link the current version "
+                f"and its new review date, or {_why_current_hint()}.",
+                field="Review or end date",
+                **_at(item, "review_date"),
             ).with_data(
-                date=item.date.isoformat(),
+                review_date=item.review_date.isoformat(),
                 submission_date=submitted.isoformat(),
-                age_days=(submitted - item.date).days,
-                limit_months=months,
             )
+            continue
+        if lasting and (end := title_end_year(item.title)) is not None and end >= submitted.year:
+            continue
+        if item.date is None:
+            continue
+        windows = age_windows(inputs, item)
+        too_old = {
+            code: months
+            for code, months in windows.items()
+            if item.date < months_before(submitted, months)
+        }
+        if not too_old:
+            continue
+        months = max(too_old.values())
+        default = inputs.ws.settings.report.evidence_max_age_months
+        specific = sorted(code for code, m in too_old.items() if code and m != default)
+        allows = f", the most {' and '.join(specific)} allows" if specific else ""
+        fix = (
+            "if it is still in force give its ‘Review or end date’, or "
+            if lasting
+            else "use a newer version, or "
+        )
+        yield warning(
+            "stale-evidence",
+            library.file,
+            f"{_label(item)} is dated {item.date:%d/%m/%Y}, more than {months} months "
+            f"before the submission date ({submitted:%d/%m/%Y}){allows}. The CQC expects "
+            f"recent data: {fix}{_why_current_hint()}.",
+            field="Date",
+            **_at(item, "date"),
+        ).with_data(
+            date=item.date.isoformat(),
+            submission_date=submitted.isoformat(),
+            age_days=(submitted - item.date).days,
+            limit_months=months,
+        )
 
 
 def not_redacted(inputs: Inputs) -> Iterator[Finding]:
@@ -361,44 +441,124 @@ def _short(text: str, limit: int = 70) -> str:
     return text if len(text) <= limit else text[: limit - 1].rstrip() + "…"
 
 
-def _cited(inputs: Inputs) -> Iterator[tuple[str, Text]]:
-    """Every cell of a Stage 2 summary that cites evidence IDs, with what the cell is."""
-    for summary in inputs.summaries:
-        for entry in (*summary.strengths, *summary.improvements):
-            yield entry.label, entry.evidence
-        yield "Key documents", summary.key_documents
+def _shown(parts: list[str]) -> str:
+    return "”, “".join(_short(p, 60) for p in parts)
 
 
 def unknown_evidence_refs(inputs: Inputs) -> Iterator[Finding]:
-    """Evidence IDs cited in Stage 2 summaries that the library does not have."""
+    """Evidence IDs cited in Stage 2 summaries that the library does not have, and text in an
+    evidence ID cell that is not an ID. Each is shown as typed."""
     from pipeline.model.inputs import split_ids
+    from pipeline.model.key_documents import looks_like_id
+    from pipeline.read.key_documents import resolve_key_documents
 
     library: EvidenceLibrary | None = inputs.library
     if library is None:
         return  # reading the library reported why; every ID would be unknown
     ids = {key.upper() for key in library.by_id()}
-    for label, text in _cited(inputs):
+    for summary in inputs.summaries:
+        for entry in (*summary.strengths, *summary.improvements):
+            text = entry.evidence
+            if text.blank:
+                continue
+            where = {"sheet": text.at.sheet, "cell": text.at.cell, "field": entry.label}
+            tokens = split_ids(text.value)
+            unknown = [t for t in tokens if t.upper() not in ids and looks_like_id(t)]
+            for ident in dict.fromkeys(unknown):
+                yield _unknown_id(entry.label, ident, library, text.at.file, where)
+            other = _not_ids(text.value, ids)
+            if other:
+                yield error(
+                    "unknown-evidence-ref",
+                    text.at.file,
+                    f"{entry.label}: “{_shown(other)}” is not an evidence ID from the library. "
+                    "List IDs only (e.g. EV-003, EV-011); name documents under key documents.",
+                    **where,
+                )
+        text = summary.key_documents
         if text.blank:
             continue
-        unknown = [i for i in split_ids(text.value) if i not in ids]
-        well_formed = [i for i in unknown if EVIDENCE_ID.match(i)]
-        other = [i for i in unknown if not EVIDENCE_ID.match(i)]
-        where = {"sheet": text.at.sheet, "cell": text.at.cell, "field": label}
-        for ident in dict.fromkeys(well_formed):
-            yield error(
-                "unknown-evidence-ref",
+        where = {"sheet": text.at.sheet, "cell": text.at.cell, "field": KEY_DOCUMENTS}
+        seen: set[str] = set()
+        for ref in resolve_key_documents(text.value, library):
+            ident = ref.document.id
+            if ident and ref.item is None and ident.upper() not in seen:
+                seen.add(ident.upper())
+                yield _unknown_id(KEY_DOCUMENTS, ident, library, text.at.file, where)
+
+
+KEY_DOCUMENTS = "Key documents"
+
+
+def _unknown_id(
+    label: str, ident: str, library: EvidenceLibrary, file: str, where: dict[str, str | None]
+) -> Finding:
+    return error(
+        "unknown-evidence-ref",
+        file,
+        f"{label} cites {ident}, which is not in the evidence library ({library.file}). Add it "
+        "to the register, or correct the ID.",
+        **where,
+    )
+
+
+def _not_ids(text: str, ids: set[str]) -> list[str]:
+    """The parts of an evidence ID cell that are not IDs, as typed: each piece between commas,
+    semicolons or line breaks, without its IDs and "and"s."""
+    from pipeline.model.key_documents import looks_like_id
+
+    out = []
+    for piece in re.split(r"[,;\n\r]+", text):
+        words = [
+            w
+            for w in piece.split()
+            if w.casefold() not in ("and", "&", "+")
+            and w.upper() not in ids
+            and not looks_like_id(w)
+        ]
+        if words:
+            out.append(" ".join(words))
+    return out
+
+
+def library_candidates(inputs: Inputs) -> Iterator[Finding]:
+    """Key documents given by title or link that the register does not have yet: for the IR
+    team to add (the validation report lists them ready to paste into the register). Once a
+    register row has that title or link, they are found and this goes away."""
+    from pipeline.read.key_documents import resolve_key_documents
+
+    library = inputs.library
+    if library is None:
+        return
+    framework = inputs.ws.framework
+    for summary in inputs.summaries:
+        text = summary.key_documents
+        if text.blank:
+            continue
+        try:
+            qs_name = framework.quality_statement(summary.quality_statement).name
+        except KeyError:
+            qs_name = summary.quality_statement
+        for ref in resolve_key_documents(text.value, library):
+            if not ref.candidate:
+                continue
+            doc = ref.document
+            yield warning(
+                "library-candidate",
                 text.at.file,
-                f"{label} cites {ident}, which is not in the evidence library "
-                f"({library.file}). Add it to the register, or correct the ID.",
-                **where,
-            )
-        if other:
-            yield error(
-                "unknown-evidence-ref",
-                text.at.file,
-                f"{label}: “{_short(' '.join(other), 40)}” is not an evidence ID from the "
-                "library. List IDs only (e.g. EV-003, EV-011), separated by commas.",
-                **where,
+                f"{KEY_DOCUMENTS}: “{_short(doc.typed, 160)}” is not in the evidence library yet. "
+                "Ask the information return team to add it (the ‘Library candidates’ sheet of "
+                f"outputs/validation-report.xlsx has it ready to paste into {library.file}); "
+                "once a register row has this title or link, it is found.",
+                sheet=text.at.sheet,
+                cell=text.at.cell,
+                field=KEY_DOCUMENTS,
+            ).with_data(
+                typed=doc.typed,
+                title=doc.title,
+                link=doc.link,
+                quality_statement=summary.quality_statement,
+                quality_statement_name=qs_name,
             )
 
 
@@ -414,4 +574,5 @@ RULES: list[Rule] = [
     not_redacted,
     uncovered_ir_items,
     unknown_evidence_refs,
+    library_candidates,
 ]

@@ -173,7 +173,8 @@ def missing_fields(inputs: Inputs) -> Iterator[Finding]:
             (
                 s.key_documents,
                 "Key documents for the evidence library",
-                "List the evidence IDs of the key documents (e.g. EV-003, EV-011).",
+                "List the key documents, one per line: an evidence ID (EV-003), or a title and "
+                "its link.",
             ),
             (s.verified_by_post, "Verified by (post)", "Give the senior manager's job title."),
         ]

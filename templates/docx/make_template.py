@@ -461,6 +461,9 @@ def _section_d(doc: WordDocument) -> None:
     docs = item_table.rows[2].cells[4]
     docs.paragraphs[0].text = "{%p for doc in item.documents %}"
     docs.add_paragraph("{{ doc.id }} {{ doc.title }}")
+    _tag_in_cell(docs, "{%p if doc.sections %}")
+    docs.add_paragraph("{{ doc.sections }}", style="Caption")
+    _tag_in_cell(docs, "{%p endif %}")
     _tag_in_cell(docs, "{%p else %}")
     gap = docs.add_paragraph().add_run("No document yet")
     gap.italic = True
@@ -486,6 +489,10 @@ def _section_d(doc: WordDocument) -> None:
         [1.8, 7.8, 1.9, 3.2, 3.0, 2.9, 1.5, 2.6],
         "for ev in register",
     )
+    title_cell = doc.tables[-1].rows[2].cells[1]
+    _tag_in_cell(title_cell, "{%p if ev.sections %}")
+    title_cell.add_paragraph("{{ ev.sections }}", style="Caption")
+    _tag_in_cell(title_cell, "{%p endif %}")
     _tag(doc, "{%p else %}")
     doc.add_paragraph("The evidence library is empty.")
     _tag(doc, "{%p endif %}")
