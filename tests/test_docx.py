@@ -97,7 +97,11 @@ def test_hyperlink_relates_the_url() -> None:
         ("https://example.org", True),
         ("http://x.y/z", True),
         ("mailto:a@b.c", True),
-        ("file:///c:/x.pdf", True),
+        # Addresses that only work inside the council print as text (link-not-shareable).
+        ("file:///c:/x.pdf", False),
+        ("file:///S:/Adults/Policy.docx", False),
+        ("https://intranet/policies/x.pdf", False),
+        ("http://192.168.1.10/x.pdf", False),
         (r"\\server\share", False),
         ("C:\\docs\\x.pdf", False),
         ("see the shared drive", False),

@@ -19,6 +19,7 @@ from pipeline.report.docx import (
     deterministic_zip,
     draft_watermark,
     drop_empty_runs,
+    fill_contents,
     join_runs,
     mark_fields_dirty,
     preserve_spaces,
@@ -677,6 +678,7 @@ def render_report(framework: Framework, inputs: Inputs, *, draft: bool, template
         ) from e
     document = tpl.docx
     drop_empty_runs(document)
+    fill_contents(document)
     mark_fields_dirty(document)
     preserve_spaces(document)
     when = inputs.overview.submission_date if inputs.overview else None
