@@ -567,6 +567,9 @@ def test_logo_on_the_cover(framework: Framework, inputs: Inputs, workspace: Work
     inputs.overview = overview(logo=text("logo.png"))
     doc = read(render_report(framework, inputs, draft=False, template=TEMPLATE_PATH))
     assert len(doc.inline_shapes) == 1
+    # Alternative text for screen readers (Word's Alt Text; the PDF's /Alt).
+    (described,) = doc.element.body.iter(qn("wp:docPr"))
+    assert described.get("descr") == "Logo of Testshire Council"
 
 
 @pytest.mark.parametrize("name", ["nowhere.png", "../logo.png", "logo.svg", "broken.png"])

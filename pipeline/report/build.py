@@ -190,7 +190,7 @@ class ReportContext:
     title: str
     date: str
     version: Prose
-    logo: Any  # a docxtpl InlineImage, or "" when there is none
+    logo: Any  # the logo, a picture with alt text (Runs), or "" when there is none
     draft: bool
     draft_watermark: Runs
     about_us: Prose
@@ -585,8 +585,9 @@ class _BrokenXML(Exception):
     pass
 
 
-def _logo(tpl: DocxTemplate, inputs: Inputs) -> Any:
-    """The council's logo as an inline image, or "" when there is none or it cannot be used.
+def _logo(pictures: Pictures, inputs: Inputs) -> Runs | str:
+    """The council's logo as an inline picture with alternative text ("Logo of Wealdshire
+    County Council"), or "" when there is none or it cannot be used.
 
     A logo that cannot be used is an ``invalid-logo`` warning from ``validate``: the report is
     built without it, as that warning says.
@@ -600,9 +601,6 @@ def _logo(tpl: DocxTemplate, inputs: Inputs) -> Any:
         UnrecognizedImageError,
     )
     from docx.image.image import Image
-    from docx.shared import Mm
-    from docxtpl import InlineImage
-
     from pipeline.rules.overview import logo_problem
 
     name = overview.logo.value.strip()
@@ -619,7 +617,12 @@ def _logo(tpl: DocxTemplate, inputs: Inputs) -> Any:
         ValueError,
     ):
         return ""  # named like a picture but not one: left out, like any unusable logo
-    return InlineImage(tpl, str(path), width=Mm(LOGO_WIDTH_MM))
+    council = str(_prose(overview.council)).strip() or inputs.ws.settings.council
+    alt = f"Logo of {council}" if council.strip() else "Council logo"
+    try:
+        return pictures.inline(path.read_bytes(), LOGO_WIDTH_MM, alt)
+    except OSError:
+        return ""
 
 
 def _table_style(tpl: DocxTemplate) -> str:
@@ -645,13 +648,14 @@ def render_report(framework: Framework, inputs: Inputs, *, draft: bool, template
             "Restore it from templates/docx/ or save it again from Word as .docx."
         ) from e
     ink = Ink(tpl.docx.part)
+    pictures = Pictures(tpl.docx.part)
     context = build_context(
         framework,
         inputs,
         draft=draft,
         ink=ink,
-        logo=_logo(tpl, inputs),
-        pictures=Pictures(tpl.docx.part),
+        logo=_logo(pictures, inputs),
+        pictures=pictures,
         table_style=_table_style(tpl),
     )
     env = jinja2.Environment(undefined=jinja2.StrictUndefined, autoescape=True)
