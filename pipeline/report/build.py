@@ -601,6 +601,7 @@ def _logo(pictures: Pictures, inputs: Inputs) -> Runs | str:
         UnrecognizedImageError,
     )
     from docx.image.image import Image
+
     from pipeline.rules.overview import logo_problem
 
     name = overview.logo.value.strip()
