@@ -57,6 +57,8 @@ def test_contents_are_filled_in_without_a_field_update(
     assert ("toc 3", framework.quality_statements[0].name) in entries
     assert ("toc 2", "Evidence register") in entries
     assert all(text.strip() for _, text in entries)
+    assert doc.core_properties.title == "Testshire Council: Adult social care self-assessment"
+    assert doc.core_properties.language == "en-GB"
     # Still Word's contents field (so Word can add page numbers), its result the entries.
     body = doc.element.body
     (instruction,) = [i.text for i in body.iter(qn("w:instrText")) if "TOC" in (i.text or "")]

@@ -488,6 +488,7 @@ def set_core_properties(
     props.keywords = "CQC; adult social care; self-assessment"
     props.category = ""
     props.content_status = "Draft" if draft else "Final"
+    props.language = "en-GB"  # the document's language for readers (the text's is in styles)
     props.revision = 1
     props.created = when
     props.modified = when

@@ -67,6 +67,10 @@ def _defaults(doc: WordDocument) -> None:
     lang = rpr.find(qn("w:lang"))
     lang.set(qn("w:val"), "en-GB")
     lang.set(qn("w:eastAsia"), "en-GB")
+    # The language Word assumes for theme fonts, British English too (python-docx: en-US).
+    theme_lang = doc.settings.element.find(qn("w:themeFontLang"))
+    if theme_lang is not None:
+        theme_lang.set(qn("w:val"), "en-GB")
     ppr = defaults.find(qn("w:pPrDefault")).find(qn("w:pPr"))
     spacing = ppr.find(qn("w:spacing"))
     spacing.set(qn("w:after"), "120")
