@@ -24,6 +24,7 @@ from pipeline.report.docx import (
     fill_contents,
     is_linkable,
     join_runs,
+    keep_rows_whole,
     mark_fields_dirty,
     preserve_spaces,
     text_run,
@@ -222,6 +223,19 @@ def test_fill_contents_without_a_contents_field_changes_nothing() -> None:
     before = etree.tostring(doc.element)
     assert fill_contents(doc) == 0
     assert etree.tostring(doc.element) == before
+
+
+def test_keep_rows_whole_marks_every_row_once() -> None:
+    doc = Document()
+    table = doc.add_table(rows=3, cols=2)
+    inner = table.cell(0, 0).add_table(rows=1, cols=1)  # a table in a cell too
+    keep_rows_whole(doc)
+    keep_rows_whole(doc)
+    rows = list(doc.element.body.iter(qn("w:tr")))
+    assert len(rows) == 4 and inner._tbl in [r.getparent() for r in rows]
+    for row in rows:
+        assert row[0].tag == qn("w:trPr")
+        assert len(row[0].findall(qn("w:cantSplit"))) == 1
 
 
 def test_preserve_spaces_marks_text_with_outer_spaces() -> None:

@@ -21,6 +21,7 @@ from pipeline.report.docx import (
     drop_empty_runs,
     fill_contents,
     join_runs,
+    keep_rows_whole,
     mark_fields_dirty,
     preserve_spaces,
     set_core_properties,
@@ -684,6 +685,7 @@ def render_report(framework: Framework, inputs: Inputs, *, draft: bool, template
     document = tpl.docx
     drop_empty_runs(document)
     fill_contents(document)
+    keep_rows_whole(document)
     mark_fields_dirty(document)
     preserve_spaces(document)
     when = inputs.overview.submission_date if inputs.overview else None

@@ -398,6 +398,25 @@ def _bookmark_paragraph(p: Any, name: str, n: int) -> None:
     p.append(end)
 
 
+def keep_rows_whole(document: Document) -> None:
+    """Every table row of the body on one page (``w:cantSplit``), also in a council's copy of
+    the template made before its rows had it; Word still splits a row taller than a page."""
+    from docx.oxml import OxmlElement
+
+    for row in document.element.body.iter(_w("tr")):
+        trpr = row.find(_w("trPr"))
+        if trpr is None:
+            trpr = OxmlElement("w:trPr")
+            # trPr follows only tblPrEx in a row.
+            ex = row.find(_w("tblPrEx"))
+            if ex is not None:
+                ex.addnext(trpr)
+            else:
+                row.insert(0, trpr)
+        if trpr.find(_w("cantSplit")) is None:
+            trpr.insert(0, OxmlElement("w:cantSplit"))
+
+
 def mark_fields_dirty(document: Document) -> None:
     """Ask Word to update every field (the contents above all) when the document is opened."""
     from docx.oxml import OxmlElement
