@@ -21,8 +21,10 @@ from pipeline.report.docx import (
     deterministic_zip,
     draft_watermark,
     drop_empty_runs,
+    fill_contents,
     is_linkable,
     join_runs,
+    keep_rows_whole,
     mark_fields_dirty,
     preserve_spaces,
     text_run,
@@ -97,7 +99,11 @@ def test_hyperlink_relates_the_url() -> None:
         ("https://example.org", True),
         ("http://x.y/z", True),
         ("mailto:a@b.c", True),
-        ("file:///c:/x.pdf", True),
+        # Addresses that only work inside the council print as text (link-not-shareable).
+        ("file:///c:/x.pdf", False),
+        ("file:///S:/Adults/Policy.docx", False),
+        ("https://intranet/policies/x.pdf", False),
+        ("http://192.168.1.10/x.pdf", False),
         (r"\\server\share", False),
         ("C:\\docs\\x.pdf", False),
         ("see the shared drive", False),
@@ -161,6 +167,75 @@ def test_add_field_and_mark_dirty() -> None:
     # It sits where the schema wants it: before <w:compat>.
     names = [etree.QName(c).localname for c in settings]
     assert names.index("updateFields") < names.index("compat")
+
+
+def _contents_field(doc: object, results: list[str]) -> None:
+    """A contents field as Word saves it after an update: the field starts in the first
+    entry's paragraph and ends in a paragraph of its own."""
+    paragraphs = [doc.add_paragraph() for _ in results] + [doc.add_paragraph()]  # type: ignore[attr-defined]
+    add_field(paragraphs[0], 'TOC \\o "1-3" \\h', results[0] if results else "")
+    first = paragraphs[0]._p
+    end = [r for r in first.iter(qn("w:r")) if r.find(qn("w:fldChar")) is not None][-1]
+    paragraphs[-1]._p.append(end)
+    for p, text in zip(paragraphs[1:], results[1:], strict=False):
+        p.add_run(text)
+
+
+@pytest.mark.parametrize("old", [[], ["Old entry 1", "Old entry 2", "Old entry 3"]])
+def test_fill_contents_writes_an_entry_per_heading(old: list[str]) -> None:
+    doc = Document()
+    doc.add_paragraph("Contents", style="TOC Heading")
+    _contents_field(doc, old or ["Right-click to update"])
+    doc.add_paragraph("Section A", style="Heading 1")
+    doc.add_paragraph("About <us> & more", style="Heading 2")
+    doc.add_paragraph("Body text.")
+    doc.add_paragraph("A quality statement", style="Heading 3")
+    doc.add_paragraph("Not listed", style="Heading 4")
+    doc.add_paragraph("", style="Heading 2")  # empty headings are left out
+    assert fill_contents(doc) == 3
+    body = doc.element.body
+
+    def style(p: object) -> str:
+        found = p._p.find(f"{qn('w:pPr')}/{qn('w:pStyle')}")  # type: ignore[attr-defined]
+        return "" if found is None else str(found.get(qn("w:val")))
+
+    texts = [(style(p), p.text) for p in doc.paragraphs]
+    assert texts[:4] == [
+        ("TOCHeading", "Contents"),
+        ("TOC1", "Section A"),  # Word's built-in "toc 1" style
+        ("TOC2", "About <us> & more"),
+        ("TOC3", "A quality statement"),
+    ]
+    assert texts[4] == ("Heading1", "Section A")  # no paragraph left over from the field
+    kinds = [c.get(qn("w:fldCharType")) for c in body.iter(qn("w:fldChar"))]
+    assert kinds == ["begin", "separate", "end"]
+    # The field starts in the first entry and ends in the last.
+    assert next(doc.paragraphs[1]._p.iter(qn("w:instrText"))).text.strip().startswith("TOC")
+    assert next(doc.paragraphs[3]._p.iter(qn("w:fldChar"))).get(qn("w:fldCharType")) == "end"
+    anchors = [h.get(qn("w:anchor")) for h in body.iter(qn("w:hyperlink"))]
+    marks = {b.get(qn("w:name")): b.getparent() for b in body.iter(qn("w:bookmarkStart"))}
+    assert [doc.paragraphs[i]._p for i in (4, 5, 7)] == [marks[a] for a in anchors]
+
+
+def test_fill_contents_without_a_contents_field_changes_nothing() -> None:
+    doc = Document()
+    doc.add_paragraph("Section A", style="Heading 1")
+    before = etree.tostring(doc.element)
+    assert fill_contents(doc) == 0
+    assert etree.tostring(doc.element) == before
+
+
+def test_keep_rows_whole_marks_every_row_once() -> None:
+    doc = Document()
+    table = doc.add_table(rows=3, cols=2)
+    inner = table.cell(0, 0).add_table(rows=1, cols=1)  # a table in a cell too
+    keep_rows_whole(doc)
+    keep_rows_whole(doc)
+    rows = list(doc.element.body.iter(qn("w:tr")))
+    assert len(rows) == 4 and inner._tbl in [r.getparent() for r in rows]
+    for row in rows:
+        assert row[0].tag == qn("w:trPr")
+        assert len(row[0].findall(qn("w:cantSplit"))) == 1
 
 
 def test_preserve_spaces_marks_text_with_outer_spaces() -> None:

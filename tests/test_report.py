@@ -58,15 +58,23 @@ def read(data: bytes) -> Document:
 
 
 def paragraphs(doc: Document) -> list[tuple[str, str]]:
-    """(style name, text) of every paragraph in the body, tables included, in order."""
+    """(style name, text) of every paragraph in the body, tables included, in order; the
+    contents entries (which repeat the headings) are left out: ``contents`` reads them."""
     from docx.text.paragraph import Paragraph
 
     names = {s.style_id: s.name for s in doc.styles}
     out = []
     for p in doc.element.body.iter(qn("w:p")):
         style = p.pPr.pStyle.val if p.pPr is not None and p.pPr.pStyle is not None else "Normal"
-        out.append((names.get(style, style), Paragraph(p, doc).text))
+        if not names.get(style, style).startswith("toc "):
+            out.append((names.get(style, style), Paragraph(p, doc).text))
     return out
+
+
+def contents(doc: Document) -> list[tuple[str, str]]:
+    """(style name, text) of the contents entries, as the document stores them (no field
+    update)."""
+    return [(p.style.name, p.text) for p in doc.paragraphs if p.style.name.startswith("toc ")]
 
 
 def body_text(doc: Document) -> str:
@@ -95,12 +103,19 @@ def hyperlinks(doc: Document) -> list[tuple[str, str]]:
 
 
 def internal_links(doc: Document) -> list[tuple[str, str]]:
-    """(text, bookmark name) of every link within the document."""
-    return [(link.text, link.fragment) for link in _links(doc) if not link.address]
+    """(text, bookmark name) of every link within the document (the contents' links to the
+    headings left out)."""
+    return [
+        (link.text, link.fragment)
+        for link in _links(doc)
+        if not link.address and not link.fragment.startswith("_Toc")
+    ]
 
 
 def bookmarks(doc: Document) -> list[str]:
-    return [b.get(qn("w:name")) for b in doc.element.body.iter(qn("w:bookmarkStart"))]
+    """The bookmarks the report's links lead to (not the hidden "_Toc…" ones of the contents)."""
+    names = [b.get(qn("w:name")) for b in doc.element.body.iter(qn("w:bookmarkStart"))]
+    return [n for n in names if not n.startswith("_Toc")]
 
 
 def header_texts(doc: Document) -> list[str]:
@@ -360,7 +375,8 @@ def test_ir_items_show_their_documents_or_a_gap(report: Document) -> None:
     }
     assert rows["IR5"][4] == "EV-001 Document 1"
     assert rows["IR2"][4] == "EV-002 Feedback & complaints <2023>"
-    assert rows["IR7"][4] == "No document yet"
+    # A gap, worded for the reader of a final report (a draft says "No document yet").
+    assert rows["IR7"][4] == "No document provided for this item"
     assert rows["IR5"][2] == "Assessing needs"
     assert rows["IR2"][2] == "All"
     assert rows["IR5"][3] == "Policy and procedures\nPerformance reports"
@@ -551,6 +567,9 @@ def test_logo_on_the_cover(framework: Framework, inputs: Inputs, workspace: Work
     inputs.overview = overview(logo=text("logo.png"))
     doc = read(render_report(framework, inputs, draft=False, template=TEMPLATE_PATH))
     assert len(doc.inline_shapes) == 1
+    # Alternative text for screen readers (Word's Alt Text; the PDF's /Alt).
+    (described,) = doc.element.body.iter(qn("wp:docPr"))
+    assert described.get("descr") == "Logo of Testshire Council"
 
 
 @pytest.mark.parametrize("name", ["nowhere.png", "../logo.png", "logo.svg", "broken.png"])

@@ -19,7 +19,9 @@ from pipeline.report.docx import (
     deterministic_zip,
     draft_watermark,
     drop_empty_runs,
+    fill_contents,
     join_runs,
+    keep_rows_whole,
     mark_fields_dirty,
     preserve_spaces,
     set_core_properties,
@@ -189,7 +191,7 @@ class ReportContext:
     title: str
     date: str
     version: Prose
-    logo: Any  # a docxtpl InlineImage, or "" when there is none
+    logo: Any  # the logo, a picture with alt text (Runs), or "" when there is none
     draft: bool
     draft_watermark: Runs
     about_us: Prose
@@ -584,8 +586,9 @@ class _BrokenXML(Exception):
     pass
 
 
-def _logo(tpl: DocxTemplate, inputs: Inputs) -> Any:
-    """The council's logo as an inline image, or "" when there is none or it cannot be used.
+def _logo(pictures: Pictures, inputs: Inputs) -> Runs | str:
+    """The council's logo as an inline picture with alternative text ("Logo of Wealdshire
+    County Council"), or "" when there is none or it cannot be used.
 
     A logo that cannot be used is an ``invalid-logo`` warning from ``validate``: the report is
     built without it, as that warning says.
@@ -599,8 +602,6 @@ def _logo(tpl: DocxTemplate, inputs: Inputs) -> Any:
         UnrecognizedImageError,
     )
     from docx.image.image import Image
-    from docx.shared import Mm
-    from docxtpl import InlineImage
 
     from pipeline.rules.overview import logo_problem
 
@@ -618,7 +619,12 @@ def _logo(tpl: DocxTemplate, inputs: Inputs) -> Any:
         ValueError,
     ):
         return ""  # named like a picture but not one: left out, like any unusable logo
-    return InlineImage(tpl, str(path), width=Mm(LOGO_WIDTH_MM))
+    council = str(_prose(overview.council)).strip() or inputs.ws.settings.council
+    alt = f"Logo of {council}" if council.strip() else "Council logo"
+    try:
+        return pictures.inline(path.read_bytes(), LOGO_WIDTH_MM, alt)
+    except OSError:
+        return ""
 
 
 def _table_style(tpl: DocxTemplate) -> str:
@@ -644,13 +650,14 @@ def render_report(framework: Framework, inputs: Inputs, *, draft: bool, template
             "Restore it from templates/docx/ or save it again from Word as .docx."
         ) from e
     ink = Ink(tpl.docx.part)
+    pictures = Pictures(tpl.docx.part)
     context = build_context(
         framework,
         inputs,
         draft=draft,
         ink=ink,
-        logo=_logo(tpl, inputs),
-        pictures=Pictures(tpl.docx.part),
+        logo=_logo(pictures, inputs),
+        pictures=pictures,
         table_style=_table_style(tpl),
     )
     env = jinja2.Environment(undefined=jinja2.StrictUndefined, autoescape=True)
@@ -677,6 +684,8 @@ def render_report(framework: Framework, inputs: Inputs, *, draft: bool, template
         ) from e
     document = tpl.docx
     drop_empty_runs(document)
+    fill_contents(document)
+    keep_rows_whole(document)
     mark_fields_dirty(document)
     preserve_spaces(document)
     when = inputs.overview.submission_date if inputs.overview else None

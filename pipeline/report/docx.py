@@ -174,9 +174,16 @@ def text_run(text: str, *, bold: bool = False, italic: bool = False) -> Runs:
 
 
 def is_linkable(url: str) -> bool:
-    """A link Word can open: a URL with a scheme we allow (validation checks the rest)."""
+    """A link Word can open: a URL with a scheme we allow (validation checks the rest), and one
+    the reader can follow: a file path, network path or intranet address (validation's
+    ``link-not-shareable``) only works inside the council, so it prints as text."""
+    from pipeline.rules.evidence import link_problem
+
     url = url.strip()
-    return url.lower().startswith(LINK_SCHEMES) and not any(c.isspace() for c in url)
+    if not url.lower().startswith(LINK_SCHEMES) or any(c.isspace() for c in url):
+        return False
+    problem = link_problem(url)
+    return problem is None or problem[0] != "link-not-shareable"
 
 
 class Ink:
@@ -256,6 +263,158 @@ def add_field(paragraph: Paragraph, instruction: str, placeholder: str = "") -> 
     ]
     for xml in runs:
         p.append(parse_xml(f'<w:root xmlns:w="{W_NS}">{xml}</w:root>')[0])
+
+
+# The heading styles the contents list (``TOC \o "1-3"``), by style id, with their level.
+_TOC_LEVELS = {"Heading1": 1, "Heading2": 2, "Heading3": 3}
+
+
+_TOC_BOOKMARK = "_TocSelfAssess{:04d}"
+
+
+def fill_contents(document: Document) -> int:
+    """Write the contents entries into the contents field's result, so that the contents show
+    when the document opens, before (or without) a field update: one paragraph per heading of
+    level 1-3 in the body, in Word's "toc N" style, linked to a bookmark on its heading. Page
+    numbers are left to Word's update of the field (and to LibreOffice's, for the PDF): they
+    depend on the fonts of the computer that lays the pages out. Returns the number of entries
+    (0 when the document has no contents field)."""
+    body = document.element.body
+    field = _toc_field(body)
+    if field is None:
+        return 0
+    first, last = field
+    headings = []
+    for p in body.iterchildren(_w("p")):
+        level = _TOC_LEVELS.get(_style_id(p))
+        text = _paragraph_text(p).strip() if level else ""
+        if level and text and p is not first:
+            headings.append((level, text, p))
+    if not headings:
+        return 0
+    existing = {b.get(_w("id")) for b in body.iter(_w("bookmarkStart"))}
+    next_id = 1 + max((int(i) for i in existing if i and i.isdigit()), default=0)
+    entries = []
+    for n, (level, text, heading) in enumerate(headings, start=1):
+        name = _TOC_BOOKMARK.format(n)
+        _bookmark_paragraph(heading, name, next_id)
+        next_id += 1
+        entries.append(
+            f'<w:p><w:pPr><w:pStyle w:val="TOC{level}"/></w:pPr>'
+            f'<w:hyperlink w:anchor="{name}" w:history="1">{_run(text)}</w:hyperlink></w:p>'
+        )
+    _replace_field_result(first, last, entries)
+    return len(entries)
+
+
+def _style_id(p: Any) -> str:
+    style = p.find(f"{_w('pPr')}/{_w('pStyle')}")
+    return "" if style is None else str(style.get(_w("val")) or "")
+
+
+def _paragraph_text(p: Any) -> str:
+    parts = []
+    for el in p.iter(_w("t"), _w("tab"), _w("br")):
+        if el.tag == _w("t"):
+            parts.append(el.text or "")
+        else:
+            parts.append(" ")
+    return " ".join("".join(parts).split())
+
+
+def _toc_field(body: Any) -> tuple[Any, Any] | None:
+    """The paragraphs where the contents field begins and ends (the same one, in the
+    template), or None."""
+    for p in body.iterchildren(_w("p")):
+        for instr in p.iter(_w("instrText")):
+            if (instr.text or "").strip().upper().startswith("TOC"):
+                last = p
+                while last is not None and not _ends_field(last):
+                    last = last.getnext()
+                return (p, last) if last is not None else None
+    return None
+
+
+def _ends_field(p: Any) -> bool:
+    return any(c.get(_w("fldCharType")) == "end" for c in p.iter(_w("fldChar")))
+
+
+def _replace_field_result(first: Any, last: Any, entries: list[str]) -> None:
+    """Put ``entries`` (paragraphs' XML) as the field's result: the first entry's paragraph
+    starts the field, the last one ends it (as Word writes a contents)."""
+    from docx.oxml import parse_xml
+
+    def field_runs(p: Any, kind: str) -> list[Any]:
+        """The run holding the field character ``kind`` and the runs before ("separate") or
+        after ("end") it."""
+        runs = list(p.iterchildren(_w("r")))
+        for n, r in enumerate(runs):
+            if any(c.get(_w("fldCharType")) == kind for c in r.iter(_w("fldChar"))):
+                return runs[: n + 1] if kind == "separate" else runs[n:]
+        return []
+
+    start = field_runs(first, "separate")
+    end = field_runs(last, "end")
+    if not start or not end:
+        return
+    # Everything between the two ends goes: the old result (a placeholder, or entries that an
+    # update in Word or LibreOffice wrote).
+    node = first.getnext()
+    while last is not first and node is not None and node is not last:
+        following = node.getnext()
+        node.getparent().remove(node)
+        node = following
+    if last is not first:
+        last.getparent().remove(last)
+    for child in list(first):
+        first.remove(child)
+    paragraphs = [parse_xml(f'<w:root xmlns:w="{W_NS}">{x}</w:root>')[0] for x in entries]
+    head = paragraphs[0]
+    ppr = head.find(_w("pPr"))
+    first.append(ppr)
+    for r in start:
+        first.append(r)
+    for child in list(head):
+        first.append(child)
+    tail = first
+    for p in paragraphs[1:]:
+        tail.addnext(p)
+        tail = p
+    for r in end:
+        tail.append(r)
+
+
+def _bookmark_paragraph(p: Any, name: str, n: int) -> None:
+    """A bookmark called ``name`` around the text of paragraph ``p``."""
+    from docx.oxml import parse_xml
+
+    start = parse_xml(f'<w:bookmarkStart xmlns:w="{W_NS}" w:id="{n}" w:name="{name}"/>')
+    end = parse_xml(f'<w:bookmarkEnd xmlns:w="{W_NS}" w:id="{n}"/>')
+    ppr = p.find(_w("pPr"))
+    if ppr is not None:
+        ppr.addnext(start)
+    else:
+        p.insert(0, start)
+    p.append(end)
+
+
+def keep_rows_whole(document: Document) -> None:
+    """Every table row of the body on one page (``w:cantSplit``), also in a council's copy of
+    the template made before its rows had it; Word still splits a row taller than a page."""
+    from docx.oxml import OxmlElement
+
+    for row in document.element.body.iter(_w("tr")):
+        trpr = row.find(_w("trPr"))
+        if trpr is None:
+            trpr = OxmlElement("w:trPr")
+            # trPr follows only tblPrEx in a row.
+            ex = row.find(_w("tblPrEx"))
+            if ex is not None:
+                ex.addnext(trpr)
+            else:
+                row.insert(0, trpr)
+        if trpr.find(_w("cantSplit")) is None:
+            trpr.insert(0, OxmlElement("w:cantSplit"))
 
 
 def mark_fields_dirty(document: Document) -> None:
@@ -348,6 +507,7 @@ def set_core_properties(
     props.keywords = "CQC; adult social care; self-assessment"
     props.category = ""
     props.content_status = "Draft" if draft else "Final"
+    props.language = "en-GB"  # the document's language for readers (the text's is in styles)
     props.revision = 1
     props.created = when
     props.modified = when

@@ -233,7 +233,22 @@ try:
             for i in range(indexes.getCount()):
                 indexes.getByIndex(i).update()
             doc.getTextFields().refresh()
-        doc.storeToURL(dst, (prop("FilterName", "writer_pdf_Export"), prop("Overwrite", True)))
+        # An accessible PDF: tagged (headings, tables, figures with their alt text), PDF/UA
+        # where this LibreOffice knows it, the document's title shown in the title bar, the
+        # headings as bookmarks. The language comes from the document (en-GB).
+        options = uno.Any("[]com.sun.star.beans.PropertyValue", tuple(
+            prop(name, value) for name, value in (
+                ("UseTaggedPDF", True),
+                ("PDFUACompliance", True),
+                ("DisplayPDFDocumentTitle", True),
+                ("ExportBookmarks", True),
+                ("ExportNotes", False),
+            )))
+        uno.invoke(doc, "storeToURL", (dst, (
+            prop("FilterName", "writer_pdf_Export"),
+            prop("FilterData", options),
+            prop("Overwrite", True),
+        )))
     finally:
         doc.close(True)
 finally:
