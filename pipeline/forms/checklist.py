@@ -237,8 +237,13 @@ def _checklist_sheet(
     protect(ws)
 
 
+# The guidance sheet's one column: narrow enough to print at full size on a landscape A4 page in
+# LibreOffice too (which draws Arial wider than Excel and does not shrink this sheet to fit).
+GUIDANCE_WIDTH = 100
+
+
 def _guidance_sheet(ws: Any, framework: Framework, qs: QualityStatement, style: Style) -> None:
-    ws.column_dimensions["A"].width = 120
+    ws.column_dimensions["A"].width = GUIDANCE_WIDTH
     row = 1
     style.text(ws.cell(row, 1), f"Guidance: {qs.name}", style.title, wrap=False)
     row += 2
@@ -247,11 +252,11 @@ def _guidance_sheet(ws: Any, framework: Framework, qs: QualityStatement, style: 
     for block in qs.cqc_looking_for:
         if block.text:
             style.text(ws.cell(row, 1), block.text)
-            ws.row_dimensions[row].height = row_height([(block.text, 120)])
+            ws.row_dimensions[row].height = row_height([(block.text, GUIDANCE_WIDTH)])
             row += 1
         for bullet in block.bullets:
             style.text(ws.cell(row, 1), f"    • {bullet}")
-            ws.row_dimensions[row].height = row_height([(bullet, 114)])
+            ws.row_dimensions[row].height = row_height([(bullet, GUIDANCE_WIDTH - 6)])
             row += 1
     row += 1
     style.text(ws.cell(row, 1), "The rating scale", style.heading, wrap=False)
@@ -271,6 +276,6 @@ def _guidance_sheet(ws: Any, framework: Framework, qs: QualityStatement, style: 
         row += 1
     row += 1
     style.text(ws.cell(row, 1), f"Source: {framework.framework.source}.", style.note)
-    ws.row_dimensions[row].height = row_height([(framework.framework.source, 110)])
+    ws.row_dimensions[row].height = row_height([(framework.framework.source, GUIDANCE_WIDTH - 10)])
     print_setup(ws)
     protect(ws)

@@ -49,6 +49,8 @@ TABLE_HEADERS = [
 # Rating colours, red (disagree) to green (agree), grey for don't know.
 RATING_COLOURS = {1: "C00000", 2: "F4B183", 3: "A9D18E", 4: "548235", 0: "A6A6A6"}
 _SHEET_NAME_BAD = re.compile(r"[\[\]:*?/\\]")
+# Words a shortened sheet name must not end on.
+_DANGLING = frozenset(("and", "or", "of", "the", "in", "to", "for", "with", "a", "an", "&", "on"))
 _DEFAULT_ROW_CM = 0.53  # a 15-point row
 LINE_HEIGHT = 15.0  # points per wrapped line, as row_height() counts
 
@@ -176,7 +178,11 @@ def sheet_names(titles: list[str]) -> list[str]:
     for title in titles:
         name = _SHEET_NAME_BAD.sub(" ", title).strip()
         if len(name) > 31:
-            name = name[:32].rsplit(" ", 1)[0].rstrip(" ,;-")[:31]
+            words = name[:32].rsplit(" ", 1)[0].rstrip(" ,;-")[:31].split(" ")
+            # End on a word that carries meaning, not a dangling "and" or "of".
+            while len(words) > 2 and words[-1].lower().strip(",;-") in _DANGLING:
+                words.pop()
+            name = " ".join(words).rstrip(" ,;-")
         names.append(name)
     return names
 
@@ -350,6 +356,17 @@ def _qs_sheet(
     ws.merge_cells("A3:L3")
     style.labelled(ws["A3"], "We statement", we)
     ws.row_dimensions[3].height = _height(f"We statement\n{we}", page_width)
+    if not qs.returns:
+        # One short block, not pages of empty tables and an empty chart.
+        style.text(
+            ws["A5"],
+            "No Stage 1 checklists have been returned for this quality statement yet, so there "
+            "are no ratings, findings or comments to show.",
+            style.note,
+            wrap=False,
+        )
+        print_setup(ws)
+        return
 
     # The chart first: what people see at a glance; it reads the table further down.
     row = 5
@@ -384,11 +401,15 @@ def _qs_sheet(
         ("Divergent views", qs.divergent, _why_divergent, "None."),
         ("Evidence gaps", qs.evidence_gaps, _why_gap, "None."),
     ]
-    for label, statements, describe, none in blocks:
+    pages = _Pages(ws, page_width + FIGURE_WIDTH * max(0, len(groups) - len(FIGURE_COLUMNS)))
+    pages.keep(1, row)  # the title, the we statement and the chart
+    for n, (label, statements, describe, none) in enumerate(blocks):
+        start = row - 1 if n == 0 else row  # the first with the "Emerging findings" heading
         row = _finding_block(ws, row, label, statements, describe, none, style, page_width)
+        pages.keep(start, row)
 
     row += 1
-    _new_page(ws, row)
+    start = row
     style.text(ws.cell(row, 1), "Ratings by statement", style.heading, wrap=False)
     header = row + 1
     style.header_row(ws, header, TABLE_HEADERS)
@@ -398,13 +419,24 @@ def _qs_sheet(
     for s in qs.statements:
         _statement_row(ws, header + s.number, s, looks)
     last = header + len(qs.statements)
-    _chart(ws, f"A{chart_row}", header, last, chart_height)
+    most = max((s.responses for s in qs.statements), default=0)
+    _chart(ws, f"A{chart_row}", header, last, chart_height, most)
+
+    pages.keep(start, last + 1)
 
     row = last + 2
+    start = row
     row = _group_table(ws, row, qs, groups, style, looks, settings, page_width)
+    pages.keep(start, row)
     row += 1
-    _comments(ws, row, qs, style, looks, framework, page_width, settings.mask_personal_data)
-    print_setup(ws)
+    # The heading, the note, the header row and the first comments (written as data, so
+    # their heights are not in the sheet yet).
+    pages.keep(row, row + 1, need=LINE_HEIGHT * 8)
+    comments = _comments(
+        ws, row, qs, style, looks, framework, page_width, settings.mask_personal_data
+    )
+    # The comments run over many pages: their header row is printed at the top of each.
+    print_setup(ws, repeat_rows=f"{comments}:{comments}" if comments else None)
 
 
 def _finding_block(
@@ -493,7 +525,7 @@ def _statement_row(ws: Any, row: int, s: StatementResult, looks: _Looks) -> None
     ws.row_dimensions[row].height = _height(s.text, STATEMENT_WIDTH)
 
 
-def _chart(ws: Any, anchor: str, header: int, last: int, height_cm: float) -> None:
+def _chart(ws: Any, anchor: str, header: int, last: int, height_cm: float, most: int) -> None:
     """A stacked horizontal bar per statement: how many chose each rating."""
     from openpyxl.chart import BarChart, Reference
 
@@ -508,6 +540,10 @@ def _chart(ws: Any, anchor: str, header: int, last: int, height_cm: float) -> No
     chart.x_axis.title = "Statement"
     chart.x_axis.scaling.orientation = "maxMin"  # statement 1 at the top, as in the table
     chart.y_axis.majorGridlines = None
+    # Counts of people: whole numbers on the axis (no 0.5, 1.5), about ten steps at most.
+    chart.y_axis.number_format = "0"
+    chart.y_axis.majorUnit = max(1, math.ceil(most / 10))
+    chart.y_axis.scaling.min = 0
     chart.x_axis.delete = False
     chart.y_axis.delete = False
     chart.legend.position = "b"
@@ -544,7 +580,6 @@ def _group_table(
     settings: Stage1Settings,
     page_width: float,
 ) -> int:
-    _new_page(ws, row)
     style.text(ws.cell(row, 1), "By respondent group", style.heading, wrap=False)
     row += 1
     note = (
@@ -596,10 +631,10 @@ def _comments(
     framework: Framework,
     page_width: float,
     mask: bool,
-) -> int:
+) -> int | None:
+    """The evidence comments from ``row``; the row of their table's header (None: none)."""
     from pipeline.analysis.personal_data import mask_personal_data
 
-    _new_page(ws, row)
     style.text(ws.cell(row, 1), "Evidence comments", style.heading, wrap=False)
     row += 1
     total = sum(len(s.comments) for s in qs.statements)
@@ -611,11 +646,12 @@ def _comments(
     _merged(ws, row, note, style, "L", page_width, style.note)
     row += 1
     if not total:
-        return row
+        return None
     labels = {r.value: r.display for r in framework.rating_scale}
     # There may be thousands of comments: no merged cells here (openpyxl checks each merge
     # against every other), and looks are copied (see _Looks).
     style.header_row(ws, row, ["No.", "Comment", "Rating", "Group"])
+    header = row
     heights: dict[str, float] = {}
     for s in qs.statements:
         for group, rating, text in s.comments:
@@ -628,11 +664,52 @@ def _comments(
             height = max(_height(text, STATEMENT_WIDTH), heights[group], 2 * LINE_HEIGHT)
             values = [(s.number, "number"), (text, "text"), (label, "text"), (group, "text")]
             looks.put_row(ws, row, values, height)
-    return row + 1
+    return header
 
 
 # --------------------------------------------------------------------------------------------
 # Small helpers
+
+
+class _Pages:
+    """Where printed pages break on a quality statement's sheet, estimated from row heights:
+    a section starts a new page only when it would not fit on the current one (whole, if it
+    fits on a page; otherwise its heading, header and first rows), so headings stay with their
+    first rows and no page is left nearly empty.
+
+    The capacity is a page's printable height over the fit-to-width scale as Excel prints it
+    (LibreOffice shrinks the sheet more, so fits more on a page)."""
+
+    def __init__(self, ws: Any, width_chars: float) -> None:
+        from pipeline.xlsx.write import MARGINS
+
+        printable_width = (11.69 - MARGINS["left"] - MARGINS["right"]) * 72
+        printable_height = (8.27 - MARGINS["top"] - MARGINS["bottom"]) * 72
+        sheet_width = (width_chars * 7 + 5) * 0.75  # Excel: about 7 pixels a character
+        scale = min(1.0, printable_width / sheet_width)
+        self.ws, self.capacity, self.start = ws, 0.95 * printable_height / scale, 1
+        self.lost = False
+
+    def height(self, first: int, last: int) -> float:
+        """The printed height of rows ``first`` to ``last - 1`` (points, before scaling)."""
+        dims = self.ws.row_dimensions
+        total = 0.0
+        for r in range(first, last):
+            height = dims[r].height if r in dims else None
+            total += LINE_HEIGHT if height is None else height
+        return total
+
+    def keep(self, row: int, end: int, need: float | None = None) -> None:
+        """Rows ``row`` to ``end - 1`` are a section (``need``: the height it needs to start
+        with, when its rows are not laid out in the sheet): start it on a new page unless it
+        fits on the current one. After a section longer than a page, where the pages fall is
+        not known, so the next section starts a new page."""
+        section = self.height(row, end) if need is None else need
+        if self.lost or self.height(self.start, row) + min(section, self.capacity) > self.capacity:
+            if row > self.start:
+                _new_page(self.ws, row)
+            self.start = row
+        self.lost = self.height(self.start, end) > self.capacity
 
 
 def _new_page(ws: Any, row: int) -> None:

@@ -241,18 +241,30 @@ def row_height(texts: list[tuple[str, float]], line_height: float = 15.0) -> flo
     return min(409.0, lines * line_height + 4)
 
 
-def print_setup(ws: Any, repeat_rows: str | None = None, fit_width: bool = True) -> None:
-    """A4 landscape, fitted to the page width, with header rows repeated on every page."""
-    ws.page_setup.orientation = "landscape"
+# Page margins (inches) for every sheet the tool writes. The header and footer sit inside the top
+# and bottom margins with room for a line of text, so the page header (the council's name) never
+# prints over the repeated heading rows, nor the footer over the last row (LibreOffice takes the
+# header's height from the gap between the two).
+MARGINS = {"left": 0.5, "right": 0.5, "top": 0.8, "bottom": 0.8, "header": 0.3, "footer": 0.3}
+
+
+def print_setup(
+    ws: Any,
+    repeat_rows: str | None = None,
+    fit_width: bool = True,
+    orientation: str = "landscape",
+) -> None:
+    """A4 (landscape unless told), fitted to the page width, header rows repeated on every page.
+
+    The margins are ``MARGINS``: the header and footer inside the page margins."""
+    ws.page_setup.orientation = orientation
     ws.page_setup.paperSize = ws.PAPERSIZE_A4
     if fit_width:
         ws.page_setup.fitToWidth = 1
         ws.page_setup.fitToHeight = 0
         ws.sheet_properties.pageSetUpPr.fitToPage = True
-    ws.page_margins.left = ws.page_margins.right = 0.5
-    ws.page_margins.top = 0.6
-    ws.page_margins.bottom = 0.8
-    ws.page_margins.footer = 0.3
+    for side, inches in MARGINS.items():
+        setattr(ws.page_margins, side, inches)
     if repeat_rows:
         ws.print_title_rows = repeat_rows
     ws.oddFooter.center.text = "&A — page &P of &N"
