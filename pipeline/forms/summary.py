@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import hashlib
+import itertools
 import json
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -418,6 +419,19 @@ class _Flow:
     def __init__(self, ws: Any, style: Style) -> None:
         self.ws, self.style, self.row = ws, style, 1
         self.width = sum(_GUIDE_WIDTHS.values()) - 4
+        self.sections: list[int] = []  # where each heading's section starts
+
+    def keep_sections(self) -> None:
+        """Page breaks that keep each heading with its first lines (or its small table)."""
+        from pipeline.xlsx.write import Pages
+
+        pages = Pages(self.ws, sum(_GUIDE_WIDTHS.values()), "portrait")
+        starts = [*self.sections, self.row]
+        for start, end in itertools.pairwise(starts):
+            # A short section (a small table) whole; a long one by its first lines.
+            whole = pages.height(start, end)
+            first = pages.height(start, min(end, start + 4))
+            pages.keep(start, end, need=whole if whole <= pages.capacity / 2 else first)
 
     def para(self, text: str, font: Any = None, height: float | None = None) -> Any:
         ws, row = self.ws, self.row
@@ -429,6 +443,7 @@ class _Flow:
 
     def heading(self, text: str) -> None:
         self.row += 1
+        self.sections.append(self.row)
         self.para(text, self.style.heading, 20)
 
     def bullets(self, items: tuple[str, ...], indent: str = "") -> None:
@@ -489,11 +504,6 @@ def _guidance_sheet(
     if qs.data_to_consider:
         flow.heading("Examples of data to consider")
         flow.bullets(qs.data_to_consider)
-    if stage1 is not None:
-        # The findings start on a page of their own, so a table never splits from its header.
-        from openpyxl.worksheet.pagebreak import Break
-
-        ws.row_breaks.append(Break(id=flow.row))
     flow.heading("What the Stage 1 checklists found")
     if stage1 is None:
         flow.para(
@@ -511,6 +521,7 @@ def _guidance_sheet(
         cell.hyperlink = framework.framework.data_pack_url
     flow.row += 1
     flow.para(f"Source: {framework.framework.source}.", style.note)
+    flow.keep_sections()
     _print_setup(ws, "portrait")
     protect(ws)
 
@@ -555,6 +566,7 @@ def _stage1_findings(flow: _Flow, result: QSResult) -> None:
     header = ["No.", "Statement", "% agree", "Mean", "Ratings 1/2/3/4", "Don’t know"]
     for name, explanation, statements in lists:
         flow.row += 1
+        flow.sections.append(flow.row)
         flow.para(name, flow.style.bold, 18)
         flow.para(explanation, note, 16)
         if not statements:
@@ -760,6 +772,7 @@ def _form_sheet(
 
     ws.freeze_panes = f"A{HEADER_ROW + 1}"
     _print_setup(ws, "landscape", repeat_rows=f"{TITLE_ROW}:{HEADER_ROW}")
+    _keep_sections(ws)
     protect(ws)
     ws.sheet_view.zoomScale = 100
 
@@ -814,3 +827,20 @@ def fit_rows(ws: Any) -> None:
         if f.kind == "entry":
             texts = [(text(TEXT_COL), WIDTHS[TEXT_COL]), (text(IDS_COL), WIDTHS[IDS_COL])]
         ws.row_dimensions[row].height = max(f.height, row_height(texts))
+    _keep_sections(ws)
+
+
+def _keep_sections(ws: Any) -> None:
+    """Page breaks that keep each section's heading and note with its first field, from the
+    row heights as they are (a fresh form's, or those ``fit_rows`` made for typed text)."""
+    from openpyxl.worksheet.pagebreak import RowBreak
+
+    from pipeline.xlsx.write import Pages
+
+    ws.row_breaks = RowBreak()
+    pages = Pages(ws, sum(WIDTHS.values()))
+    pages.capacity -= pages.height(TITLE_ROW, HEADER_ROW + 1)  # printed on every page
+    pages.start = INTRO_ROW  # (counted above)
+    starts = [HEADING_ROWS[s.heading] for s in SECTIONS] + [NOTE_ROW]
+    for start, end in itertools.pairwise(starts):
+        pages.keep(start, end, need=pages.height(start, start + 3))

@@ -16,7 +16,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from pipeline.xlsx import fast_writer as xlsx_fast
-from pipeline.xlsx.write import Style, atomic_path, print_setup, save_atomic, write_text
+from pipeline.xlsx.write import Pages, Style, atomic_path, print_setup, save_atomic, write_text
 
 if TYPE_CHECKING:
     from openpyxl import Workbook
@@ -401,7 +401,7 @@ def _qs_sheet(
         ("Divergent views", qs.divergent, _why_divergent, "None."),
         ("Evidence gaps", qs.evidence_gaps, _why_gap, "None."),
     ]
-    pages = _Pages(ws, page_width + FIGURE_WIDTH * max(0, len(groups) - len(FIGURE_COLUMNS)))
+    pages = Pages(ws, page_width + FIGURE_WIDTH * max(0, len(groups) - len(FIGURE_COLUMNS)))
     pages.keep(1, row)  # the title, the we statement and the chart
     for n, (label, statements, describe, none) in enumerate(blocks):
         start = row - 1 if n == 0 else row  # the first with the "Emerging findings" heading
@@ -669,54 +669,6 @@ def _comments(
 
 # --------------------------------------------------------------------------------------------
 # Small helpers
-
-
-class _Pages:
-    """Where printed pages break on a quality statement's sheet, estimated from row heights:
-    a section starts a new page only when it would not fit on the current one (whole, if it
-    fits on a page; otherwise its heading, header and first rows), so headings stay with their
-    first rows and no page is left nearly empty.
-
-    The capacity is a page's printable height over the fit-to-width scale as Excel prints it
-    (LibreOffice shrinks the sheet more, so fits more on a page)."""
-
-    def __init__(self, ws: Any, width_chars: float) -> None:
-        from pipeline.xlsx.write import MARGINS
-
-        printable_width = (11.69 - MARGINS["left"] - MARGINS["right"]) * 72
-        printable_height = (8.27 - MARGINS["top"] - MARGINS["bottom"]) * 72
-        sheet_width = (width_chars * 7 + 5) * 0.75  # Excel: about 7 pixels a character
-        scale = min(1.0, printable_width / sheet_width)
-        self.ws, self.capacity, self.start = ws, 0.95 * printable_height / scale, 1
-        self.lost = False
-
-    def height(self, first: int, last: int) -> float:
-        """The printed height of rows ``first`` to ``last - 1`` (points, before scaling)."""
-        dims = self.ws.row_dimensions
-        total = 0.0
-        for r in range(first, last):
-            height = dims[r].height if r in dims else None
-            total += LINE_HEIGHT if height is None else height
-        return total
-
-    def keep(self, row: int, end: int, need: float | None = None) -> None:
-        """Rows ``row`` to ``end - 1`` are a section (``need``: the height it needs to start
-        with, when its rows are not laid out in the sheet): start it on a new page unless it
-        fits on the current one. After a section longer than a page, where the pages fall is
-        not known, so the next section starts a new page."""
-        section = self.height(row, end) if need is None else need
-        if self.lost or self.height(self.start, row) + min(section, self.capacity) > self.capacity:
-            if row > self.start:
-                _new_page(self.ws, row)
-            self.start = row
-        self.lost = self.height(self.start, end) > self.capacity
-
-
-def _new_page(ws: Any, row: int) -> None:
-    """Start a printed page at ``row``, so that a section (and the chart) is never split."""
-    from openpyxl.worksheet.pagebreak import Break
-
-    ws.row_breaks.append(Break(id=row - 1))
 
 
 def _merged(
