@@ -51,6 +51,9 @@ RATING_COLOURS = {1: "C00000", 2: "F4B183", 3: "A9D18E", 4: "548235", 0: "A6A6A6
 _SHEET_NAME_BAD = re.compile(r"[\[\]:*?/\\]")
 # Words a shortened sheet name must not end on.
 _DANGLING = frozenset(("and", "or", "of", "the", "in", "to", "for", "with", "a", "an", "&", "on"))
+# The summary sheet's merged paragraphs span 147 characters of columns; their height is
+# estimated for fewer, as Arial's lines hold fewer characters than _height assumes for them.
+_PROSE_WIDTH = 120
 _DEFAULT_ROW_CM = 0.53  # a 15-point row
 LINE_HEIGHT = 15.0  # points per wrapped line, as row_height() counts
 
@@ -203,7 +206,9 @@ def _summary_sheet(
     today: dt.date | None,
 ) -> None:
     ws.title = SUMMARY_SHEET
-    widths = {"A": 40, "B": 11, "C": 11, "D": 11, "E": 16, "F": 16, "G": 16, "H": 16}
+    # Column A shows each quality statement's name whole: LibreOffice prints a link on one
+    # line, cut at the column's edge.
+    widths = {"A": 50, "B": 11, "C": 11, "D": 11, "E": 16, "F": 16, "G": 16, "H": 16}
     for letter, width in widths.items():
         ws.column_dimensions[letter].width = width
     style.text(ws["A1"], "Stage 1 findings: what the checklists say", style.title, wrap=False)
@@ -244,7 +249,7 @@ def _summary_sheet(
             " (for example a rating not on the scale, or text typed outside the form): run "
             "`selfassess validate` to see them."
         )
-    _merged(ws, 3, " ".join(lines), style, "H", 148)
+    _merged(ws, 3, " ".join(lines), style, "H", _PROSE_WIDTH)
 
     header = 5
     style.header_row(
@@ -261,7 +266,7 @@ def _summary_sheet(
             "Evidence gaps",
         ],
     )
-    ws.row_dimensions[header].height = 32
+    ws.row_dimensions[header].height = 47  # three lines: "Emerging areas for improvement"
     for col in range(2, 9):
         ws.cell(header, col).alignment = style.wrap_center
     for row, (qs, name) in enumerate(zip(result.results, names, strict=True), start=header + 1):
@@ -296,7 +301,7 @@ def _summary_sheet(
     style.text(ws.cell(row, 1), "How to read these findings", style.heading, wrap=False)
     for text in _definitions(framework, settings):
         row += 1
-        _merged(ws, row, text, style, "H", 148)
+        _merged(ws, row, text, style, "H", _PROSE_WIDTH)
     print_setup(ws)
 
 
