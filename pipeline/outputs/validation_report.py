@@ -147,9 +147,9 @@ def _findings_sheet(
             link.hyperlink = file_link(ws, f.file)
             link.font = style.link
         sheet.row_dimensions[row].height = row_height(
-            # Arial fits about 1.2 characters per unit of column width.
+            # Arial fits about one character per unit of column width (measured in print).
             [
-                (f.message, WIDTHS["G"] * 1.15),
+                (f.message, WIDTHS["G"] * 0.95),
                 (f.file, WIDTHS["C"] * PATH_FILL),
                 (f.field or "", WIDTHS["F"]),
             ]
