@@ -58,7 +58,14 @@ from pipeline.forms.overview import (
 )
 from pipeline.forms.register import COLUMNS, DATE_FORMAT, REGISTER_SHEET, build_evidence_library
 from pipeline.forms.summary import DATE_FORMAT as FORM_DATE_FORMAT
-from pipeline.forms.summary import FIELDS, FORM_SHEET, IDS_COL, build_summary, field_cell
+from pipeline.forms.summary import (
+    FIELDS,
+    FORM_SHEET,
+    IDS_COL,
+    build_summary,
+    field_cell,
+    fit_rows,
+)
 from pipeline.framework import Framework, QualityStatement
 from pipeline.read.register import HEADER_SEARCH_ROWS
 from pipeline.read.returns import read_returns
@@ -510,6 +517,7 @@ def summary_workbook(
         for n, entry in enumerate(entries, start=1):
             put(sheet[field_cell(f"{label} {n}")], entry["text"])
             put(sheet[field_cell(f"{label} {n}", IDS_COL)], entry["evidence"])
+    fit_rows(sheet)  # rows tall enough to show what was typed
     return wb
 
 

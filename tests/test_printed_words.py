@@ -10,6 +10,7 @@ is refused while a quality statement lacks a valid, verified summary; ``--draft`
 from __future__ import annotations
 
 import shutil
+import subprocess
 from pathlib import Path
 
 import openpyxl
@@ -23,8 +24,8 @@ from pipeline.forms.summary import FORM_SHEET, TOTAL_CELL, field_cell
 from pipeline.report.build import TEMPLATE
 from pipeline.resources import template_path
 from pipeline.workspace import Workspace
-from tests.conftest import soffice_convert
-from tests.factories import VALID, fill_summary, fill_to_printed, report_section_words
+from tests.conftest import soffice_convert, soffice_or_skip
+from tests.factories import VALID, fill_summary, fill_to_printed, report_section_words, words
 from tests.test_report import body_text
 
 QS1 = "Assessing needs"
@@ -230,3 +231,57 @@ def test_the_measure_is_kept_per_template(complete: Workspace) -> None:
     assert len(kept()) == 2
     assert restyled["QS1"].fixed == first["QS1"].fixed + 8  # 10 words for 2
     assert restyled["QS1"].strengths.evidence_line == first["QS1"].strengths.evidence_line + 1
+
+
+def _insert_through_libreoffice(src: Path, out: Path, row: int, label: str, text: str) -> None:
+    """Insert a row above ``row`` of the form in LibreOffice (python-UNO), as a person does,
+    type ``label`` and ``text`` into it, recalculate and save as .xlsx."""
+    # The system Python has LibreOffice's uno module (the test's own virtualenv has not).
+    found = [p for p in ("/usr/bin/python3", shutil.which("python3")) if p]
+    has_uno = [
+        p
+        for p in found
+        if subprocess.run([p, "-c", "import uno"], capture_output=True).returncode == 0
+    ]
+    if not has_uno:
+        pytest.skip("LibreOffice's Python (uno) is not available")
+    python = has_uno[0]
+    soffice_or_skip()
+    script = Path(__file__).parent / "lo" / "insert_row.py"
+    args = [python, str(script), str(src), str(out), FORM_SHEET, str(row), label, text]
+    subprocess.run(args, check=True, timeout=180, capture_output=True)
+
+
+@pytest.mark.libreoffice
+@pytest.mark.parametrize("label", ["Strength 4", ""])
+def test_a_row_inserted_in_the_strengths_block_is_counted_as_validate_counts(
+    complete: Workspace, tmp_path: Path, label: str
+) -> None:
+    """A row inserted inside the strengths block (through LibreOffice, so the formula ranges
+    move as they do for a person): the live total, recalculated, equals validate's count. A
+    labelled row counts as another strength; a row without a label is not read, and not
+    counted by the sheet either (validate says so)."""
+    generate_summaries(complete, force=True)
+    filled = fill_summary(complete, "QS1-filled.xlsx", "QS1")
+    out = tmp_path / "QS1 inserted.xlsx"
+    row = int(field_cell("Strength 2")[1:])  # between Strength 1 and Strength 2
+    _insert_through_libreoffice(filled, out, row, label, words(120))
+    filled.unlink()
+    shutil.copy(out, complete.stage2_inputs / "QS1.xlsx")
+
+    sheet = openpyxl.load_workbook(out)[FORM_SHEET]
+    formula = sheet[TOTAL_CELL].value.text
+    last = int(field_cell("Area for improvement 3")[1:]) + 1  # the block moved down a row
+    assert f"B{int(field_cell('Strength 1')[1:])}:B{last}" in formula
+
+    result = validate_workspace(complete)
+    (summary,) = [s for s in result.inputs.summaries if s.quality_statement == "QS1"]
+    counted = result.inputs.printed_words(summary)
+    shown = int(openpyxl.load_workbook(out, data_only=True)[FORM_SHEET][TOTAL_CELL].value)
+    assert shown == counted
+    ignored = [f for f in result.findings if f.code == "ignored-content"]
+    if label:
+        assert len(summary.strengths) == 3  # Strength 1, 4 and 2 (Strength 3 is empty)
+        assert ignored == []
+    else:
+        assert [f.cell for f in ignored] == [f"B{row}"]

@@ -8,6 +8,7 @@ from typing import TYPE_CHECKING, Any
 
 from pipeline.xlsx.identity import CHECKLIST, set_identity
 from pipeline.xlsx.write import (
+    Pages,
     Style,
     list_validation,
     print_setup,
@@ -234,11 +235,45 @@ def _checklist_sheet(
     )
     ws.freeze_panes = f"A{FIRST_STATEMENT_ROW}"
     print_setup(ws, repeat_rows=f"{HEADER_ROW}:{HEADER_ROW}")
+    _balance_pages(ws, last)
     protect(ws)
 
 
+# The guidance sheet's one column: narrow enough to print at full size on a landscape A4 page in
+# LibreOffice too (which draws Arial wider than Excel and does not shrink this sheet to fit).
+GUIDANCE_WIDTH = 100
+
+
+def _balance_pages(ws: Any, last: int) -> None:
+    """Page breaks in the statements table so that its last printed page is not one lonely
+    row: the rows of the last two pages are shared between them (estimated as Excel prints)."""
+    from openpyxl.worksheet.pagebreak import Break
+
+    pages = Pages(ws, sum(WIDTHS.values()))
+    header = pages.height(HEADER_ROW, HEADER_ROW + 1)  # repeated on every page
+    starts, used = [], pages.height(1, FIRST_STATEMENT_ROW)
+    for row in range(FIRST_STATEMENT_ROW, last + 1):
+        height = pages.height(row, row + 1)
+        if used + height > pages.capacity:
+            starts.append(row)
+            used = header
+        used += height
+    if not starts:
+        return
+    if used < pages.capacity / 3 and (len(starts) > 1 or starts[0] - FIRST_STATEMENT_ROW > 2):
+        # Move rows from the page before onto the last, until the two are about even.
+        before = starts[-2] if len(starts) > 1 else FIRST_STATEMENT_ROW
+        while starts[-1] - before > 1 and used + pages.height(starts[-1] - 1, starts[-1]) < (
+            pages.height(before, starts[-1] - 1)
+        ):
+            starts[-1] -= 1
+            used += pages.height(starts[-1], starts[-1] + 1)
+    for row in starts:
+        ws.row_breaks.append(Break(id=row - 1))
+
+
 def _guidance_sheet(ws: Any, framework: Framework, qs: QualityStatement, style: Style) -> None:
-    ws.column_dimensions["A"].width = 120
+    ws.column_dimensions["A"].width = GUIDANCE_WIDTH
     row = 1
     style.text(ws.cell(row, 1), f"Guidance: {qs.name}", style.title, wrap=False)
     row += 2
@@ -247,11 +282,11 @@ def _guidance_sheet(ws: Any, framework: Framework, qs: QualityStatement, style: 
     for block in qs.cqc_looking_for:
         if block.text:
             style.text(ws.cell(row, 1), block.text)
-            ws.row_dimensions[row].height = row_height([(block.text, 120)])
+            ws.row_dimensions[row].height = row_height([(block.text, GUIDANCE_WIDTH)])
             row += 1
         for bullet in block.bullets:
             style.text(ws.cell(row, 1), f"    • {bullet}")
-            ws.row_dimensions[row].height = row_height([(bullet, 114)])
+            ws.row_dimensions[row].height = row_height([(bullet, GUIDANCE_WIDTH - 6)])
             row += 1
     row += 1
     style.text(ws.cell(row, 1), "The rating scale", style.heading, wrap=False)
@@ -271,6 +306,6 @@ def _guidance_sheet(ws: Any, framework: Framework, qs: QualityStatement, style: 
         row += 1
     row += 1
     style.text(ws.cell(row, 1), f"Source: {framework.framework.source}.", style.note)
-    ws.row_dimensions[row].height = row_height([(framework.framework.source, 110)])
+    ws.row_dimensions[row].height = row_height([(framework.framework.source, GUIDANCE_WIDTH - 10)])
     print_setup(ws)
     protect(ws)

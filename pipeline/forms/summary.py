@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import hashlib
+import itertools
 import json
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Literal
@@ -11,6 +13,7 @@ from typing import TYPE_CHECKING, Any, Literal
 from pipeline.model.words import (
     PRINTED_RULE,
     WORD_COUNT_RULE,
+    EntryLayout,
     PrintedLayout,
     word_count_expression,
     word_count_formula,
@@ -194,13 +197,6 @@ SECTIONS: tuple[FormSection, ...] = (
 FIELDS: tuple[FormField, ...] = tuple(f for s in SECTIONS for f in s.fields)
 
 
-# The running total adds up column D from the first to the last counted field.
-_COUNTED = [f.label for f in FIELDS if f.counted]
-
-
-FIRST_COUNTED, LAST_COUNTED = _COUNTED[0], _COUNTED[-1]
-
-
 LABEL_COL, TEXT_COL, IDS_COL, WORDS_COL = "A", "B", "C", "D"
 
 
@@ -242,6 +238,14 @@ HEADING_ROWS, FIELD_ROWS, NOTE_ROW = _field_rows()
 FORM_HEADER = ["Field", "Your text", "Evidence IDs", "Words"]
 
 
+ROW_GROWTH_RULE = (
+    "If a row does not show all of its text, drag the border below its row number down to "
+    "make it taller (in Excel, double-clicking the border of a Strength or Area for "
+    "improvement row fits it to its text). A row you insert is read and counted only when it "
+    "has a label in column A, such as ‘Strength 4’."
+)
+
+
 FORM_INTRO = (
     "Type in the yellow cells (Alt+Enter starts a new line in a cell; Option+Enter on a "
     f"Mac). The ‘{GUIDANCE_SHEET}’ sheet has the prompts to consider and what the Stage 1 "
@@ -252,12 +256,23 @@ FORM_INTRO = (
     + PRINTED_RULE
     + " "
     + WORD_COUNT_RULE
+    + " "
+    + ROW_GROWTH_RULE
 )
 
 
 # The introduction of forms made before the total counted Section B as printed: still accepted
 # on a returned form.
 EARLIER_INTROS = (
+    "Type in the yellow cells (Alt+Enter starts a new line in a cell; Option+Enter on a "
+    f"Mac). The ‘{GUIDANCE_SHEET}’ sheet has the prompts to consider and what the Stage 1 "
+    "checklists found. Your ambition, strengths, areas for improvement, priorities and what "
+    "others say appear in Section B of the self-assessment, which has a word limit for each "
+    "quality statement: column D counts the words each row prints, and the total at the top "
+    "(which adds the heading, we statement and subheadings) turns red above the limit. "
+    + PRINTED_RULE
+    + " "
+    + WORD_COUNT_RULE,
     "Type in the yellow cells (Alt+Enter starts a new line in a cell; Option+Enter on a "
     f"Mac). The ‘{GUIDANCE_SHEET}’ sheet has the prompts to consider and what the Stage 1 "
     "checklists found. Your ambition, strengths, areas for improvement, priorities and what "
@@ -404,6 +419,19 @@ class _Flow:
     def __init__(self, ws: Any, style: Style) -> None:
         self.ws, self.style, self.row = ws, style, 1
         self.width = sum(_GUIDE_WIDTHS.values()) - 4
+        self.sections: list[int] = []  # where each heading's section starts
+
+    def keep_sections(self) -> None:
+        """Page breaks that keep each heading with its first lines (or its small table)."""
+        from pipeline.xlsx.write import Pages
+
+        pages = Pages(self.ws, sum(_GUIDE_WIDTHS.values()), "portrait")
+        starts = [*self.sections, self.row]
+        for start, end in itertools.pairwise(starts):
+            # A short section (a small table) whole; a long one by its first lines.
+            whole = pages.height(start, end)
+            first = pages.height(start, min(end, start + 4))
+            pages.keep(start, end, need=whole if whole <= pages.capacity / 2 else first)
 
     def para(self, text: str, font: Any = None, height: float | None = None) -> Any:
         ws, row = self.ws, self.row
@@ -415,6 +443,7 @@ class _Flow:
 
     def heading(self, text: str) -> None:
         self.row += 1
+        self.sections.append(self.row)
         self.para(text, self.style.heading, 20)
 
     def bullets(self, items: tuple[str, ...], indent: str = "") -> None:
@@ -475,11 +504,6 @@ def _guidance_sheet(
     if qs.data_to_consider:
         flow.heading("Examples of data to consider")
         flow.bullets(qs.data_to_consider)
-    if stage1 is not None:
-        # The findings start on a page of their own, so a table never splits from its header.
-        from openpyxl.worksheet.pagebreak import Break
-
-        ws.row_breaks.append(Break(id=flow.row))
     flow.heading("What the Stage 1 checklists found")
     if stage1 is None:
         flow.para(
@@ -497,16 +521,14 @@ def _guidance_sheet(
         cell.hyperlink = framework.framework.data_pack_url
     flow.row += 1
     flow.para(f"Source: {framework.framework.source}.", style.note)
+    flow.keep_sections()
     _print_setup(ws, "portrait")
     protect(ws)
 
 
 def _print_setup(ws: Any, orientation: str, repeat_rows: str | None = None) -> None:
     """A4, fitted to the width, with room at the top for the council's name in the header."""
-    print_setup(ws, repeat_rows=repeat_rows)
-    ws.page_setup.orientation = orientation
-    ws.page_margins.top = 0.75
-    ws.page_margins.header = 0.3
+    print_setup(ws, repeat_rows=repeat_rows, orientation=orientation)
 
 
 def _stage1_findings(flow: _Flow, result: QSResult) -> None:
@@ -544,6 +566,7 @@ def _stage1_findings(flow: _Flow, result: QSResult) -> None:
     header = ["No.", "Statement", "% agree", "Mean", "Ratings 1/2/3/4", "Don’t know"]
     for name, explanation, statements in lists:
         flow.row += 1
+        flow.sections.append(flow.row)
         flow.para(name, flow.style.bold, 18)
         flow.para(explanation, note, 16)
         if not statements:
@@ -576,18 +599,20 @@ def _words_formulas(printed: PrintedLayout | None) -> tuple[dict[str, str], str]
     Without ``printed``: each row's typed words, and their sum. With it: the words each row
     adds to the printed section (a subheading printed only above filled-in text; an entry's
     number and its "Evidence: …" line), and the total adds the words printed whatever is typed.
+    The total counts the strengths and areas for improvement from their text over the whole
+    block (``_entries_total``), so a labelled row inserted inside the block counts too.
     """
-    first, last = FIELD_ROWS[FIRST_COUNTED], FIELD_ROWS[LAST_COUNTED]
-    column_sum = f"SUM({WORDS_COL}{first}:{WORDS_COL}{last})"
     counted = [f for f in FIELDS if f.counted]
+    narrative = [f for f in counted if f.kind != "entry"]
+    sums = "+".join(f"{WORDS_COL}{FIELD_ROWS[f.label]}" for f in narrative)
     if printed is None:
-        return {f.label: word_count_formula(field_cell(f.label)) for f in counted}, (
-            "=" + column_sum
-        )
+        total = f"{sums}+{_entries_total(EntryLayout(), EntryLayout())}"
+        return {f.label: word_count_formula(field_cell(f.label)) for f in counted}, "=" + total
     formulas: dict[str, str] = {}
     by_key = {f.key: f for f in printed.fields}
     label_of = {f.key: f.label for f in FIELDS}
-    extra: list[str] = [column_sum, str(printed.fixed)]
+    extra: list[str] = [sums, _entries_total(printed.strengths, printed.improvements)]
+    extra.append(str(printed.fixed))
     for f in counted:
         words = word_count_expression(field_cell(f.label))
         if f.kind == "entry":
@@ -611,13 +636,47 @@ def _words_formulas(printed: PrintedLayout | None) -> tuple[dict[str, str], str]
             continue
         words = word_count_expression(field_cell(label_of[fl.key]))
         extra.append(f"IF({words}>0,{fl.times}*{words}+{fl.extra},0)")
-    for key, layout in (("strengths", printed.strengths), ("improvements", printed.improvements)):
-        rows = [FIELD_ROWS[f.label] for f in FIELDS if f.key == key]
-        if layout.entry:
-            # With nothing filled in, the report still prints the first (empty) entry.
-            span = f"{WORDS_COL}{rows[0]}:{WORDS_COL}{rows[-1]}"
-            extra.append(f"IF(SUM({span})=0,{layout.entry},0)")
     return formulas, "=" + "+".join(extra)
+
+
+ENTRY_ROWS = range(
+    min(FIELD_ROWS[f.label] for f in FIELDS if f.kind == "entry"),
+    max(FIELD_ROWS[f.label] for f in FIELDS if f.kind == "entry") + 1,
+)
+"""The block of strengths and areas for improvement in a fresh form (one range of rows)."""
+
+
+def _entries_total(strengths: EntryLayout, improvements: EntryLayout) -> str:
+    """The words the strengths and areas for improvement print, worked out from the text of
+    every row of their block (an array formula): a row a person inserts inside the block
+    extends these ranges in Excel and LibreOffice, and counts like the tool counts it: by its
+    label in column A (``Strength 4``; a row without a label is not read, so not counted). With
+    nothing filled in, the report still prints the first (empty) entry of each list."""
+    first, last = ENTRY_ROWS[0], ENTRY_ROWS[-1]
+
+    def span(col: str) -> str:
+        return f"{col}{first}:{col}{last}"
+
+    words = word_count_expression(span(TEXT_COL))
+    ids = word_count_expression(span(IDS_COL), ",;")
+    label = span(LABEL_COL)
+    kinds = {
+        'ISNUMBER(SEARCH("strength",' + label + "))": strengths,
+        'ISNUMBER(SEARCH("improvement",' + label + "))": improvements,
+    }
+
+    def coefficient(pick: Callable[[EntryLayout], int]) -> str:
+        return "(" + "+".join(f"{test}*{pick(lay)}" for test, lay in kinds.items()) + ")"
+
+    text = coefficient(lambda lay: lay.text)
+    line = coefficient(lambda lay: lay.evidence_line)
+    per_id = coefficient(lambda lay: lay.per_id)
+    parts = [f"SUM({text}*({words})+({ids}>0)*{line}+{per_id}*({ids}))"]
+    for test, lay in kinds.items():
+        if lay.entry:
+            filled = f"SUM({test}*((({words})+({ids}))>0))"
+            parts.append(f"{lay.entry}*MAX(1,{filled})")
+    return "+".join(parts)
 
 
 def _form_sheet(
@@ -626,6 +685,7 @@ def _form_sheet(
     from openpyxl.formatting.rule import FormulaRule
     from openpyxl.styles import Alignment, Font, PatternFill
     from openpyxl.worksheet.datavalidation import DataValidation
+    from openpyxl.worksheet.formula import ArrayFormula
 
     for col, width in WIDTHS.items():
         ws.column_dimensions[col].width = width
@@ -639,7 +699,8 @@ def _form_sheet(
     style.text(label, TOTAL_LABEL, style.bold)
     ws.merge_cells(f"B{TOTAL_ROW}:C{TOTAL_ROW}")
     total = ws[TOTAL_CELL]
-    total.value = total_formula
+    # An array formula: its ranges are worked out cell by cell in Excel and LibreOffice alike.
+    total.value = ArrayFormula(TOTAL_CELL, total_formula)
     total.font = style.bold
     total.alignment = style.wrap_center
     total.number_format = "0"
@@ -711,6 +772,7 @@ def _form_sheet(
 
     ws.freeze_panes = f"A{HEADER_ROW + 1}"
     _print_setup(ws, "landscape", repeat_rows=f"{TITLE_ROW}:{HEADER_ROW}")
+    _keep_sections(ws)
     protect(ws)
     ws.sheet_view.zoomScale = 100
 
@@ -744,3 +806,41 @@ def _form_field(ws: Any, f: FormField, style: Style, words_formula: str | None) 
     else:
         words.fill = style.label_fill
     ws.row_dimensions[row].height = f.height
+
+
+def fit_rows(ws: Any) -> None:
+    """Make each field row of a filled-in form (``ws``, the form sheet) tall enough to show
+    its text, estimated from the text's length and the column widths: spreadsheets do not grow
+    a row for wrapped text in merged cells, nor one whose height was set. Never shorter than
+    the fresh form's row (room to write)."""
+    from pipeline.xlsx.cells import format_value
+
+    wide = WIDTHS[TEXT_COL] + WIDTHS[IDS_COL]
+    for f in FIELDS:
+        row = FIELD_ROWS[f.label]
+
+        def text(col: str, row: int = row) -> str:
+            value = ws[f"{col}{row}"].value
+            return "" if value is None else format_value(value)
+
+        texts: list[tuple[str, float]] = [(text(TEXT_COL), wide)]
+        if f.kind == "entry":
+            texts = [(text(TEXT_COL), WIDTHS[TEXT_COL]), (text(IDS_COL), WIDTHS[IDS_COL])]
+        ws.row_dimensions[row].height = max(f.height, row_height(texts))
+    _keep_sections(ws)
+
+
+def _keep_sections(ws: Any) -> None:
+    """Page breaks that keep each section's heading and note with its first field, from the
+    row heights as they are (a fresh form's, or those ``fit_rows`` made for typed text)."""
+    from openpyxl.worksheet.pagebreak import RowBreak
+
+    from pipeline.xlsx.write import Pages
+
+    ws.row_breaks = RowBreak()
+    pages = Pages(ws, sum(WIDTHS.values()))
+    pages.capacity -= pages.height(TITLE_ROW, HEADER_ROW + 1)  # printed on every page
+    pages.start = INTRO_ROW  # (counted above)
+    starts = [HEADING_ROWS[s.heading] for s in SECTIONS] + [NOTE_ROW]
+    for start, end in itertools.pairwise(starts):
+        pages.keep(start, end, need=pages.height(start, start + 3))

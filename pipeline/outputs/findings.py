@@ -16,7 +16,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from pipeline.xlsx import fast_writer as xlsx_fast
-from pipeline.xlsx.write import Style, atomic_path, print_setup, save_atomic, write_text
+from pipeline.xlsx.write import Pages, Style, atomic_path, print_setup, save_atomic, write_text
 
 if TYPE_CHECKING:
     from openpyxl import Workbook
@@ -49,6 +49,11 @@ TABLE_HEADERS = [
 # Rating colours, red (disagree) to green (agree), grey for don't know.
 RATING_COLOURS = {1: "C00000", 2: "F4B183", 3: "A9D18E", 4: "548235", 0: "A6A6A6"}
 _SHEET_NAME_BAD = re.compile(r"[\[\]:*?/\\]")
+# Words a shortened sheet name must not end on.
+_DANGLING = frozenset(("and", "or", "of", "the", "in", "to", "for", "with", "a", "an", "&", "on"))
+# The summary sheet's merged paragraphs span 147 characters of columns; their height is
+# estimated for fewer, as Arial's lines hold fewer characters than _height assumes for them.
+_PROSE_WIDTH = 120
 _DEFAULT_ROW_CM = 0.53  # a 15-point row
 LINE_HEIGHT = 15.0  # points per wrapped line, as row_height() counts
 
@@ -176,7 +181,11 @@ def sheet_names(titles: list[str]) -> list[str]:
     for title in titles:
         name = _SHEET_NAME_BAD.sub(" ", title).strip()
         if len(name) > 31:
-            name = name[:32].rsplit(" ", 1)[0].rstrip(" ,;-")[:31]
+            words = name[:32].rsplit(" ", 1)[0].rstrip(" ,;-")[:31].split(" ")
+            # End on a word that carries meaning, not a dangling "and" or "of".
+            while len(words) > 2 and words[-1].lower().strip(",;-") in _DANGLING:
+                words.pop()
+            name = " ".join(words).rstrip(" ,;-")
         names.append(name)
     return names
 
@@ -197,7 +206,9 @@ def _summary_sheet(
     today: dt.date | None,
 ) -> None:
     ws.title = SUMMARY_SHEET
-    widths = {"A": 40, "B": 11, "C": 11, "D": 11, "E": 16, "F": 16, "G": 16, "H": 16}
+    # Column A shows each quality statement's name whole: LibreOffice prints a link on one
+    # line, cut at the column's edge.
+    widths = {"A": 50, "B": 11, "C": 11, "D": 11, "E": 16, "F": 16, "G": 16, "H": 16}
     for letter, width in widths.items():
         ws.column_dimensions[letter].width = width
     style.text(ws["A1"], "Stage 1 findings: what the checklists say", style.title, wrap=False)
@@ -238,7 +249,7 @@ def _summary_sheet(
             " (for example a rating not on the scale, or text typed outside the form): run "
             "`selfassess validate` to see them."
         )
-    _merged(ws, 3, " ".join(lines), style, "H", 148)
+    _merged(ws, 3, " ".join(lines), style, "H", _PROSE_WIDTH)
 
     header = 5
     style.header_row(
@@ -255,7 +266,7 @@ def _summary_sheet(
             "Evidence gaps",
         ],
     )
-    ws.row_dimensions[header].height = 32
+    ws.row_dimensions[header].height = 47  # three lines: "Emerging areas for improvement"
     for col in range(2, 9):
         ws.cell(header, col).alignment = style.wrap_center
     for row, (qs, name) in enumerate(zip(result.results, names, strict=True), start=header + 1):
@@ -290,7 +301,7 @@ def _summary_sheet(
     style.text(ws.cell(row, 1), "How to read these findings", style.heading, wrap=False)
     for text in _definitions(framework, settings):
         row += 1
-        _merged(ws, row, text, style, "H", 148)
+        _merged(ws, row, text, style, "H", _PROSE_WIDTH)
     print_setup(ws)
 
 
@@ -350,6 +361,17 @@ def _qs_sheet(
     ws.merge_cells("A3:L3")
     style.labelled(ws["A3"], "We statement", we)
     ws.row_dimensions[3].height = _height(f"We statement\n{we}", page_width)
+    if not qs.returns:
+        # One short block, not pages of empty tables and an empty chart.
+        style.text(
+            ws["A5"],
+            "No Stage 1 checklists have been returned for this quality statement yet, so there "
+            "are no ratings, findings or comments to show.",
+            style.note,
+            wrap=False,
+        )
+        print_setup(ws)
+        return
 
     # The chart first: what people see at a glance; it reads the table further down.
     row = 5
@@ -384,11 +406,15 @@ def _qs_sheet(
         ("Divergent views", qs.divergent, _why_divergent, "None."),
         ("Evidence gaps", qs.evidence_gaps, _why_gap, "None."),
     ]
-    for label, statements, describe, none in blocks:
+    pages = Pages(ws, page_width + FIGURE_WIDTH * max(0, len(groups) - len(FIGURE_COLUMNS)))
+    pages.keep(1, row)  # the title, the we statement and the chart
+    for n, (label, statements, describe, none) in enumerate(blocks):
+        start = row - 1 if n == 0 else row  # the first with the "Emerging findings" heading
         row = _finding_block(ws, row, label, statements, describe, none, style, page_width)
+        pages.keep(start, row)
 
     row += 1
-    _new_page(ws, row)
+    start = row
     style.text(ws.cell(row, 1), "Ratings by statement", style.heading, wrap=False)
     header = row + 1
     style.header_row(ws, header, TABLE_HEADERS)
@@ -398,13 +424,24 @@ def _qs_sheet(
     for s in qs.statements:
         _statement_row(ws, header + s.number, s, looks)
     last = header + len(qs.statements)
-    _chart(ws, f"A{chart_row}", header, last, chart_height)
+    most = max((s.responses for s in qs.statements), default=0)
+    _chart(ws, f"A{chart_row}", header, last, chart_height, most)
+
+    pages.keep(start, last + 1)
 
     row = last + 2
+    start = row
     row = _group_table(ws, row, qs, groups, style, looks, settings, page_width)
+    pages.keep(start, row)
     row += 1
-    _comments(ws, row, qs, style, looks, framework, page_width, settings.mask_personal_data)
-    print_setup(ws)
+    # The heading, the note, the header row and the first comments (written as data, so
+    # their heights are not in the sheet yet).
+    pages.keep(row, row + 1, need=LINE_HEIGHT * 8)
+    comments = _comments(
+        ws, row, qs, style, looks, framework, page_width, settings.mask_personal_data
+    )
+    # The comments run over many pages: their header row is printed at the top of each.
+    print_setup(ws, repeat_rows=f"{comments}:{comments}" if comments else None)
 
 
 def _finding_block(
@@ -493,7 +530,7 @@ def _statement_row(ws: Any, row: int, s: StatementResult, looks: _Looks) -> None
     ws.row_dimensions[row].height = _height(s.text, STATEMENT_WIDTH)
 
 
-def _chart(ws: Any, anchor: str, header: int, last: int, height_cm: float) -> None:
+def _chart(ws: Any, anchor: str, header: int, last: int, height_cm: float, most: int) -> None:
     """A stacked horizontal bar per statement: how many chose each rating."""
     from openpyxl.chart import BarChart, Reference
 
@@ -508,6 +545,10 @@ def _chart(ws: Any, anchor: str, header: int, last: int, height_cm: float) -> No
     chart.x_axis.title = "Statement"
     chart.x_axis.scaling.orientation = "maxMin"  # statement 1 at the top, as in the table
     chart.y_axis.majorGridlines = None
+    # Counts of people: whole numbers on the axis (no 0.5, 1.5), about ten steps at most.
+    chart.y_axis.number_format = "0"
+    chart.y_axis.majorUnit = max(1, math.ceil(most / 10))
+    chart.y_axis.scaling.min = 0
     chart.x_axis.delete = False
     chart.y_axis.delete = False
     chart.legend.position = "b"
@@ -544,7 +585,6 @@ def _group_table(
     settings: Stage1Settings,
     page_width: float,
 ) -> int:
-    _new_page(ws, row)
     style.text(ws.cell(row, 1), "By respondent group", style.heading, wrap=False)
     row += 1
     note = (
@@ -596,10 +636,10 @@ def _comments(
     framework: Framework,
     page_width: float,
     mask: bool,
-) -> int:
+) -> int | None:
+    """The evidence comments from ``row``; the row of their table's header (None: none)."""
     from pipeline.analysis.personal_data import mask_personal_data
 
-    _new_page(ws, row)
     style.text(ws.cell(row, 1), "Evidence comments", style.heading, wrap=False)
     row += 1
     total = sum(len(s.comments) for s in qs.statements)
@@ -611,11 +651,12 @@ def _comments(
     _merged(ws, row, note, style, "L", page_width, style.note)
     row += 1
     if not total:
-        return row
+        return None
     labels = {r.value: r.display for r in framework.rating_scale}
     # There may be thousands of comments: no merged cells here (openpyxl checks each merge
     # against every other), and looks are copied (see _Looks).
     style.header_row(ws, row, ["No.", "Comment", "Rating", "Group"])
+    header = row
     heights: dict[str, float] = {}
     for s in qs.statements:
         for group, rating, text in s.comments:
@@ -628,18 +669,11 @@ def _comments(
             height = max(_height(text, STATEMENT_WIDTH), heights[group], 2 * LINE_HEIGHT)
             values = [(s.number, "number"), (text, "text"), (label, "text"), (group, "text")]
             looks.put_row(ws, row, values, height)
-    return row + 1
+    return header
 
 
 # --------------------------------------------------------------------------------------------
 # Small helpers
-
-
-def _new_page(ws: Any, row: int) -> None:
-    """Start a printed page at ``row``, so that a section (and the chart) is never split."""
-    from openpyxl.worksheet.pagebreak import Break
-
-    ws.row_breaks.append(Break(id=row - 1))
 
 
 def _merged(

@@ -33,7 +33,17 @@ CANDIDATES_SHEET = "Library candidates"
 COLUMNS = ["Severity", "Code", "File", "Sheet", "Cell", "Field", "Message"]
 
 
-WIDTHS = {"A": 10, "B": 21, "C": 38, "D": 13, "E": 7, "F": 24, "G": 70}
+WIDTHS = {"A": 10, "B": 21, "C": 40, "D": 13, "E": 7, "F": 24, "G": 70}
+
+
+# A file name this long or shorter is a link; a longer one is plain text, wrapped to show it
+# whole: LibreOffice prints a link on one line, cut at the column's edge.
+LINK_FITS = WIDTHS["C"]
+
+
+# A path wraps only at a space, "/" or "-", so its lines are shorter than a sentence's: its row
+# height is estimated for a narrower column.
+PATH_FILL = 0.8
 
 
 HEADER_ROW = 4
@@ -132,12 +142,17 @@ def _findings_sheet(
             style,
         )
         _badge(sheet.cell(row, 1), *colours[f.severity], style)
-        link = sheet.cell(row, 3)
-        link.hyperlink = file_link(ws, f.file)
-        link.font = style.link
+        if len(f.file) <= LINK_FITS:
+            link = sheet.cell(row, 3)
+            link.hyperlink = file_link(ws, f.file)
+            link.font = style.link
         sheet.row_dimensions[row].height = row_height(
-            # Arial fits about 1.2 characters per unit of column width.
-            [(f.message, WIDTHS["G"] * 1.15), (f.file, WIDTHS["C"]), (f.field or "", WIDTHS["F"])]
+            # Arial fits about one character per unit of column width (measured in print).
+            [
+                (f.message, WIDTHS["G"] * 0.95),
+                (f.file, WIDTHS["C"] * PATH_FILL),
+                (f.field or "", WIDTHS["F"]),
+            ]
         )
     if not ordered:
         row += 1
@@ -166,8 +181,11 @@ def _badge(cell: Any, fill: str, colour: str, style: Style) -> None:
     )
 
 
+SUMMARY_WIDTH = 60
+
+
 def _summary_sheet(sheet: Any, ordered: list[Finding], style: Style) -> None:
-    sheet.column_dimensions["A"].width = 50
+    sheet.column_dimensions["A"].width = SUMMARY_WIDTH
     sheet.column_dimensions["B"].width = 10
     sheet.column_dimensions["C"].width = 10
     style.text(sheet["A1"], "Findings by file and by code", style.title, wrap=False)
@@ -185,12 +203,14 @@ def _summary_sheet(sheet: Any, ordered: list[Finding], style: Style) -> None:
         row += 1
         for key, counts in table.items():
             _table_row(sheet, row, [key, counts[Severity.ERROR], counts[Severity.WARNING]], style)
+            # A long file name wraps: the row grows to show it (never over the next row).
+            sheet.row_dimensions[row].height = row_height([(key, SUMMARY_WIDTH * PATH_FILL)])
             row += 1
         if not table:
             style.text(sheet.cell(row, 1), "None.", style.note)
             row += 1
         row += 1
-    print_setup(sheet)
+    print_setup(sheet, repeat_rows="4:4")  # the file table's header
 
 
 def library_candidate_rows(findings: list[Finding]) -> list[dict[str, str]]:

@@ -241,21 +241,79 @@ def row_height(texts: list[tuple[str, float]], line_height: float = 15.0) -> flo
     return min(409.0, lines * line_height + 4)
 
 
-def print_setup(ws: Any, repeat_rows: str | None = None, fit_width: bool = True) -> None:
-    """A4 landscape, fitted to the page width, with header rows repeated on every page."""
-    ws.page_setup.orientation = "landscape"
+# Page margins (inches) for every sheet the tool writes. The header and footer sit inside the top
+# and bottom margins with room for a line of text, so the page header (the council's name) never
+# prints over the repeated heading rows, nor the footer over the last row (LibreOffice takes the
+# header's height from the gap between the two).
+MARGINS = {"left": 0.5, "right": 0.5, "top": 0.8, "bottom": 0.8, "header": 0.3, "footer": 0.3}
+
+
+def print_setup(
+    ws: Any,
+    repeat_rows: str | None = None,
+    fit_width: bool = True,
+    orientation: str = "landscape",
+) -> None:
+    """A4 (landscape unless told), fitted to the page width, header rows repeated on every page.
+
+    The margins are ``MARGINS``: the header and footer inside the page margins."""
+    ws.page_setup.orientation = orientation
     ws.page_setup.paperSize = ws.PAPERSIZE_A4
     if fit_width:
         ws.page_setup.fitToWidth = 1
         ws.page_setup.fitToHeight = 0
         ws.sheet_properties.pageSetUpPr.fitToPage = True
-    ws.page_margins.left = ws.page_margins.right = 0.5
-    ws.page_margins.top = 0.6
-    ws.page_margins.bottom = 0.8
-    ws.page_margins.footer = 0.3
+    for side, inches in MARGINS.items():
+        setattr(ws.page_margins, side, inches)
     if repeat_rows:
         ws.print_title_rows = repeat_rows
     ws.oddFooter.center.text = "&A — page &P of &N"
+
+
+class Pages:
+    """Where printed pages break on a sheet, estimated from its row heights: a section starts
+    a new page only when it would not fit on the current one (whole, if it fits on a page;
+    otherwise what it needs to start with: its heading and first rows), so headings stay with
+    their first rows and no page is left nearly empty.
+
+    A page holds its printable height (``MARGINS``, less ``repeated``: the height of the rows
+    printed at the top of every page) over the fit-to-width scale as Excel prints it, for a
+    sheet ``width_chars`` wide (LibreOffice draws characters wider, so shrinks the sheet more
+    and fits more on a page: a section that fits in Excel fits there too)."""
+
+    def __init__(
+        self, ws: Any, width_chars: float, orientation: str = "landscape", repeated: float = 0.0
+    ) -> None:
+        across, down = (11.69, 8.27) if orientation == "landscape" else (8.27, 11.69)
+        printable_width = (across - MARGINS["left"] - MARGINS["right"]) * 72
+        printable_height = (down - MARGINS["top"] - MARGINS["bottom"]) * 72
+        sheet_width = (width_chars * 7 + 5) * 0.75  # Excel: about 7 pixels a character
+        scale = min(1.0, printable_width / sheet_width)
+        self.ws, self.start, self.lost = ws, 1, False
+        self.capacity = 0.95 * printable_height / scale - repeated
+
+    def height(self, first: int, last: int) -> float:
+        """The printed height of rows ``first`` to ``last - 1`` (points, before scaling)."""
+        dims = self.ws.row_dimensions
+        total = 0.0
+        for r in range(first, last):
+            height = dims[r].height if r in dims else None
+            total += 15.0 if height is None else height
+        return total
+
+    def keep(self, row: int, end: int, need: float | None = None) -> None:
+        """Rows ``row`` to ``end - 1`` are a section (``need``: the height it needs to start
+        with, if not all of it): start it on a new page unless it fits on the current one.
+        After a section longer than a page, where the pages fall is not known, so the next
+        section starts a new page."""
+        from openpyxl.worksheet.pagebreak import Break
+
+        section = self.height(row, end) if need is None else need
+        if self.lost or self.height(self.start, row) + min(section, self.capacity) > self.capacity:
+            if row > self.start:
+                self.ws.row_breaks.append(Break(id=row - 1))
+            self.start = row
+        self.lost = self.height(self.start, end) > self.capacity
 
 
 def protect(ws: Any) -> None:
