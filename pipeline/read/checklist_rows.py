@@ -202,11 +202,20 @@ def _by_content(sheet: Sheet, table: ChecklistTable, file: str) -> Placed:
         # A unique best match only: two rows equally like it could be either.
         if scored and (len(scored) == 1 or scored[0][0] > scored[1][0]):
             pairs.append((scored[0][0], number, scored[0][1]))
+    # Found by their normalised text, but typed differently (case, spacing, punctuation).
+    retyped = [
+        (1.0, number, row)
+        for number, row in rows.items()
+        if grid[(row, statement_col)] not in (table.cell_texts[number - 1], table.texts[number - 1])
+    ]
     edited: set[int] = set()
-    for ratio, number, row in sorted(pairs, reverse=True):
-        if number in rows or row in rows.values():
+    for ratio, number, row in [*retyped, *sorted(pairs, reverse=True)]:
+        if number in edited:
             continue
-        rows[number] = row
+        if ratio < 1.0:
+            if number in rows or row in rows.values():
+                continue
+            rows[number] = row
         edited.add(number)
         at = ref(row, statement_col)
         typed = grid[(row, statement_col)]
