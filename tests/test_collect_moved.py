@@ -321,3 +321,85 @@ def test_the_form_is_what_the_tests_edit(blank_checklists: Path) -> None:
     sheet = openpyxl.load_workbook(blank_checklists / checklist_path(ws, qs).name)[CHECKLIST_SHEET]
     assert sheet.cell(LAST, 2).value == qs.checklist_statements[-1]
     shutil.rmtree(ws.root)
+
+
+# --------------------------------------------------------------------------------------------
+# Other edits (openpyxl)
+
+
+def _edited_with(
+    blank: Path, tmp_path: Path, change: Any
+) -> tuple[dict[str, Any], list[tuple[str, str | None, str]]]:
+    ws = _workspace(tmp_path / "ws", blank)
+    path = ws.stage1_inputs / "edited.xlsx"
+    wb = openpyxl.load_workbook(path)
+    change(wb[CHECKLIST_SHEET])
+    wb.save(path)
+    data = _collect(ws)
+    return data, [(f["code"], f["cell"], f["message"]) for f in data["findings"]]
+
+
+def test_column_a_deleted_reads_the_same(
+    blank_checklists: Path, unedited: dict[str, Any], tmp_path: Path
+) -> None:
+    """The statement numbers' column deleted: the headings still say where everything is."""
+    data, found = _edited_with(blank_checklists, tmp_path, lambda s: s.delete_cols(1))
+    assert data["quality_statements"] == unedited["quality_statements"]
+    assert [(code, cell) for code, cell, _m in found] == [("personal-data", f"C{LAST}")]
+
+
+def test_a_copied_statement_row_counts_once_and_says_so(
+    blank_checklists: Path, unedited: dict[str, Any], tmp_path: Path
+) -> None:
+    def copy_statement_1(sheet: Any) -> None:
+        sheet.insert_rows(FIRST_STATEMENT_ROW + 1)
+        for col in (1, 2):
+            value = sheet.cell(FIRST_STATEMENT_ROW, col).value
+            sheet.cell(FIRST_STATEMENT_ROW + 1, col).value = value
+        sheet.cell(FIRST_STATEMENT_ROW + 1, 3).value = "1 Strongly disagree"
+
+    data, found = _edited_with(blank_checklists, tmp_path, copy_statement_1)
+    assert data["quality_statements"] == unedited["quality_statements"]
+    assert [(code, cell) for code, cell, _m in found] == [
+        ("statement-unmatched", f"B{FIRST_STATEMENT_ROW + 1}"),
+        ("personal-data", f"D{LAST + 1}"),
+    ]
+    assert "Statement 1 appears twice" in found[0][2]
+    assert "answers (“1 Strongly disagree”) are not" in found[0][2]
+
+
+def test_a_sorted_return_with_thousands_of_stray_cells_still_reads(
+    blank_checklists: Path, unedited: dict[str, Any], tmp_path: Path
+) -> None:
+    """Junk in every column, the statement column too, does not hide the statements (and the
+    stray text is still reported, a screenful per sheet)."""
+
+    def sort_and_litter(sheet: Any) -> None:
+        _reverse(sheet)
+        for row in range(LAST + 2, LAST + 1002):
+            for col in range(1, 6):
+                sheet.cell(row, col).value = f"junk {row} {col}"
+
+    data, found = _edited_with(blank_checklists, tmp_path, sort_and_litter)
+    assert data["quality_statements"] == unedited["quality_statements"]
+    # The junk rows with text in the statement, rating or evidence column look like statement
+    # rows: reported as unmatched (a screenful, then one for the rest); the rest as ignored.
+    codes = [(code, cell) for code, cell, _m in found]
+    assert codes == [
+        *[("ignored-content", f"{c}{row}") for row in range(LAST + 2, LAST + 12) for c in "AE"],
+        ("ignored-content", f"A{LAST + 12}:E{LAST + 1001}"),
+        *[("statement-unmatched", f"B{row}") for row in range(LAST + 2, LAST + 22)],
+        ("statement-unmatched", f"B{LAST + 22}:B{LAST + 1001}"),
+        ("personal-data", f"D{FIRST_STATEMENT_ROW}"),  # statement 6, now first
+    ]
+    assert "… and 980 more rows" in found[-2][2]
+
+
+def _reverse(sheet: Any) -> None:
+    values = [
+        [sheet.cell(row, col).value for col in range(1, 5)]
+        for row in range(FIRST_STATEMENT_ROW, LAST + 1)
+    ]
+    for offset, row_values in enumerate(reversed(values)):
+        for col, value in enumerate(row_values, start=1):
+            sheet.cell(FIRST_STATEMENT_ROW + offset, col).value = value

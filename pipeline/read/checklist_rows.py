@@ -186,13 +186,13 @@ def _by_content(sheet: Sheet, table: ChecklistTable, file: str) -> Placed:
         (row, normalise_label(text))
         for (row, col), text in sorted(grid.items())
         if col == statement_col and row not in taken and (header is None or row > header)
-    ][:_MAX_CANDIDATES]
+    ]
     missing = [n for n in range(1, len(table.texts) + 1) if n not in rows]
     pairs: list[tuple[float, int, int]] = []  # (ratio, number, row)
     for number in missing:
         wanted = normalise_label(table.texts[number - 1])
         scored = []
-        for row, text in candidates:
+        for row, text in candidates[:_MAX_CANDIDATES]:
             matcher = difflib.SequenceMatcher(None, wanted, text, autojunk=False)
             if matcher.real_quick_ratio() >= SIMILAR and matcher.quick_ratio() >= SIMILAR:
                 ratio = matcher.ratio()
@@ -238,7 +238,7 @@ def _by_content(sheet: Sheet, table: ChecklistTable, file: str) -> Placed:
     template_cols = {1: number_col, 2: statement_col, 3: rating_col, 4: evidence_col}
     if header is not None:
         for template_col, heading in table.header_texts.items():
-            if template_col in template_cols:
+            if template_cols.get(template_col, 0) >= 1:  # column A deleted: no numbers
                 expected[ref(header, template_cols[template_col])] = heading
     numbers = {str(n) for n in range(1, len(table.texts) + 1)}
     for number, row in rows.items():
@@ -252,6 +252,7 @@ def _by_content(sheet: Sheet, table: ChecklistTable, file: str) -> Placed:
 
     # Rows of the table that are no statement but hold an answer (or a missing statement's
     # number): their answers are not counted, and said so.
+    unmatched: list[Finding] = []
     said_missing: set[int] = set()
     matched_rows = set(rows.values())
     for row, _text in candidates:
@@ -264,7 +265,9 @@ def _by_content(sheet: Sheet, table: ChecklistTable, file: str) -> Placed:
             number = None
         if not any(a.strip() for a in answers) and number is None:
             continue  # a note typed in the table: ignored-content reports it
-        found.append(_unmatched(table, file, ref(row, statement_col), grid, row, answers, number))
+        unmatched.append(
+            _unmatched(table, file, ref(row, statement_col), grid, row, answers, number)
+        )
         if number is not None:
             said_missing.add(number)
             expected[ref(row, number_col)] = grid[(row, number_col)]
@@ -272,7 +275,7 @@ def _by_content(sheet: Sheet, table: ChecklistTable, file: str) -> Placed:
         inputs |= {ref(row, rating_col), ref(row, evidence_col)}
     for row, number in copies:
         answers = [grid.get((row, rating_col), ""), grid.get((row, evidence_col), "")]
-        found.append(
+        unmatched.append(
             error(
                 "statement-unmatched",
                 file,
@@ -288,6 +291,7 @@ def _by_content(sheet: Sheet, table: ChecklistTable, file: str) -> Placed:
         if grid.get((row, number_col)) in numbers:
             expected[ref(row, number_col)] = grid[(row, number_col)]
         inputs |= {ref(row, rating_col), ref(row, evidence_col)}
+    found += _cap(unmatched, table.sheet, file, statement_col)
     for number in range(1, len(table.texts) + 1):
         if number not in rows and number not in said_missing:
             found.append(
@@ -318,6 +322,32 @@ def _by_content(sheet: Sheet, table: ChecklistTable, file: str) -> Placed:
         {**table.input_cells, table.sheet: inputs},
         found,
     )
+
+
+def _cap(found: list[Finding], sheet: str, file: str, col: int) -> list[Finding]:
+    """At most ``MAX_IGNORED_PER_SHEET`` unmatched rows, then one finding for the rest, naming
+    the block of rows they are in (a sheet of junk stays a screenful)."""
+    from pipeline.read.expected import MAX_IGNORED_PER_SHEET
+    from pipeline.xlsx.cells import column_letters, split_ref
+
+    if len(found) <= MAX_IGNORED_PER_SHEET:
+        return found
+    rest = found[MAX_IGNORED_PER_SHEET:]
+    rows = [split_ref(f.cell)[0] for f in rest if f.cell]
+    letters = column_letters(col)
+    block = f"{letters}{min(rows)}:{letters}{max(rows)}"
+    return [
+        *found[:MAX_IGNORED_PER_SHEET],
+        error(
+            "statement-unmatched",
+            file,
+            f"… and {len(rest)} more rows (in {block}) whose statement matches none of the "
+            "checklist's have answers that are not counted. Put the statements' own text back, "
+            "or delete the rows.",
+            sheet=sheet,
+            cell=block,
+        ).with_data(rows=len(rest)),
+    ]
 
 
 def _answers(answers: list[str]) -> str:
