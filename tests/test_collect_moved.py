@@ -285,6 +285,15 @@ def _edit(path: Path, order: list[int], rows: list[int], cols: list[int], hide: 
     wb.save(path)
 
 
+@pytest.fixture(scope="module")
+def shared(
+    blank_checklists: Path, tmp_path_factory: pytest.TempPathFactory
+) -> tuple[Workspace, bytes]:
+    """One workspace for every example, and the unedited return's bytes to start each from."""
+    ws = _workspace(tmp_path_factory.mktemp("shared") / "ws", blank_checklists)
+    return ws, (ws.stage1_inputs / "edited.xlsx").read_bytes()
+
+
 @settings(
     max_examples=25,
     deadline=None,
@@ -301,14 +310,14 @@ def test_any_order_and_inserted_rows_and_columns_read_the_same(
     rows: list[int],
     cols: list[int],
     hide: bool,
-    blank_checklists: Path,
+    shared: tuple[Workspace, bytes],
     unedited: dict[str, Any],
 ) -> None:
-    with tempfile.TemporaryDirectory() as tmp:
-        root = Path(tmp)
-        ws = _workspace(root / "ws", blank_checklists)
-        _edit(ws.stage1_inputs / "edited.xlsx", list(order), rows, cols, hide)
-        data = _collect(ws)
+    ws, original = shared
+    path = ws.stage1_inputs / "edited.xlsx"
+    path.write_bytes(original)
+    _edit(path, list(order), rows, cols, hide)
+    data = _collect(ws)
     assert data["quality_statements"] == unedited["quality_statements"]
     assert [f["code"] for f in data["findings"]] == ["personal-data"]
 
