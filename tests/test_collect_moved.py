@@ -226,6 +226,7 @@ def test_a_deleted_statement_row_is_reported_missing(
     assert _where(found) == [("statement-missing", None), ("personal-data", "D12")]
     statement2 = unedited["quality_statements"][4]["statements"][1]["text"]
     assert found[0][3].startswith(f"Statement 2 (“{statement2[:20]}")
+    assert data["findings"][0]["data"] == {"statement": 2}
 
 
 @pytest.mark.libreoffice

@@ -303,7 +303,7 @@ def _by_content(sheet: Sheet, table: ChecklistTable, file: str) -> Placed:
                     "this return does not rate it.",
                     sheet=table.sheet,
                     field=f"statement {number}",
-                )
+                ).with_data(statement=number)
             )
 
     # The template's other texts (title, we statement, ...) wherever inserted rows or columns
