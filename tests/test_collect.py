@@ -334,11 +334,15 @@ def test_text_outside_the_form_is_reported_at_its_cell(ws: Workspace) -> None:
     )
     result = collect(ws)
     assert result.returns == 1
+    # Statement 2's text typed over: no longer any statement, so it is reported as unmatched
+    # (with its number) rather than as ignored content.
     assert [(f.code, f.sheet, f.cell) for f in result.findings] == [
         ("ignored-content", CHECKLIST_SHEET, "E8"),
-        ("ignored-content", CHECKLIST_SHEET, "B9"),
+        ("statement-unmatched", CHECKLIST_SHEET, "B9"),
     ]
-    assert "“see attached”" in next(iter(result.findings)).message
+    first, second = result.findings
+    assert "“see attached”" in first.message
+    assert "statement 2's text was changed to “changed”" in second.message
 
 
 def test_control_characters_are_removed_and_reported(ws: Workspace) -> None:

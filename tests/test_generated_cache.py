@@ -107,9 +107,11 @@ def test_a_framework_change_makes_a_new_cache_and_its_text_counts(ws: Workspace)
     ws.framework_overrides.write_text(yaml.safe_dump(override, allow_unicode=True), "utf-8")
 
     # The return was made from the old checklist: its statement text is not the template's now.
+    # The return's statement 1 is still clearly the framework's (changed) statement 1: its rating
+    # counts against it, and the difference is reported.
     ((code, cell, message),) = validate(ws)
-    assert (code, cell) == ("ignored-content", statement_cell(1))
-    assert "a cell of the form that was changed" in message
+    assert (code, cell) == ("statement-edited", statement_cell(1))
+    assert "The text of statement 1 was changed" in message
     after = [p for p in cached(ws) if p != before]
     assert len(after) == 1, "a new cache file for the changed framework"
     new_text = json.loads(after[0].read_text("utf-8"))[CHECKLIST_SHEET][statement_cell(1)]

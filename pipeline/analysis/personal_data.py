@@ -180,7 +180,9 @@ def stage1_findings(returns: Iterable[Stage1Return]) -> Iterator[Finding]:
     for ret in returns:
         for response in ret.responses:
             if response.evidence:
-                cell = ChecklistLayout(response.number).evidence_cell(response.number)
+                cell = response.evidence_cell or ChecklistLayout(response.number).evidence_cell(
+                    response.number
+                )
                 field = f"Statement {response.number} evidence"
                 yield from personal_data_findings(
                     response.evidence, ret.file, CHECKLIST_SHEET, cell, field

@@ -56,6 +56,11 @@ WIDTHS = {"A": 6, "B": 70, "C": 24, "D": 70}
 EVIDENCE_HEADER = "Why? What evidence do you have to support this? What evidence do you need?"
 
 
+# The statement table's headings, in column order (NUMBER_COL to EVIDENCE_COL): read-back finds
+# the table's columns by these, wherever columns were inserted.
+HEADINGS = ("No.", "Statement", "Rating (choose)", EVIDENCE_HEADER)
+
+
 @dataclass(frozen=True)
 class ChecklistLayout:
     """Where people type in one quality statement's checklist."""
@@ -211,7 +216,7 @@ def _checklist_sheet(
         ws.merge_cells(f"A{row}:D{row}")
         style.labelled(ws[f"A{row}"], label, text)
         ws.row_dimensions[row].height = row_height([(f"{label}\n{text}", 164)])
-    style.header_row(ws, HEADER_ROW, ["No.", "Statement", "Rating (choose)", EVIDENCE_HEADER])
+    style.header_row(ws, HEADER_ROW, list(HEADINGS))
     ws.row_dimensions[HEADER_ROW].height = 32
     layout = ChecklistLayout(len(qs.checklist_statements))
     for number, statement in enumerate(qs.checklist_statements, start=1):

@@ -327,6 +327,31 @@ CODES: tuple[Code, ...] = (
         fix="Choose a rating from the list, or leave it blank.",
     ),
     Code(
+        code="statement-missing",
+        severity="warning",
+        title="a checklist statement is not in a returned checklist (its row was deleted, or "
+        "its text changed beyond recognition): it is not rated in that return",
+        fix="Ask the respondent for that statement's rating, or accept it as not rated.",
+        in_spec=False,
+    ),
+    Code(
+        code="statement-edited",
+        severity="warning",
+        title="a checklist statement's text was changed, but it is still clearly the same "
+        "statement: its rating is counted against it",
+        fix="Check the rating was meant for the statement the message names.",
+        in_spec=False,
+    ),
+    Code(
+        code="statement-unmatched",
+        severity="error",
+        title="a row of a returned checklist whose statement matches none of the checklist's "
+        "statements: its rating and evidence are not counted",
+        fix="Put the statement's own text back (or copy the answers into a fresh checklist), "
+        "then collect again.",
+        in_spec=False,
+    ),
+    Code(
         code="invalid-characters",
         severity="warning",
         title="characters a workbook cannot hold (removed when written)",

@@ -65,6 +65,10 @@ class Stage1Response(_Model):
     number: int
     rating: int | None = None
     evidence: str = ""
+    # Where the rating and evidence were read on the checklist sheet ("C8", "D8"): the form's
+    # own cells, or wherever a sorted or edited checklist had them. None when not known.
+    rating_cell: str | None = None
+    evidence_cell: str | None = None
 
 
 class Stage1Return(_Model):

@@ -20,6 +20,7 @@ from pipeline.xlsx.identity import CHECKLIST, identity_problem
 if TYPE_CHECKING:
     from pipeline.forms.checklist import ChecklistLayout
     from pipeline.framework import Framework, QualityStatement
+    from pipeline.read.checklist_rows import ChecklistTable
     from pipeline.workspace import Workspace
     from pipeline.xlsx.cells import CellScalar, CellValue, ReadWorkbook
 
@@ -66,6 +67,8 @@ class _Template:
     # (number, rating cell, evidence cell).
     input_cells: dict[str, set[str]] = field(default_factory=dict)
     statements: tuple[tuple[int, str, str], ...] = ()
+    # The statement table, to find each statement by its text when rows or columns moved.
+    table: ChecklistTable | None = None
 
 
 @lru_cache(maxsize=32)
@@ -75,7 +78,15 @@ def _blank_checklist(
     """Once per quality statement per process, and kept in ``cache`` between runs (see
     :func:`pipeline.read.expected.cached_expected_cells`): building one is the only openpyxl work
     in reading."""
-    from pipeline.forms.checklist import ChecklistLayout, build_checklist
+    from pipeline.forms.checklist import (
+        CHECKLIST_SHEET,
+        HEADER_ROW,
+        HEADINGS,
+        STATEMENT_COL,
+        ChecklistLayout,
+        build_checklist,
+    )
+    from pipeline.read.checklist_rows import checklist_table
     from pipeline.read.expected import cached_expected_cells, framework_digest
 
     qs = framework.quality_statement(code)
@@ -93,7 +104,18 @@ def _blank_checklist(
         (number, layout.rating_cell(number), layout.evidence_cell(number))
         for number in range(1, layout.statements + 1)
     )
-    return _Template(qs, layout, expected, layout.input_cells, statements)
+    input_cells = layout.input_cells
+    table = checklist_table(
+        CHECKLIST_SHEET,
+        tuple(qs.checklist_statements),
+        expected,
+        input_cells,
+        statements,
+        HEADER_ROW,
+        HEADINGS,
+        STATEMENT_COL,
+    )
+    return _Template(qs, layout, expected, input_cells, statements, table)
 
 
 class _ReturnReader:
@@ -214,11 +236,16 @@ class _ReturnReader:
             RESPONDENT_SHEET,
             TEAM_CELL,
         )
+        from pipeline.read.checklist_rows import place_statements
         from pipeline.read.expected import unplaced_cells
         from pipeline.xlsx.write import clean_text
 
-        found = unplaced_cells(wb, template.expected, template.input_cells, rel)
         about, checklist = wb.sheets[RESPONDENT_SHEET], wb.sheets[CHECKLIST_SHEET]
+        assert template.table is not None
+        # Each statement's cells: the form's own, or where sorting or edits put them.
+        placed = place_statements(checklist, template.table, rel)
+        found = unplaced_cells(wb, placed.expected, placed.input_cells, rel)
+        found += placed.findings
         typed_group = about.text(GROUP_CELL).strip()
         group = self.group(typed_group, rel, found)
 
@@ -226,7 +253,7 @@ class _ReturnReader:
         # Everything typed, as read (ratings parsed when valid): the content-duplicate key.
         typed: list[object] = [template.qs.code, typed_group]
         answered = False
-        for number, rating_ref, evidence_ref in template.statements:
+        for number, rating_ref, evidence_ref in placed.statements:
             cell = checklist.get(rating_ref)
             typed_rating = _as_typed(cell).strip()
             rating: int | None = None
@@ -245,7 +272,15 @@ class _ReturnReader:
             answered = answered or bool(typed_rating or evidence)
             typed += [rating if rating is not None else typed_rating, evidence]
             if rating is not None or evidence:
-                responses.append(Stage1Response(number=number, rating=rating, evidence=evidence))
+                responses.append(
+                    Stage1Response(
+                        number=number,
+                        rating=rating,
+                        evidence=evidence,
+                        rating_cell=rating_ref,
+                        evidence_cell=evidence_ref,
+                    )
+                )
         free_text = [r.evidence for r in responses]
         free_text += [about.text(NAME_CELL).strip(), about.text(TEAM_CELL).strip()]
         typed += free_text[-2:]
