@@ -210,6 +210,14 @@ CODES: tuple[Code, ...] = (
         fix="Copy the full address from the browser, e.g. https://www.example.gov.uk/page.",
     ),
     Code(
+        code="link-has-credentials",
+        severity="error",
+        title="a link with a user name or password in it (`https://user:secret@…`)",
+        fix="Remove the part before the @ (and change that password if it was real); the report "
+        "prints such a link as plain text, never as a live link.",
+        in_spec=False,
+    ),
+    Code(
         code="link-not-shareable",
         severity="warning",
         title="`file:`, UNC, drive letters, localhost, intranet names",

@@ -174,9 +174,16 @@ def text_run(text: str, *, bold: bool = False, italic: bool = False) -> Runs:
 
 
 def is_linkable(url: str) -> bool:
-    """A link Word can open: a URL with a scheme we allow (validation checks the rest)."""
+    """A link Word can open: a URL with a scheme we allow (validation checks the rest), and
+    never one carrying a user name or password (``https://user:secret@host/``), which is
+    printed as text instead."""
     url = url.strip()
-    return url.lower().startswith(LINK_SCHEMES) and not any(c.isspace() for c in url)
+    if not url.lower().startswith(LINK_SCHEMES) or any(c.isspace() for c in url):
+        return False
+    if url.lower().startswith("mailto:"):
+        return True
+    authority = url.split("//", 1)[1] if "//" in url else ""
+    return "@" not in re.split(r"[/?#]", authority, maxsplit=1)[0]
 
 
 class Ink:
