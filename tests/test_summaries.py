@@ -272,6 +272,24 @@ def test_a_filled_template_is_kept_unless_forced(generated: Workspace) -> None:
     assert openpyxl.load_workbook(template(generated))[FORM_SHEET][ambition].value is None
 
 
+@pytest.mark.libreoffice
+def test_a_summary_with_text_typed_only_beside_the_form_is_kept(
+    generated: Workspace, tmp_path: Path
+) -> None:
+    """Typed outside the yellow cells (then saved by LibreOffice, which also recalculates every
+    word count): kept; one only re-saved by LibreOffice is still blank and is written again."""
+    path = template(generated)
+    wb, sheet = open_form(path)
+    write_text(sheet["F3"], "Draft ideas: link to the carers' strategy")
+    wb.save(path)
+    path.write_bytes(soffice_convert(path, "xlsx", tmp_path / "typed").read_bytes())
+    other = generated.summaries_dir / "QS2-supporting-people-to-live-healthier-lives.xlsx"
+    other.write_bytes(soffice_convert(other, "xlsx", tmp_path / "resaved").read_bytes())
+    again = generate_summaries(generated)
+    assert [p.name for p in again.kept] == ["QS1-assessing-needs.xlsx"]
+    assert other in again.written
+
+
 # ---- Read-back ------------------------------------------------------------------------------
 
 
