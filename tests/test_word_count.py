@@ -70,8 +70,29 @@ FORMULA = word_count_formula("B7")
 
 # Characters that matter to a word count, mixed into any text.
 _INTERESTING = st.sampled_from(
-    [" ", "  ", "\t", "\n", "\r\n", "\r", "\u00a0", "\u2003", "\u3000", "\u200b", "-", "’", "🙂"]
-    + ["\u2002", "\u2009", "\u200a", "\u202f", "\u2007", "\u1680", "\u2028", "\x85"]
+    [
+        " ",
+        "  ",
+        "\t",
+        "\n",
+        "\r\n",
+        "\r",
+        "\xa0",
+        "\u2003",
+        "\u3000",
+        "\u200b",
+        "-",
+        "’",
+        "🙂",
+        "\u2002",
+        "\u2009",
+        "\u200a",
+        "\u202f",
+        "\u2007",
+        "\u1680",
+        "\u2028",
+        "\x85",
+    ]
 )
 _TEXT = st.lists(st.one_of(st.text(max_size=8), _INTERESTING), max_size=20).map("".join)
 
