@@ -131,6 +131,13 @@ CODES: tuple[Code, ...] = (
         in_spec=False,
     ),
     Code(
+        code="formula-in-input",
+        severity="error",
+        title="a formula (e.g. `=cmd|…`, `=A1+1`) in a cell meant for a typed answer",
+        fix="Type the answer itself, with no = at the start; the cell is read as empty until then.",
+        in_spec=False,
+    ),
+    Code(
         code="formula-overwritten",
         severity="warning",
         title="text typed over a word-count cell",

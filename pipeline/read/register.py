@@ -255,6 +255,7 @@ def _read_rows(
             elif sheet.text(ref).strip():
                 unknown.setdefault(col, []).append(ref)
         refs = {key: f"{letter}{row}" for key, letter in letters.items()}
+        findings += _formulas(values, refs, sheet.name, file)
         texts = {key: sheet.text(refs[key]) for key in values}
         # Blank rows, and IDs numbered in advance with nothing else yet, are not documents.
         if not any(t.strip() for key, t in texts.items() if key != "id"):
@@ -279,6 +280,25 @@ def _read_rows(
             )
         )
     return items, findings
+
+
+def _formulas(
+    values: dict[str, CellValue], refs: dict[str, str], sheet: str, file: str
+) -> list[Finding]:
+    """``formula-in-input`` for each formula in the row's cells, which are then read as empty
+    (dropped from ``values``); a =HYPERLINK() in the Link column is a link, and read as one."""
+    from pipeline.read.formulas import formula_in_input
+
+    found: list[Finding] = []
+    headers = {c.key: c.header for c in COLUMNS}
+    for key in [k for k, cell in values.items() if cell.formula is not None]:
+        cell = values[key]
+        if key == "link" and _HYPERLINK.match(cell.formula or ""):
+            continue
+        header = headers.get(key, key)
+        found.append(formula_in_input(file, sheet, refs[key], cell, f"‘{header}’", field=header))
+        del values[key]
+    return found
 
 
 _HYPERLINK = re.compile(r'^\s*=?\s*HYPERLINK\(\s*"((?:[^"]|"")*)"', re.IGNORECASE)

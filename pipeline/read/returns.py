@@ -21,7 +21,7 @@ if TYPE_CHECKING:
     from pipeline.forms.checklist import ChecklistLayout
     from pipeline.framework import Framework, QualityStatement
     from pipeline.workspace import Workspace
-    from pipeline.xlsx.cells import CellScalar, CellValue, ReadWorkbook
+    from pipeline.xlsx.cells import CellScalar, CellValue, ReadWorkbook, Sheet
 
 
 _APOSTROPHES = str.maketrans({"’": "", "‘": "", "'": "", "`": ""})
@@ -219,7 +219,13 @@ class _ReturnReader:
 
         found = unplaced_cells(wb, template.expected, template.input_cells, rel)
         about, checklist = wb.sheets[RESPONDENT_SHEET], wb.sheets[CHECKLIST_SHEET]
-        typed_group = about.text(GROUP_CELL).strip()
+        about_you = _typed_answers(
+            about,
+            {GROUP_CELL: "the group", NAME_CELL: "your name", TEAM_CELL: "your team"},
+            rel,
+            found,
+        )
+        typed_group = about_you[GROUP_CELL]
         group = self.group(typed_group, rel, found)
 
         responses: list[Stage1Response] = []
@@ -247,7 +253,7 @@ class _ReturnReader:
             if rating is not None or evidence:
                 responses.append(Stage1Response(number=number, rating=rating, evidence=evidence))
         free_text = [r.evidence for r in responses]
-        free_text += [about.text(NAME_CELL).strip(), about.text(TEAM_CELL).strip()]
+        free_text += [about_you[NAME_CELL], about_you[TEAM_CELL]]
         typed += free_text[-2:]
         self.findings.extend(found)
 
@@ -371,6 +377,24 @@ def _as_typed(cell: CellValue | None) -> str:
     if cell.formula is not None:
         return "=" + cell.formula
     return format_value(cell.value)
+
+
+def _typed_answers(
+    sheet: Sheet, cells: dict[str, str], rel: str, found: list[Finding]
+) -> dict[str, str]:
+    """Each of ``cells`` (ref: what it is) as typed and stripped; a formula is reported
+    (``formula-in-input``) and read as empty, as a formula in a rating cell is not counted."""
+    from pipeline.read.formulas import formula_in_input
+
+    answers: dict[str, str] = {}
+    for ref, what in cells.items():
+        cell = sheet.get(ref)
+        if cell is not None and cell.formula is not None:
+            found.append(formula_in_input(rel, sheet.name, ref, cell, what))
+            answers[ref] = ""
+        else:
+            answers[ref] = sheet.text(ref).strip()
+    return answers
 
 
 def _removed_characters(rel: str, sheet: str, ref: str, removed: list[str]) -> Finding:

@@ -314,7 +314,16 @@ class _FormReader:
     def at(self, ref: str | None) -> Located:
         return Located(file=self.rel, sheet=self.sheet.name, cell=ref)
 
-    def text(self, ref: str) -> Text:
+    def text(self, ref: str, field: str | None = None) -> Text:
+        from pipeline.read.formulas import formula_in_input
+
+        cell = self.sheet.get(ref)
+        if cell is not None and cell.formula is not None:
+            what = f"‘{field}’" if field else "this field"
+            self.findings.append(
+                formula_in_input(self.rel, self.sheet.name, ref, cell, what, field=field)
+            )
+            return Text(value="", at=self.at(ref))
         value = self.sheet.text(ref)
         _, removed = clean_text(value)
         if removed:
@@ -377,12 +386,16 @@ class _FormReader:
             return
         text_ref = f"{TEXT_COL}{row}"
         if f.kind == "entry":
-            entry = Entry(label=f.label, text=self.text(text_ref), evidence=self.text(f"C{row}"))
+            entry = Entry(
+                label=f.label,
+                text=self.text(text_ref, f.label),
+                evidence=self.text(f"C{row}", f.label),
+            )
             self.entries[f.key].append(entry)
         elif f.kind == "date":
             self._date(text_ref)
         else:
-            self.values[f.key] = self.text(text_ref)
+            self.values[f.key] = self.text(text_ref, f.label)
         for col, ref in cells:
             if col == LABEL_COL or col in inputs:
                 continue
@@ -449,8 +462,16 @@ class _FormReader:
         )
 
     def _date(self, ref: str) -> None:
+        from pipeline.read.formulas import formula_in_input
+
         self.verified_on_at = self.at(ref)
         cell = self.sheet.get(ref)
+        if cell is not None and cell.formula is not None:
+            what, field = "‘Verified on (date)’", "Verified on (date)"
+            self.findings.append(
+                formula_in_input(self.rel, self.sheet.name, ref, cell, what, field=field)
+            )
+            return
         if cell is None or not self.sheet.text(ref).strip():
             return
         when = parse_date(cell.value)

@@ -1,0 +1,141 @@
+"""Nothing typed is lost (issue 12): formulas in input cells are reported, comments and text
+boxes are read or reported, text over a cell's limit is kept whole. The edits are made as a
+person makes them and saved through LibreOffice."""
+
+from __future__ import annotations
+
+import shutil
+import subprocess
+import uuid
+from pathlib import Path
+
+import openpyxl
+import pytest
+
+from pipeline.app import generate_checklists
+from pipeline.forms.checklist import GROUP_CELL, NAME_CELL, RESPONDENT_SHEET, TEAM_CELL
+from pipeline.model.stage1 import NOT_GIVEN
+from pipeline.read.returns import read_returns
+from pipeline.workspace import Workspace
+from tests.conftest import soffice_or_skip
+from tests.factories import fill_checklist, make_workspace, with_blank_checklists
+
+ASC = "Adult social care staff"
+DDE = "=cmd|' /C calc'!A0"
+
+
+@pytest.fixture(scope="module")
+def blank_checklists(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    root = tmp_path_factory.mktemp("blank")
+    ws = make_workspace(root)
+    generate_checklists(ws)
+    return ws.checklists_dir
+
+
+@pytest.fixture
+def ws(tmp_path: Path, blank_checklists: Path) -> Workspace:
+    return with_blank_checklists(tmp_path / "ws", blank_checklists)
+
+
+def resave(*paths: Path) -> None:
+    """Open and save each workbook in LibreOffice (one run, its own profile), in place."""
+    soffice = soffice_or_skip()
+    out = Path("/tmp") / f"lo-out-{uuid.uuid4().hex}"
+    profile = Path("/tmp") / f"lo-test-{uuid.uuid4().hex}"
+    try:
+        subprocess.run(
+            [
+                soffice,
+                "--headless",
+                f"-env:UserInstallation=file://{profile}",
+                "--convert-to",
+                "xlsx",
+                "--outdir",
+                str(out),
+                *map(str, paths),
+            ],
+            check=True,
+            capture_output=True,
+            timeout=180,
+        )
+        for path in paths:
+            path.write_bytes((out / path.name).read_bytes())
+    finally:
+        shutil.rmtree(profile, ignore_errors=True)
+        shutil.rmtree(out, ignore_errors=True)
+
+
+def where(findings: list) -> list[tuple[str, str | None, str | None]]:  # type: ignore[type-arg]
+    return [(f.code, f.sheet, f.cell) for f in findings]
+
+
+# ---- Formulas in input cells ------------------------------------------------------------------
+
+
+@pytest.mark.libreoffice
+def test_formulas_in_the_respondent_cells_are_reported_and_not_read(ws: Workspace) -> None:
+    path = fill_checklist(
+        ws, "QS1", "dde.xlsx", DDE, {1: "3"}, respondent="=1+1", team='="Team "&"A"'
+    )
+    plain = fill_checklist(ws, "QS2", "plain.xlsx", ASC, {1: "3"}, respondent="Sam", team="Ops")
+    resave(path, plain)
+    wb = openpyxl.load_workbook(path)
+    assert (wb[RESPONDENT_SHEET][GROUP_CELL].value or "").startswith("=")  # still a formula
+    read = read_returns(ws)
+    formulas = [f for f in read.findings if f.code == "formula-in-input"]
+    assert sorted(where(formulas)) == sorted(
+        (("formula-in-input", RESPONDENT_SHEET, ref) for ref in (GROUP_CELL, NAME_CELL, TEAM_CELL))
+    )
+    assert all(f.file == "inputs/stage1/dde.xlsx" for f in formulas)
+    assert "cmd|" in next(f for f in formulas if f.cell == GROUP_CELL).message
+    groups = {r.file: r.group for r in read.returns}
+    assert groups == {"inputs/stage1/dde.xlsx": NOT_GIVEN, "inputs/stage1/plain.xlsx": ASC}
+    assert [f.code for f in read.findings if f.file.endswith("plain.xlsx")] == []
+
+
+@pytest.mark.libreoffice
+def test_formulas_in_stage2_register_and_overview_inputs_are_reported(complete: Workspace) -> None:
+    from pipeline.forms.overview import OVERVIEW_SHEET
+    from pipeline.forms.register import REGISTER_SHEET
+    from pipeline.forms.summary import FORM_SHEET, field_cell
+    from pipeline.read.summaries import read_summaries
+    from tests.factories import OVERVIEW_CELLS, cell
+    from tests.test_library import read_inputs
+
+    ambition, verified = field_cell("What is our ambition?"), field_cell("Verified on (date)")
+    summary = complete.stage2_inputs / "QS1.xlsx"
+    wb = openpyxl.load_workbook(summary)
+    wb[FORM_SHEET][ambition] = '="Our ambition "&"is big"'
+    wb[FORM_SHEET][verified] = "=TODAY()"
+    wb.save(summary)
+    wb = openpyxl.load_workbook(complete.evidence_library)
+    wb[REGISTER_SHEET][cell("title", 2)] = DDE
+    wb[REGISTER_SHEET][cell("date", 3)] = "=TODAY()-30"
+    wb[REGISTER_SHEET][cell("link", 4)] = '=HYPERLINK("https://www.testshire.gov.uk/x.pdf","x")'
+    wb.save(complete.evidence_library)
+    wb = openpyxl.load_workbook(complete.overview)
+    wb[OVERVIEW_SHEET][OVERVIEW_CELLS["about_us"]] = '="We are "&"Testshire"'
+    wb.save(complete.overview)
+    resave(summary, complete.evidence_library, complete.overview)
+
+    read = read_summaries(complete)
+    found = read.findings
+    qs1 = next(s for s in read.summaries if s.quality_statement == "QS1")
+    assert qs1.ambition.value == "" and qs1.verified_on is None
+    assert sorted(where(f for f in found if f.file.endswith("QS1.xlsx"))) == [
+        ("formula-in-input", FORM_SHEET, ambition),
+        ("formula-in-input", FORM_SHEET, verified),
+    ]
+    inputs, found = read_inputs(complete)
+    assert sorted(where(found)) == sorted(
+        [
+            ("formula-in-input", OVERVIEW_SHEET, OVERVIEW_CELLS["about_us"]),
+            ("formula-in-input", REGISTER_SHEET, cell("date", 3)),
+            ("formula-in-input", REGISTER_SHEET, cell("title", 2)),
+        ]
+    )
+    assert inputs.overview is not None and inputs.overview.about_us.value == ""
+    assert inputs.library is not None
+    items = {i.id: i for i in inputs.library.items}
+    assert items["EV-002"].title == "" and items["EV-003"].date is None
+    assert items["EV-004"].link == "https://www.testshire.gov.uk/x.pdf"  # a link, read as one
