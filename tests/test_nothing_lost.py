@@ -84,7 +84,7 @@ def test_formulas_in_the_respondent_cells_are_reported_and_not_read(ws: Workspac
     read = read_returns(ws)
     formulas = [f for f in read.findings if f.code == "formula-in-input"]
     assert sorted(where(formulas)) == sorted(
-        (("formula-in-input", RESPONDENT_SHEET, ref) for ref in (GROUP_CELL, NAME_CELL, TEAM_CELL))
+        ("formula-in-input", RESPONDENT_SHEET, ref) for ref in (GROUP_CELL, NAME_CELL, TEAM_CELL)
     )
     assert all(f.file == "inputs/stage1/dde.xlsx" for f in formulas)
     assert "cmd|" in next(f for f in formulas if f.cell == GROUP_CELL).message
