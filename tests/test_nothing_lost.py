@@ -4,6 +4,7 @@ person makes them and saved through LibreOffice."""
 
 from __future__ import annotations
 
+import json
 import shutil
 import subprocess
 import uuid
@@ -139,3 +140,97 @@ def test_formulas_in_stage2_register_and_overview_inputs_are_reported(complete: 
     items = {i.id: i for i in inputs.library.items}
     assert items["EV-002"].title == "" and items["EV-003"].date is None
     assert items["EV-004"].link == "https://www.testshire.gov.uk/x.pdf"  # a link, read as one
+
+
+# ---- Comments and text boxes ------------------------------------------------------------------
+
+
+def lo_edit(path: Path, *operations: tuple[str, str, str, str]) -> None:
+    """Edit ``path`` in place in LibreOffice through its API, as a person does: add comments
+    and text boxes (see tests/lo_edit.py)."""
+    soffice_or_skip()
+    python = shutil.which("python3", path="/usr/bin:/usr/local/bin")
+    if python is None or subprocess.run([python, "-c", "import uno"], check=False).returncode:
+        pytest.skip("LibreOffice's Python (uno) is not installed")
+    out = path.with_name(f"edited-{uuid.uuid4().hex}.xlsx")
+    script = Path(__file__).with_name("lo_edit.py")
+    subprocess.run(
+        [python, str(script), str(path), str(out), json.dumps(operations)],
+        check=True,
+        capture_output=True,
+        timeout=180,
+    )
+    out.replace(path)
+
+
+@pytest.mark.libreoffice
+def test_a_comment_on_a_statement_row_is_read_as_its_evidence(ws: Workspace) -> None:
+    from pipeline.forms.checklist import CHECKLIST_SHEET, ChecklistLayout
+
+    layout = ChecklistLayout(len(ws.framework.quality_statement("QS1").checklist_statements))
+    path = fill_checklist(ws, "QS1", "noted.xlsx", ASC, {1: "3", 2: "4"}, {1: "Good & <fast>"})
+    lo_edit(
+        path,
+        ("comment", CHECKLIST_SHEET, layout.rating_cell(1), "I really mean 2"),
+        ("comment", CHECKLIST_SHEET, layout.evidence_cell(2), "Ask Sam: “see p.4”"),
+        ("comment", RESPONDENT_SHEET, "F2", "Call me on Tuesday"),
+        ("textbox", CHECKLIST_SHEET, "G3", "Statement 5 does not apply to us"),
+    )
+    read = read_returns(ws)
+    (one,) = read.returns
+    evidence = {r.number: (r.rating, r.evidence) for r in one.responses}
+    assert evidence[1] == (3, "Good & <fast> [note: I really mean 2]")
+    assert evidence[2] == (4, "[note: Ask Sam: “see p.4”]")
+    assert sorted(where(read.findings)) == [
+        ("comment-not-read", RESPONDENT_SHEET, "F2"),
+        ("shape-text-not-read", CHECKLIST_SHEET, "G3"),
+    ]
+    shape = next(f for f in read.findings if f.code == "shape-text-not-read")
+    assert "Statement 5 does not apply to us" in shape.message
+    # The notes reach findings.xlsx and the JSON as evidence like any other.
+    from pipeline.app import collect
+
+    result = collect(ws)
+    (qs1,) = [q for q in result.results if q.code == "QS1"]
+    assert (ASC, 3, "Good & <fast> [note: I really mean 2]") in qs1.statements[0].comments
+
+
+@pytest.mark.libreoffice
+def test_comments_and_text_boxes_elsewhere_are_reported(complete: Workspace) -> None:
+    from pipeline.forms.overview import OVERVIEW_SHEET
+    from pipeline.forms.register import REGISTER_SHEET
+    from pipeline.forms.summary import FORM_SHEET, field_cell
+    from pipeline.read.summaries import read_summaries
+    from tests.test_library import read_inputs
+
+    summary = complete.stage2_inputs / "QS1.xlsx"
+    ambition = field_cell("What is our ambition?")
+    lo_edit(
+        summary,
+        ("comment", FORM_SHEET, ambition, "Check this with the director"),
+        ("textbox", FORM_SHEET, "F10", "Draft strength: carers' hub"),
+    )
+    lo_edit(complete.evidence_library, ("comment", REGISTER_SHEET, "B6", "Superseded in May"))
+    lo_edit(complete.overview, ("textbox", OVERVIEW_SHEET, "E4", "Logo goes here"))
+    found = read_summaries(complete).findings
+    assert sorted(where(found)) == [
+        ("comment-not-read", FORM_SHEET, ambition),
+        ("shape-text-not-read", FORM_SHEET, "F10"),
+    ]
+    _inputs, found = read_inputs(complete)
+    assert sorted(where(found)) == [
+        ("comment-not-read", REGISTER_SHEET, "B6"),
+        ("shape-text-not-read", OVERVIEW_SHEET, "E4"),
+    ]
+    assert "Superseded in May" in next(f.message for f in found if f.cell == "B6")
+
+
+@pytest.mark.libreoffice
+def test_a_generated_checklist_with_only_a_comment_counts_as_filled(ws: Workspace) -> None:
+    from pipeline.forms.checklist import CHECKLIST_SHEET, checklist_path
+
+    qs = ws.framework.quality_statement("QS6")
+    path = checklist_path(ws, qs)
+    lo_edit(path, ("comment", CHECKLIST_SHEET, "B9", "Not sure what this means"))
+    again = generate_checklists(ws)
+    assert again.kept == [path]

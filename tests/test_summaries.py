@@ -153,7 +153,7 @@ def test_form_has_the_spec_labels_inputs_counts_and_protection(generated: Worksp
         if f.counted:
             # The words the row prints: its text, and for an entry its number and evidence line.
             assert count.startswith("=IF(")
-            assert f"B{FIELD_ROWS[f.label]}" in count and "_xlfn.UNICHAR(160)" in count
+            assert f"B{FIELD_ROWS[f.label]}" in count and "\u3000" in count
             assert (f"C{FIELD_ROWS[f.label]}" in count) == (f.kind == "entry")
         else:
             assert count is None

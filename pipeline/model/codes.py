@@ -131,6 +131,21 @@ CODES: tuple[Code, ...] = (
         in_spec=False,
     ),
     Code(
+        code="comment-not-read",
+        severity="warning",
+        title="a cell comment (note) where the tool does not read comments",
+        fix="Type what it says into the cell it is about (on a checklist, comments on a "
+        "statement's row are read as its evidence), then delete the comment.",
+        in_spec=False,
+    ),
+    Code(
+        code="shape-text-not-read",
+        severity="warning",
+        title="text in a text box or shape on a sheet, which the tool does not read",
+        fix="Type the text into the right cell, then delete the text box or shape.",
+        in_spec=False,
+    ),
+    Code(
         code="formula-in-input",
         severity="error",
         title="a formula (e.g. `=cmd|…`, `=A1+1`) in a cell meant for a typed answer",

@@ -64,9 +64,9 @@ def is_filled(path: Path, input_cells: dict[str, set[str]]) -> bool:
 
 
 def typed_digest(wb: ReadWorkbook) -> str:
-    """A fingerprint of every cell a person could have typed: each non-blank cell that holds no
-    formula (a formula's cached result changes whenever a program recalculates it), on every
-    sheet but the hidden identity sheet, with its place and text."""
+    """A fingerprint of everything a person could have typed: each non-blank cell that holds no
+    formula (a formula's cached result changes whenever a program recalculates it), with its
+    place and text, each comment and each text box, on every sheet but the identity sheet."""
     from pipeline.xlsx.cells import split_ref
 
     sha = hashlib.sha256()
@@ -78,7 +78,10 @@ def typed_digest(wb: ReadWorkbook) -> str:
             for ref, cell in sheet.cells.items()
             if cell.formula is None and (text := sheet.text(ref)).strip()
         )
-        sha.update(json.dumps([name, [[ref, text] for _at, ref, text in typed]]).encode())
+        notes = sorted(sheet.comments.items())
+        shapes = [shape.text for shape in sheet.shapes]
+        cells = [[ref, text] for _at, ref, text in typed]
+        sha.update(json.dumps([name, cells, notes, shapes]).encode())
     return sha.hexdigest()
 
 

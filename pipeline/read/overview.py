@@ -8,6 +8,7 @@ from typing import TYPE_CHECKING
 from pipeline.forms.overview import OVERVIEW_FIELDS, OVERVIEW_SHEET, WORDS_LABEL
 from pipeline.model.findings import Finding, error, excerpt
 from pipeline.model.inputs import Located, Overview, SignOff, Text
+from pipeline.read.annotations import unread_annotations
 from pipeline.read.common import _ignored, _open, _other_sheets, _template_texts
 from pipeline.read.dates import parse_date
 from pipeline.read.expected import cache_dir
@@ -145,6 +146,7 @@ def read_overview(ws: Workspace) -> tuple[Overview | None, list[Finding]]:
         if typed.strip() and typed not in template:
             findings.append(_ignored(file, sheet.name, ref, typed, "outside the overview's fields"))
     findings += _other_sheets(wb, {sheet.name}, file)
+    findings += unread_annotations(wb, file)
 
     def text(key: str) -> Text:
         return texts.get(key) or Text(value="", at=here(None))

@@ -20,6 +20,7 @@ from pipeline.forms.register import (
 )
 from pipeline.model.findings import Finding, error, excerpt
 from pipeline.model.inputs import EvidenceItem, EvidenceLibrary, Located
+from pipeline.read.annotations import unread_annotations
 from pipeline.read.common import _ignored, _open, _other_sheets, _template_texts
 from pipeline.read.dates import parse_date
 from pipeline.read.expected import cache_dir
@@ -205,7 +206,8 @@ def read_library(ws: Workspace) -> tuple[EvidenceLibrary | None, list[Finding]]:
             )
     findings += _other_sheets(wb, {sheet.name, IR_SHEET} if ours else {sheet.name}, file)
     items, row_findings = _read_rows(ws.framework, sheet, header_row, columns, file)
-    return EvidenceLibrary(file=file, items=tuple(items)), findings + row_findings
+    findings += row_findings + unread_annotations(wb, file)
+    return EvidenceLibrary(file=file, items=tuple(items)), findings
 
 
 def _unplaced_above(

@@ -214,6 +214,7 @@ class _ReturnReader:
             RESPONDENT_SHEET,
             TEAM_CELL,
         )
+        from pipeline.read.annotations import note_text, unread_annotations
         from pipeline.read.expected import unplaced_cells
         from pipeline.xlsx.write import clean_text
 
@@ -232,6 +233,8 @@ class _ReturnReader:
         # Everything typed, as read (ratings parsed when valid): the content-duplicate key.
         typed: list[object] = [template.qs.code, typed_group]
         answered = False
+        notes = _notes_by_row(checklist)
+        read_notes: set[tuple[str, str]] = set()
         for number, rating_ref, evidence_ref in template.statements:
             cell = checklist.get(rating_ref)
             typed_rating = _as_typed(cell).strip()
@@ -242,6 +245,11 @@ class _ReturnReader:
                     found.append(self.invalid_rating(typed_rating, number, rel, rating_ref))
             # A formula typed as evidence ("=HYPERLINK(...)") is kept as typed, never its result.
             evidence = _as_typed(checklist.get(evidence_ref)).strip()
+            # Comments (notes) on the statement's row are read as more of its evidence.
+            row_notes = notes.get(_row_of(rating_ref), [])
+            if row_notes:
+                read_notes.update((CHECKLIST_SHEET, ref) for ref, _ in row_notes)
+                evidence = " ".join([evidence, *(note_text(t) for _, t in row_notes)]).strip()
             # Printable ASCII has nothing clean_text removes: skip its regex.
             removed = (
                 [] if evidence.isascii() and evidence.isprintable() else clean_text(evidence)[1]
@@ -252,6 +260,7 @@ class _ReturnReader:
             typed += [rating if rating is not None else typed_rating, evidence]
             if rating is not None or evidence:
                 responses.append(Stage1Response(number=number, rating=rating, evidence=evidence))
+        found += unread_annotations(wb, rel, read_notes)
         free_text = [r.evidence for r in responses]
         free_text += [about_you[NAME_CELL], about_you[TEAM_CELL]]
         typed += free_text[-2:]
@@ -377,6 +386,23 @@ def _as_typed(cell: CellValue | None) -> str:
     if cell.formula is not None:
         return "=" + cell.formula
     return format_value(cell.value)
+
+
+def _row_of(ref: str) -> int:
+    from pipeline.xlsx.cells import split_ref
+
+    return split_ref(ref)[0]
+
+
+def _notes_by_row(sheet: Sheet) -> dict[int, list[tuple[str, str]]]:
+    """The sheet's comments by row, each row's in column order: ``(ref, text)``."""
+    from pipeline.xlsx.cells import split_ref
+
+    by_row: dict[int, list[tuple[int, str, str]]] = {}
+    for ref, text in sheet.comments.items():
+        row, col = split_ref(ref)
+        by_row.setdefault(row, []).append((col, ref, text))
+    return {row: [(ref, text) for _c, ref, text in sorted(notes)] for row, notes in by_row.items()}
 
 
 def _typed_answers(

@@ -165,6 +165,7 @@ class _SummaryReader:
                 )
             )
             return
+        from pipeline.read.annotations import unread_annotations
         from pipeline.read.pictures import read_pictures
 
         form_reader = _FormReader(rel, form, accepted_texts(summary_title(self.framework, qs)))
@@ -185,6 +186,7 @@ class _SummaryReader:
         self.findings.extend(found)
         self.findings.extend(self.guidance_changes(wb, rel, identity))
         self.findings.extend(_extra_sheets(wb, rel, form.name))
+        self.findings.extend(unread_annotations(wb, rel))
 
     def identity_problem(self, identity: dict[str, str]) -> str | None:
         """Why this workbook is not a current Stage 2 summary, or None when it is one."""
