@@ -3,7 +3,9 @@ LibreOffice's own API (python-UNO), and save it as .xlsx.
 
 Run with the system Python that has LibreOffice's ``uno`` module (not the project's venv):
 
-    python3 tests/lo_edit.py in.xlsx out.xlsx '[["comment", "Checklist", "C8", "text"], ...]'
+    python3 tests/lo_edit.py '[["in.xlsx", "out.xlsx", [["comment", "Checklist", "C8", "text"]]]]'
+
+(several workbooks in one LibreOffice session: starting it is most of the time).
 
 Operations: ``["comment", sheet, cell, text]`` adds a comment (a note) to the cell;
 ``["textbox", sheet, cell, text]`` adds a text box over the cell. A protected sheet without a
@@ -14,12 +16,14 @@ from __future__ import annotations
 
 import json
 import os
+import shutil
 import subprocess
 import sys
 import tempfile
 import time
 import uuid
 from pathlib import Path
+from typing import Any
 
 import uno  # type: ignore[import-not-found]
 from com.sun.star.awt import Point, Size  # type: ignore[import-not-found]
@@ -33,7 +37,7 @@ def _prop(name: str, value: object) -> PropertyValue:
     return p
 
 
-def main(src: str, dest: str, operations: list[list[str]]) -> None:
+def main(edits: list[tuple[str, str, list[list[str]]]]) -> None:
     pipe = f"selfassess_{uuid.uuid4().hex}"
     profile = Path(tempfile.gettempdir()) / f"lo-uno-{uuid.uuid4().hex}"
     proc = subprocess.Popen(
@@ -62,40 +66,42 @@ def main(src: str, dest: str, operations: list[list[str]]) -> None:
         else:
             raise SystemExit("LibreOffice did not start")
         desktop = ctx.ServiceManager.createInstanceWithContext("com.sun.star.frame.Desktop", ctx)
-        doc = desktop.loadComponentFromURL(
-            uno.systemPathToFileUrl(os.path.abspath(src)), "_blank", 0, (_prop("Hidden", True),)
-        )
-        for kind, sheet_name, ref, text in operations:
-            sheet = doc.Sheets.getByName(sheet_name)
-            if sheet.isProtected():
-                sheet.unprotect("")
-            cell = sheet.getCellRangeByName(ref)
-            if kind == "comment":
-                sheet.Annotations.insertNew(cell.getCellAddress(), text)
-            elif kind == "textbox":
-                shape = doc.createInstance("com.sun.star.drawing.TextShape")
-                shape.setPosition(Point(cell.Position.X, cell.Position.Y))
-                shape.setSize(Size(6000, 1500))
-                sheet.DrawPage.add(shape)
-                shape.setString(text)
-            else:
-                raise SystemExit(f"unknown operation {kind}")
-        doc.storeToURL(
-            uno.systemPathToFileUrl(os.path.abspath(dest)),
-            (_prop("FilterName", "Calc MS Excel 2007 XML"),),
-        )
-        doc.close(True)
+        for src, dest, operations in edits:
+            _edit(desktop, src, dest, operations)
+        desktop.terminate()
     finally:
-        try:
-            desktop.terminate()  # type: ignore[possibly-undefined]
-        except Exception:  # noqa: BLE001 - it may already be gone
-            pass
         try:
             proc.wait(timeout=30)
         except subprocess.TimeoutExpired:
             proc.kill()
-        subprocess.run(["rm", "-rf", str(profile)], check=False)
+        shutil.rmtree(profile, ignore_errors=True)
+
+
+def _edit(desktop: Any, src: str, dest: str, operations: list[list[str]]) -> None:
+    doc = desktop.loadComponentFromURL(
+        uno.systemPathToFileUrl(os.path.abspath(src)), "_blank", 0, (_prop("Hidden", True),)
+    )
+    for kind, sheet_name, ref, text in operations:
+        sheet = doc.Sheets.getByName(sheet_name)
+        if sheet.isProtected():
+            sheet.unprotect("")
+        cell = sheet.getCellRangeByName(ref)
+        if kind == "comment":
+            sheet.Annotations.insertNew(cell.getCellAddress(), text)
+        elif kind == "textbox":
+            shape = doc.createInstance("com.sun.star.drawing.TextShape")
+            shape.setPosition(Point(cell.Position.X, cell.Position.Y))
+            shape.setSize(Size(6000, 1500))
+            sheet.DrawPage.add(shape)
+            shape.setString(text)
+        else:
+            raise SystemExit(f"unknown operation {kind}")
+    doc.storeToURL(
+        uno.systemPathToFileUrl(os.path.abspath(dest)),
+        (_prop("FilterName", "Calc MS Excel 2007 XML"),),
+    )
+    doc.close(True)
 
 
 if __name__ == "__main__":
-    main(sys.argv[1], sys.argv[2], json.loads(sys.argv[3]))
+    main(json.loads(sys.argv[1]))

@@ -145,22 +145,24 @@ def test_formulas_in_stage2_register_and_overview_inputs_are_reported(complete: 
 # ---- Comments and text boxes ------------------------------------------------------------------
 
 
-def lo_edit(path: Path, *operations: tuple[str, str, str, str]) -> None:
-    """Edit ``path`` in place in LibreOffice through its API, as a person does: add comments
-    and text boxes (see tests/lo_edit.py)."""
+Operation = tuple[str, str, str, str]
+
+
+def lo_edit(edits: dict[Path, list[Operation]]) -> None:
+    """Edit each workbook in place in LibreOffice through its API, as a person does: add
+    comments and text boxes (see tests/lo_edit.py); one LibreOffice session for all."""
     soffice_or_skip()
     python = shutil.which("python3", path="/usr/bin:/usr/local/bin")
     if python is None or subprocess.run([python, "-c", "import uno"], check=False).returncode:
         pytest.skip("LibreOffice's Python (uno) is not installed")
-    out = path.with_name(f"edited-{uuid.uuid4().hex}.xlsx")
+    outs = {path: path.with_name(f"edited-{uuid.uuid4().hex}.xlsx") for path in edits}
+    jobs = [[str(path), str(outs[path]), ops] for path, ops in edits.items()]
     script = Path(__file__).with_name("lo_edit.py")
     subprocess.run(
-        [python, str(script), str(path), str(out), json.dumps(operations)],
-        check=True,
-        capture_output=True,
-        timeout=180,
+        [python, str(script), json.dumps(jobs)], check=True, capture_output=True, timeout=180
     )
-    out.replace(path)
+    for path, out in outs.items():
+        out.replace(path)
 
 
 @pytest.mark.libreoffice
@@ -170,11 +172,14 @@ def test_a_comment_on_a_statement_row_is_read_as_its_evidence(ws: Workspace) -> 
     layout = ChecklistLayout(len(ws.framework.quality_statement("QS1").checklist_statements))
     path = fill_checklist(ws, "QS1", "noted.xlsx", ASC, {1: "3", 2: "4"}, {1: "Good & <fast>"})
     lo_edit(
-        path,
-        ("comment", CHECKLIST_SHEET, layout.rating_cell(1), "I really mean 2"),
-        ("comment", CHECKLIST_SHEET, layout.evidence_cell(2), "Ask Sam: “see p.4”"),
-        ("comment", RESPONDENT_SHEET, "F2", "Call me on Tuesday"),
-        ("textbox", CHECKLIST_SHEET, "G3", "Statement 5 does not apply to us"),
+        {
+            path: [
+                ("comment", CHECKLIST_SHEET, layout.rating_cell(1), "I really mean 2"),
+                ("comment", CHECKLIST_SHEET, layout.evidence_cell(2), "Ask Sam: “see p.4”"),
+                ("comment", RESPONDENT_SHEET, "F2", "Call me on Tuesday"),
+                ("textbox", CHECKLIST_SHEET, "G3", "Statement 5 does not apply to us"),
+            ]
+        }
     )
     read = read_returns(ws)
     (one,) = read.returns
@@ -206,12 +211,15 @@ def test_comments_and_text_boxes_elsewhere_are_reported(complete: Workspace) -> 
     summary = complete.stage2_inputs / "QS1.xlsx"
     ambition = field_cell("What is our ambition?")
     lo_edit(
-        summary,
-        ("comment", FORM_SHEET, ambition, "Check this with the director"),
-        ("textbox", FORM_SHEET, "F10", "Draft strength: carers' hub"),
+        {
+            summary: [
+                ("comment", FORM_SHEET, ambition, "Check this with the director"),
+                ("textbox", FORM_SHEET, "F10", "Draft strength: carers' hub"),
+            ],
+            complete.evidence_library: [("comment", REGISTER_SHEET, "B6", "Superseded in May")],
+            complete.overview: [("textbox", OVERVIEW_SHEET, "E4", "Logo goes here")],
+        }
     )
-    lo_edit(complete.evidence_library, ("comment", REGISTER_SHEET, "B6", "Superseded in May"))
-    lo_edit(complete.overview, ("textbox", OVERVIEW_SHEET, "E4", "Logo goes here"))
     found = read_summaries(complete).findings
     assert sorted(where(found)) == [
         ("comment-not-read", FORM_SHEET, ambition),
@@ -231,6 +239,6 @@ def test_a_generated_checklist_with_only_a_comment_counts_as_filled(ws: Workspac
 
     qs = ws.framework.quality_statement("QS6")
     path = checklist_path(ws, qs)
-    lo_edit(path, ("comment", CHECKLIST_SHEET, "B9", "Not sure what this means"))
+    lo_edit({path: [("comment", CHECKLIST_SHEET, "B9", "Not sure what this means")]})
     again = generate_checklists(ws)
     assert again.kept == [path]
