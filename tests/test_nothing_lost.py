@@ -12,6 +12,8 @@ from pathlib import Path
 
 import openpyxl
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 
 from pipeline.app import generate_checklists
 from pipeline.forms.checklist import GROUP_CELL, NAME_CELL, RESPONDENT_SHEET, TEAM_CELL
@@ -242,3 +244,80 @@ def test_a_generated_checklist_with_only_a_comment_counts_as_filled(ws: Workspac
     lo_edit({path: [("comment", CHECKLIST_SHEET, "B9", "Not sure what this means")]})
     again = generate_checklists(ws)
     assert again.kept == [path]
+
+
+# ---- Text over a cell's limit -----------------------------------------------------------------
+
+
+@given(st.text(alphabet=st.sampled_from("ab \n🙂é"), max_size=400), st.integers(4, 60))
+def test_text_split_for_cells_joins_back_exactly(text: str, limit: int) -> None:
+    from pipeline.xlsx.write import _units, split_for_cells
+
+    pieces = split_for_cells(text, limit)
+    assert "".join(pieces) == text
+    assert all(_units(p) <= limit for p in pieces)
+    assert len(pieces) == 1 or all(pieces)
+
+
+def _replace_text(path: Path, old: str, new: str) -> None:
+    """Replace a string in a saved workbook's XML, as another program would have written it."""
+    import zipfile
+    from xml.sax.saxutils import escape
+
+    with zipfile.ZipFile(path) as zf:
+        parts = {info.filename: zf.read(info) for info in zf.infolist()}
+    found = [n for n, data in parts.items() if old.encode() in data]
+    assert found, old
+    for name in found:
+        parts[name] = parts[name].replace(old.encode(), escape(new).encode())
+    with zipfile.ZipFile(path, "w", zipfile.ZIP_DEFLATED) as zf:
+        for name, data in parts.items():
+            zf.writestr(name, data)
+
+
+def test_evidence_over_the_cell_limit_is_kept_whole(ws: Workspace) -> None:
+    """70,000 characters of evidence (a workbook written by a program, not typed: Excel and
+    LibreOffice both stop at 32,767 characters a cell): whole in the model; in findings.xlsx
+    on three rows that say so and join back to the whole text."""
+    from pipeline.app import collect
+
+    long = " ".join(f"evidence{i} & <more>" for i in range(3500))
+    assert len(long) > 2 * 32767
+    path = fill_checklist(ws, "QS4", "long.xlsx", ASC, {1: "3"}, {1: "PLACEHOLDER"})
+    _replace_text(path, "PLACEHOLDER", long)  # openpyxl itself cuts text at 32,767
+    result = collect(ws)
+    (qs4,) = [q for q in result.results if q.code == "QS4"]
+    assert qs4.statements[0].comments == [(ASC, 3, long)]
+    (read,) = read_returns(ws).returns
+    assert read.responses[0].evidence == long
+    wb = openpyxl.load_workbook(ws.findings_xlsx)
+    (name,) = [n for n in wb.sheetnames if n.startswith("QS4 ")]
+    rows = [
+        [c.value for c in row[:4]]
+        for row in wb[name].iter_rows()
+        if isinstance(row[3].value, str) and "comment continued" in row[3].value
+    ]
+    assert len(rows) == 3
+    assert "".join(r[1] for r in rows) == long
+    assert all(len(r[1]) <= 32767 for r in rows)
+    assert [r[3] for r in rows] == [f"{ASC} (comment continued: part {n} of 3)" for n in (1, 2, 3)]
+
+
+def test_a_finding_over_the_cell_limit_says_it_is_cut(workspace: Workspace) -> None:
+    from pipeline.model.findings import Findings, error
+    from pipeline.outputs.validation_report import write_validation_report
+
+    message = "x" * 40000
+    path = write_validation_report(
+        workspace, Findings([error("ignored-content", "inputs/a.xlsx", message)])
+    )
+    texts = [
+        c.value
+        for s in openpyxl.load_workbook(path).worksheets
+        for row in s.iter_rows()
+        for c in row
+        if isinstance(c.value, str) and c.value.startswith("xxx")
+    ]
+    (shown,) = texts
+    assert len(shown) <= 32767
+    assert f"{40000 - (32767 - 200):,} more characters" in shown and "validate --json" in shown
