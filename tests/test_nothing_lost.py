@@ -321,3 +321,80 @@ def test_a_finding_over_the_cell_limit_says_it_is_cut(workspace: Workspace) -> N
     (shown,) = texts
     assert len(shown) <= 32767
     assert f"{40000 - (32767 - 200):,} more characters" in shown and "validate --json" in shown
+
+
+def _add_parts(path: Path, sheet: str, parts: dict[str, tuple[str, str]]) -> None:
+    """Add parts to a saved workbook's sheet as Excel writes them: name -> (relationship type,
+    XML), related from ``sheet``'s part (``xl/worksheets/sheetN.xml``)."""
+    import re
+    import zipfile
+
+    with zipfile.ZipFile(path) as zf:
+        files = {info.filename: zf.read(info) for info in zf.infolist()}
+    rels_name = sheet.replace("worksheets/", "worksheets/_rels/") + ".rels"
+    rels = files.get(rels_name, b"").decode() or (
+        '<?xml version="1.0" encoding="UTF-8"?><Relationships xmlns='
+        '"http://schemas.openxmlformats.org/package/2006/relationships"></Relationships>'
+    )
+    for n, (name, (rel_type, xml)) in enumerate(parts.items()):
+        files[name] = xml.encode()
+        target = "../" + name.removeprefix("xl/")
+        rel = f'<Relationship Id="rIdX{n}" Type="{rel_type}" Target="{target}"/>'
+        rels = re.sub("</Relationships>", rel + "</Relationships>", rels)
+    files[rels_name] = rels.encode()
+    with zipfile.ZipFile(path, "w", zipfile.ZIP_DEFLATED) as zf:
+        for name, data in files.items():
+            zf.writestr(name, data)
+
+
+_OFFICE = "http://schemas.openxmlformats.org/officeDocument/2006/relationships"
+
+
+def test_excel_threaded_comments_notes_with_authors_and_legacy_shapes(tmp_path: Path) -> None:
+    """What Excel writes and LibreOffice does not: a threaded comment (with the note Excel adds
+    for older versions), a note starting with its author's name, a VML text box."""
+    from pipeline.xlsx.reader import open_workbook
+
+    path = tmp_path / "excel.xlsx"
+    wb = openpyxl.Workbook()
+    wb.active["A1"] = "x"
+    wb.save(path)
+    main = "http://schemas.openxmlformats.org/spreadsheetml/2006/main"
+    comments = (
+        f'<comments xmlns="{main}"><authors><author>Sam Jones</author><author>tc={{1}}</author>'
+        "</authors><commentList>"
+        '<comment ref="B2" authorId="0"><text><r><rPr><b/></rPr><t>Sam Jones:</t></r>'
+        '<r><t xml:space="preserve">\nI really mean 2</t></r></text></comment>'
+        '<comment ref="C3" authorId="1"><text><t>[Threaded comment]\n\nYour version of Excel '
+        "allows you to read this threaded comment…\n\nComment:\n    First</t></text></comment>"
+        "</commentList></comments>"
+    )
+    threaded = (
+        '<ThreadedComments xmlns="http://schemas.microsoft.com/office/spreadsheetml/2018/'
+        'threadedcomments"><threadedComment ref="C3" id="{1}"><text>First</text>'
+        '</threadedComment><threadedComment ref="C3" id="{2}" parentId="{1}"><text>A reply'
+        "</text></threadedComment></ThreadedComments>"
+    )
+    vml = (
+        '<xml xmlns:v="urn:schemas-microsoft-com:vml" xmlns:x="urn:schemas-microsoft-com:office:'
+        'excel"><v:shape id="_x0000_s1025"><v:textbox><div>Note box</div></v:textbox>'
+        '<x:ClientData ObjectType="Note"><x:Row>1</x:Row><x:Column>1</x:Column></x:ClientData>'
+        '</v:shape><v:shape id="_x0000_s1026"><v:textbox><div>Legacy text box</div></v:textbox>'
+        '<x:ClientData ObjectType="Text"><x:Row>4</x:Row><x:Column>3</x:Column></x:ClientData>'
+        "</v:shape></xml>"
+    )
+    _add_parts(
+        path,
+        "xl/worksheets/sheet1.xml",
+        {
+            "xl/comments1.xml": (f"{_OFFICE}/comments", comments),
+            "xl/threadedComments/threadedComment1.xml": (
+                "http://schemas.microsoft.com/office/2017/10/relationships/threadedComment",
+                threaded,
+            ),
+            "xl/drawings/vmlDrawing1.vml": (f"{_OFFICE}/vmlDrawing", vml),
+        },
+    )
+    sheet = next(iter(open_workbook(path).sheets.values()))
+    assert sheet.comments == {"B2": "I really mean 2", "C3": "First / A reply"}
+    assert [(s.text, s.cell) for s in sheet.shapes] == [("Legacy text box", "D5")]
