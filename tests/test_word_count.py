@@ -49,21 +49,21 @@ def _substituted(formula_part: str) -> list[str]:
 def evaluate_formula(formula: str, text: str) -> int:
     """The word count the formula ``formula`` gives for a cell holding ``text``.
 
-    Follows the formula's structure: every ``SUBSTITUTE(x,CHAR(n)," ")`` turns that character
-    into a space, ``TRIM`` strips spaces from both ends and collapses runs of spaces (only
-    U+0020: Excel's and LibreOffice's TRIM leave other characters alone), and the count is the
-    number of spaces left plus one, or 0 for nothing.
+    Follows the formula's structure: every ``SUBSTITUTE(x,CHAR(n)," ")`` (or the character in
+    quotes) turns that character into a space, `` z`` is added, ``TRIM`` strips spaces from both
+    ends and collapses runs of spaces (only U+0020: Excel's and LibreOffice's TRIM leave other
+    characters alone), and the count is the number of spaces left.
     """
-    assert formula.startswith("=IF(LEN(TRIM(")
-    inner = formula[len("=IF(LEN(TRIM(") :]
-    substituted = _substituted(inner.split("TRIM(")[0])
+    assert formula.startswith("=(LEN(TRIM(")
+    inner = formula[len("=(LEN(TRIM(") :]
+    chain = inner.split("TRIM(")[0]
+    assert chain.endswith('&" z"))-LEN(SUBSTITUTE(')
+    substituted = _substituted(chain)
     assert substituted, "the formula substitutes nothing"
     for char in substituted:
         text = text.replace(char, " ")
-    trimmed = re.sub(" +", " ", text.strip(" "))
-    if len(trimmed) == 0:
-        return 0
-    return len(trimmed) - len(trimmed.replace(" ", "")) + 1
+    trimmed = re.sub(" +", " ", (text + " z").strip(" "))
+    return len(trimmed) - len(trimmed.replace(" ", ""))
 
 
 FORMULA = word_count_formula("B7")
@@ -203,6 +203,9 @@ _FULL_LAYOUT = PrintedLayout(
     fixed=40,
     fields=(
         FieldLayout("lead_officer_name", 1, 2),
+        FieldLayout("lead_officer_post", 1, 1),
+        FieldLayout("verified_by_name", 2, 2),
+        FieldLayout("verified_by_post", 1, 3),
         FieldLayout("ambition", 2, 3),
         FieldLayout("priorities", 1, 4),
         FieldLayout("others_say", 1, 5),
@@ -260,6 +263,8 @@ def test_unicode_spaces_separate_words_in_the_tool_and_the_recalculated_form(
     write_text(sheet[field_cell(ambition)], text)
     write_text(sheet[field_cell(strength)], _words_with_odd_spaces(10))
     write_text(sheet[field_cell(strength, "C")], "EV-001,\u2003EV-002\u3000EV-003")
+    write_text(sheet[field_cell("Verified by (name)")], "Dr\u2009Tom\u3000Evans")
+    write_text(sheet[field_cell("Lead officer (post)")], "\u2003\u3000")  # no words
     src = tmp_path / "summary.xlsx"
     wb.save(src)
     out = soffice_convert(src, "xlsx", tmp_path / "recalculated")
@@ -267,5 +272,6 @@ def test_unicode_spaces_separate_words_in_the_tool_and_the_recalculated_form(
     # Ambition prints twice plus 3 words; the strength: "1." + 10 words + "Evidence:" + 3 IDs.
     assert values[field_cell(ambition, "D")].value == 2 * 751 + 3
     assert values[field_cell(strength, "D")].value == 1 + 10 + 1 + 3
-    # The fixed words, the two entries' lines, the first (empty) improvement's number.
-    assert values[TOTAL_CELL].value == 40 + (2 * 751 + 3) + 15 + 1
+    # The fixed words, the two entries' lines, the verifier's name (twice, and 2 more words),
+    # the first (empty) improvement's number; the post of only spaces adds nothing.
+    assert values[TOTAL_CELL].value == 40 + (2 * 751 + 3) + 15 + (2 * 3 + 2) + 1

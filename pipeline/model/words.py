@@ -48,7 +48,7 @@ WORD_COUNT_RULE = (
 # cannot hold them, see xlsx.write.clean_text); CHAR(1): LibreOffice's formulas see a
 # tab as U+0001 in a cell that also has a line break. Every other separator is written as itself
 # inside quotes: "\u2003" is 3 characters where _xlfn.UNICHAR(8195) is 20, and the Stage 2
-# form's printed-words formulas repeat this chain up to five times each, within Excel's 8,192
+# form's printed-words formulas repeat this chain up to a dozen times each, within Excel's 8,192
 # characters a formula may have (see tests/test_word_count.py).
 _FORMULA_SEPARATORS = {
     "\x01": "CHAR(1)",
@@ -66,17 +66,32 @@ def word_count_expression(ref: str, also: str = "") -> str:
     """The words in cell ``ref``, as a formula expression (no ``=``) that agrees with
     ``models.count_words``; other workbooks add these up for several cells. ``also``: more
     characters that separate words (``",;"`` counts evidence IDs)."""
+    text = _padded(ref, also)
+    # In brackets: callers multiply it ("2*words").
+    return f'(LEN({text})-LEN(SUBSTITUTE({text}," ","")))'
+
+
+def has_words_expression(ref: str, also: str = "") -> str:
+    """Whether cell ``ref`` has any word, as a formula expression (``TRUE``/``FALSE``): the
+    same as ``word_count_expression(ref) > 0``, with the separator chain written once."""
+    return f"LEN({_padded(ref, also)})>1"
+
+
+def _padded(ref: str, also: str) -> str:
+    """Cell ``ref`` with every separator a space, `` z`` added, trimmed: its words and one."""
     text = ref
     for char in also:
         text = f'SUBSTITUTE({text},"{char}"," ")'
     for expression in _FORMULA_SEPARATORS.values():
         text = f'SUBSTITUTE({text},{expression}," ")'
-    text = f"TRIM({text})"
-    return f'IF(LEN({text})=0,0,LEN({text})-LEN(SUBSTITUTE({text}," ",""))+1)'
+    # One word ("z") more is added after a space and the spaces between words counted: as
+    # many as the words before it, 0 for an empty cell, and the chain is written twice, not
+    # three times (the Stage 2 form's printed-words formulas repeat it up to ten times).
+    return f'TRIM({text}&" z")'
 
 
 def word_count_formula(ref: str) -> str:
-    """The in-sheet word count of cell ``ref``: ``=IF(LEN(TRIM(SUBSTITUTE(…``."""
+    """The in-sheet word count of cell ``ref``: ``=(LEN(TRIM(SUBSTITUTE(…``."""
     return "=" + word_count_expression(ref)
 
 
