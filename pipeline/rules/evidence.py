@@ -559,6 +559,19 @@ def library_candidates(inputs: Inputs) -> Iterator[Finding]:
             if not ref.candidate:
                 continue
             doc = ref.document
+            problem = link_problem(doc.link) if doc.link else None
+            if problem is not None and problem[0] == "link-has-credentials":
+                yield error(
+                    problem[0],
+                    text.at.file,
+                    f"{KEY_DOCUMENTS}: a link {problem[1]}; the report prints it as plain text, "
+                    "never as a link. Remove the part before the @ (and change that password if "
+                    "it was real), or give the document's evidence ID.",
+                    sheet=text.at.sheet,
+                    cell=text.at.cell,
+                    field=KEY_DOCUMENTS,
+                )
+                continue  # never a candidate row with the password in it, ready to paste
             yield warning(
                 "library-candidate",
                 text.at.file,
