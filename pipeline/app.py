@@ -136,7 +136,7 @@ def _blank_workbook(
 def generate_checklists(ws: Workspace, *, force: bool = False) -> GenerateResult:
     """Write the nine Stage 1 checklists; keep any that people have already filled in."""
     from pipeline.forms.checklist import ChecklistLayout, build_checklist, checklist_path
-    from pipeline.read.expected import is_filled
+    from pipeline.read.expected import is_filled, stamp_blank
     from pipeline.xlsx.write import Style, save_atomic
 
     framework, council = ws.framework, ws.settings.council
@@ -148,7 +148,9 @@ def generate_checklists(ws: Workspace, *, force: bool = False) -> GenerateResult
         if not force and is_filled(path, layout.input_cells):
             result.kept.append(path)
             continue
-        save_atomic(build_checklist(framework, qs, style, council), path)
+        wb = build_checklist(framework, qs, style, council)
+        stamp_blank(wb)
+        save_atomic(wb, path)
         result.written.append(path)
     return result
 
@@ -159,7 +161,7 @@ def generate_summaries(
     """Write the nine Stage 2 workbooks, with Stage 1 findings in their guidance when returns
     exist; keep any that people have already filled in (unless ``force``)."""
     from pipeline.forms.summary import build_summary, input_cells, summary_path
-    from pipeline.read.expected import is_filled
+    from pipeline.read.expected import is_filled, stamp_blank
     from pipeline.xlsx.write import Style, save_atomic
 
     framework, council = ws.framework, ws.settings.council
@@ -179,6 +181,7 @@ def generate_summaries(
         wb = build_summary(
             framework, qs, style, stage1.get(qs.code), council, limit, printed.get(qs.code)
         )
+        stamp_blank(wb)
         save_atomic(wb, path)
         result.written.append(path)
     return result

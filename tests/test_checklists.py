@@ -204,3 +204,36 @@ def test_council_name_is_in_the_page_header_not_in_a_cell(
     assert wb[RESPONDENT_SHEET].oddHeader.left.text == "Testshire Council"
     texts = [c.value for ws in wb for row in ws.iter_rows() for c in row if c.value]
     assert not any("Testshire" in str(t) for t in texts)
+
+
+def _resave_in_libreoffice(path: Path, tmp: Path) -> None:
+    out = soffice_convert(path, "xlsx", tmp / f"lo-{path.stem}")
+    path.write_bytes(out.read_bytes())
+
+
+@pytest.mark.libreoffice
+def test_text_typed_outside_the_input_cells_counts_as_filled(
+    generated: Workspace, framework: Framework, tmp_path: Path
+) -> None:
+    """A note typed beside the form (not in a yellow cell) is typing too: generate keeps the
+    workbook; one only opened and saved again in a spreadsheet program is still blank."""
+    noted = checklist_path(generated, framework.quality_statement("QS3"))
+    wb = openpyxl.load_workbook(noted)
+    wb[CHECKLIST_SHEET]["H2"] = "Ask me about statement 4 - I really mean 2"
+    wb.save(noted)
+    _resave_in_libreoffice(noted, tmp_path)
+    resaved = checklist_path(generated, framework.quality_statement("QS4"))
+    _resave_in_libreoffice(resaved, tmp_path)
+    guidance = checklist_path(generated, framework.quality_statement("QS5"))
+    wb = openpyxl.load_workbook(guidance)
+    wb[GUIDANCE_SHEET]["A1"] = "Our own title"
+    wb.save(guidance)
+    typed = {p: p.read_bytes() for p in (noted, guidance)}
+
+    again = generate_checklists(generated)
+    assert sorted(again.kept) == sorted([noted, guidance])
+    assert resaved in again.written
+    assert all(p.read_bytes() == data for p, data in typed.items())
+    assert sorted(generate_checklists(generated, force=True).written) == sorted(
+        again.written + again.kept
+    )

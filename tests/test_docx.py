@@ -109,6 +109,11 @@ def test_hyperlink_relates_the_url() -> None:
         ("see the shared drive", False),
         ("https://exa mple.org", False),
         ("", False),
+        ("https://user:secret@example.org/doc", False),
+        ("http://admin@example.org", False),
+        ("HTTPS://u:p@EXAMPLE.org?x=1", False),
+        ("https://example.org/people/@team", True),
+        ("https://example.org/?mail=a@b.c", True),
     ],
 )
 def test_is_linkable(url: str, linkable: bool) -> None:

@@ -198,3 +198,13 @@ def test_an_unknown_id_among_key_documents_is_an_error(complete: Workspace) -> N
     ]
     assert [f.code for f in found.warnings] == ["library-candidate"]
     assert "“Carers strategy, 2023-2027”" in found.warnings[0].message
+
+
+def test_a_key_document_link_with_credentials_is_an_error(complete: Workspace) -> None:
+    fill_qs1(complete, "EV-005\nhttps://officer:Secret1@docs.example.gov.uk/plan.pdf")
+    found = validate_workspace(complete).findings
+    assert [(f.code, f.file, f.cell) for f in found.errors] == [
+        ("link-has-credentials", "inputs/stage2/QS1.xlsx", field_cell(KEY))
+    ]
+    assert "Secret1" not in found.errors[0].message
+    assert not any("Secret1" in f.message or "Secret1" in str(f.data) for f in found)

@@ -406,6 +406,15 @@ def test_a_link_that_is_not_a_url_is_shown_as_text(framework: Framework, inputs:
     assert "Document 1" in body_text(doc)
 
 
+def test_a_link_with_credentials_is_shown_as_text(framework: Framework, inputs: Inputs) -> None:
+    secret = "https://officer:Secret123@docs.example.org/plan.pdf"
+    inputs.library = library(evidence(1, link=secret), evidence(2))
+    doc = read(render_report(framework, inputs, draft=True, template=TEMPLATE_PATH))
+    targets = [target for _, target in hyperlinks(doc)]
+    assert targets and not any("Secret123" in t for t in targets)
+    assert not any("Secret123" in rel.target_ref for rel in doc.part.rels.values())
+
+
 def test_duplicate_ids_get_one_bookmark(framework: Framework, inputs: Inputs) -> None:
     inputs.library = library(evidence(1), evidence(1, title="Again"))
     doc = read(render_report(framework, inputs, draft=True, template=TEMPLATE_PATH))

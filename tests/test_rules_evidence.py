@@ -122,6 +122,8 @@ def test_unknown_quality_statement(workspace: Workspace, framework: Framework):
     [
         ("invalid-link", "htp://www.testshire.gov.uk/x.pdf"),
         ("link-not-shareable", r"\\fileserver\asc\strategy.pdf"),
+        ("link-has-credentials", "https://officer:Secret123@docs.testshire.gov.uk/plan.pdf"),
+        ("link-has-credentials", "http://admin@testshire.gov.uk/x"),
     ],
 )
 def test_link_findings_in_the_register(
@@ -132,7 +134,7 @@ def test_link_findings_in_the_register(
 
     found = check(workspace, framework, change=bad)
     assert where(found) == [(code, cell("link", 12))]
-    expected = Severity.ERROR if code == "invalid-link" else Severity.WARNING
+    expected = Severity.WARNING if code == "link-not-shareable" else Severity.ERROR
     assert found[0].severity is expected
 
 

@@ -152,8 +152,8 @@ def test_form_has_the_spec_labels_inputs_counts_and_protection(generated: Worksp
         count = sheet[field_cell(f.label, "D")].value
         if f.counted:
             # The words the row prints: its text, and for an entry its number and evidence line.
-            assert count.startswith("=IF(")
-            assert f"B{FIELD_ROWS[f.label]}" in count and "_xlfn.UNICHAR(160)" in count
+            assert count.startswith(("=IF(", "=(LEN("))
+            assert f"B{FIELD_ROWS[f.label]}" in count and "\u3000" in count
             assert (f"C{FIELD_ROWS[f.label]}" in count) == (f.kind == "entry")
         else:
             assert count is None
@@ -270,6 +270,24 @@ def test_a_filled_template_is_kept_unless_forced(generated: Workspace) -> None:
     forced = generate_summaries(generated, force=True)
     assert len(forced.written) == 9
     assert openpyxl.load_workbook(template(generated))[FORM_SHEET][ambition].value is None
+
+
+@pytest.mark.libreoffice
+def test_a_summary_with_text_typed_only_beside_the_form_is_kept(
+    generated: Workspace, tmp_path: Path
+) -> None:
+    """Typed outside the yellow cells (then saved by LibreOffice, which also recalculates every
+    word count): kept; one only re-saved by LibreOffice is still blank and is written again."""
+    path = template(generated)
+    wb, sheet = open_form(path)
+    write_text(sheet["F3"], "Draft ideas: link to the carers' strategy")
+    wb.save(path)
+    path.write_bytes(soffice_convert(path, "xlsx", tmp_path / "typed").read_bytes())
+    other = generated.summaries_dir / "QS2-supporting-people-to-live-healthier-lives.xlsx"
+    other.write_bytes(soffice_convert(other, "xlsx", tmp_path / "resaved").read_bytes())
+    again = generate_summaries(generated)
+    assert [p.name for p in again.kept] == ["QS1-assessing-needs.xlsx"]
+    assert other in again.written
 
 
 # ---- Read-back ------------------------------------------------------------------------------

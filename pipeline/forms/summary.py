@@ -15,6 +15,7 @@ from pipeline.model.words import (
     WORD_COUNT_RULE,
     EntryLayout,
     PrintedLayout,
+    has_words_expression,
     word_count_expression,
     word_count_formula,
 )
@@ -634,8 +635,13 @@ def _words_formulas(printed: PrintedLayout | None) -> tuple[dict[str, str], str]
         field = next(f for f in FIELDS if f.key == fl.key)
         if field.counted:
             continue
-        words = word_count_expression(field_cell(label_of[fl.key]))
-        extra.append(f"IF({words}>0,{fl.times}*{words}+{fl.extra},0)")
+        ref = field_cell(label_of[fl.key])
+        words = word_count_expression(ref)
+        # IF(words>0, times*words+extra, 0) with the (long) word count written once less.
+        if fl.extra:
+            extra.append(f"{fl.times}*{words}+{fl.extra}*({has_words_expression(ref)})")
+        else:
+            extra.append(f"{fl.times}*{words}")
     return formulas, "=" + "+".join(extra)
 
 

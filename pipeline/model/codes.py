@@ -131,6 +131,28 @@ CODES: tuple[Code, ...] = (
         in_spec=False,
     ),
     Code(
+        code="comment-not-read",
+        severity="warning",
+        title="a cell comment (note) where the tool does not read comments",
+        fix="Type what it says into the cell it is about (on a checklist, comments on a "
+        "statement's row are read as its evidence), then delete the comment.",
+        in_spec=False,
+    ),
+    Code(
+        code="shape-text-not-read",
+        severity="warning",
+        title="text in a text box or shape on a sheet, which the tool does not read",
+        fix="Type the text into the right cell, then delete the text box or shape.",
+        in_spec=False,
+    ),
+    Code(
+        code="formula-in-input",
+        severity="error",
+        title="a formula (e.g. `=cmd|…`, `=A1+1`) in a cell meant for a typed answer",
+        fix="Type the answer itself, with no = at the start; the cell is read as empty until then.",
+        in_spec=False,
+    ),
+    Code(
         code="formula-overwritten",
         severity="warning",
         title="text typed over a word-count cell",
@@ -208,6 +230,14 @@ CODES: tuple[Code, ...] = (
         severity="error",
         title="a link that is not a well-formed http(s) URL",
         fix="Copy the full address from the browser, e.g. https://www.example.gov.uk/page.",
+    ),
+    Code(
+        code="link-has-credentials",
+        severity="error",
+        title="a link with a user name or password in it (`https://user:secret@…`)",
+        fix="Remove the part before the @ (and change that password if it was real); the report "
+        "prints such a link as plain text, never as a live link.",
+        in_spec=False,
     ),
     Code(
         code="link-not-shareable",

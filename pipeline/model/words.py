@@ -9,13 +9,19 @@ import re
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 
-WORD_SEPARATORS = " \t\n\r\u00a0\x01"
+# Every Unicode space (category Zs: the space, no-break space, ogham space, en/em quad, en/em,
+# three-/four-/six-per-em, figure, punctuation, thin and hair spaces, narrow no-break space,
+# medium mathematical space, ideographic space), the line and paragraph separators, tab, line
+# feed, carriage return, next line (U+0085), and U+0001, which is how
+# LibreOffice's formulas see a tab in a cell that also holds a line break (an .xlsx cannot hold
+# a real U+0001, so no typed text contains it).
+_UNICODE_SPACES = "\u00a0\u1680" + "".join(map(chr, range(0x2000, 0x200B))) + "\u202f\u205f\u3000"
+WORD_SEPARATORS = " \t\n\r\x01\x85\u2028\u2029" + _UNICODE_SPACES
 
 
 """What separates words, exactly as the in-sheet formula (``summaries.word_count_formula``) does:
-space, tab, line feed, carriage return, the non-breaking space (U+00A0), and U+0001, which is how
-LibreOffice's formulas see a tab in a cell that also holds a line break (an .xlsx cannot hold a real
-U+0001, so no typed text contains it)."""
+every Unicode space and line break (see above). Zero-width characters (U+200B) join words, as in
+Microsoft Word."""
 
 
 def count_words(text: str) -> int:
@@ -38,14 +44,18 @@ WORD_COUNT_RULE = (
 
 # How each separator other than the space is written in a formula. Every one becomes a space;
 # TRIM then strips the ends and collapses runs of spaces, so the words are the spaces plus one.
-# CHAR(1): LibreOffice's formulas see a tab as U+0001 in a cell that also has a line break.
-# UNICHAR needs the _xlfn. prefix in the file (a function newer than Excel 2007).
+# Control characters as CHAR(n) (vertical tab and form feed are not separators: a workbook
+# cannot hold them, see xlsx.write.clean_text); CHAR(1): LibreOffice's formulas see a
+# tab as U+0001 in a cell that also has a line break. Every other separator is written as itself
+# inside quotes: "\u2003" is 3 characters where _xlfn.UNICHAR(8195) is 20, and the Stage 2
+# form's printed-words formulas repeat this chain up to a dozen times each, within Excel's 8,192
+# characters a formula may have (see tests/test_word_count.py).
 _FORMULA_SEPARATORS = {
     "\x01": "CHAR(1)",
     "\t": "CHAR(9)",
     "\n": "CHAR(10)",
     "\r": "CHAR(13)",
-    "\u00a0": "_xlfn.UNICHAR(160)",
+    **{char: f'"{char}"' for char in "\x85\u2028\u2029" + _UNICODE_SPACES},
 }
 
 
@@ -56,17 +66,32 @@ def word_count_expression(ref: str, also: str = "") -> str:
     """The words in cell ``ref``, as a formula expression (no ``=``) that agrees with
     ``models.count_words``; other workbooks add these up for several cells. ``also``: more
     characters that separate words (``",;"`` counts evidence IDs)."""
+    text = _padded(ref, also)
+    # In brackets: callers multiply it ("2*words").
+    return f'(LEN({text})-LEN(SUBSTITUTE({text}," ","")))'
+
+
+def has_words_expression(ref: str, also: str = "") -> str:
+    """Whether cell ``ref`` has any word, as a formula expression (``TRUE``/``FALSE``): the
+    same as ``word_count_expression(ref) > 0``, with the separator chain written once."""
+    return f"LEN({_padded(ref, also)})>1"
+
+
+def _padded(ref: str, also: str) -> str:
+    """Cell ``ref`` with every separator a space, `` z`` added, trimmed: its words and one."""
     text = ref
     for char in also:
         text = f'SUBSTITUTE({text},"{char}"," ")'
     for expression in _FORMULA_SEPARATORS.values():
         text = f'SUBSTITUTE({text},{expression}," ")'
-    text = f"TRIM({text})"
-    return f'IF(LEN({text})=0,0,LEN({text})-LEN(SUBSTITUTE({text}," ",""))+1)'
+    # One word ("z") more is added after a space and the spaces between words counted: as
+    # many as the words before it, 0 for an empty cell, and the chain is written twice, not
+    # three times (the Stage 2 form's printed-words formulas repeat it up to ten times).
+    return f'TRIM({text}&" z")'
 
 
 def word_count_formula(ref: str) -> str:
-    """The in-sheet word count of cell ``ref``: ``=IF(LEN(TRIM(SUBSTITUTE(…``."""
+    """The in-sheet word count of cell ``ref``: ``=(LEN(TRIM(SUBSTITUTE(…``."""
     return "=" + word_count_expression(ref)
 
 

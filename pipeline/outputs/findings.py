@@ -639,6 +639,7 @@ def _comments(
 ) -> int | None:
     """The evidence comments from ``row``; the row of their table's header (None: none)."""
     from pipeline.analysis.personal_data import mask_personal_data
+    from pipeline.xlsx.write import split_for_cells
 
     style.text(ws.cell(row, 1), "Evidence comments", style.heading, wrap=False)
     row += 1
@@ -666,9 +667,18 @@ def _comments(
                 text = mask_personal_data(text)
             if group not in heights:
                 heights[group] = _height(group, GROUP_WIDTH, narrow=True)
-            height = max(_height(text, STATEMENT_WIDTH), heights[group], 2 * LINE_HEIGHT)
-            values = [(s.number, "number"), (text, "text"), (label, "text"), (group, "text")]
-            looks.put_row(ws, row, values, height)
+            # Text longer than a cell holds goes on as many rows as it needs, each saying so:
+            # the Comment cells of those rows, joined, are the whole text.
+            pieces = split_for_cells(text)
+            for part, piece in enumerate(pieces, start=1):
+                if part > 1:
+                    row += 1
+                who = group
+                if len(pieces) > 1:
+                    who = f"{group} (comment continued: part {part} of {len(pieces)})"
+                height = max(_height(piece, STATEMENT_WIDTH), heights[group], 2 * LINE_HEIGHT)
+                values = [(s.number, "number"), (piece, "text"), (label, "text"), (who, "text")]
+                looks.put_row(ws, row, values, height)
     return header
 
 

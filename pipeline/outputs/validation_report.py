@@ -15,7 +15,7 @@ from typing import TYPE_CHECKING, Any
 from urllib.parse import quote
 
 from pipeline.model.findings import Finding, Findings, Severity
-from pipeline.xlsx.write import Style, print_setup, row_height, save_atomic
+from pipeline.xlsx.write import CELL_LIMIT, Style, print_setup, row_height, save_atomic
 
 if TYPE_CHECKING:
     from pipeline.workspace import Workspace
@@ -167,8 +167,24 @@ def _findings_sheet(
 def _table_row(sheet: Any, row: int, values: list[Any], style: Style) -> None:
     for number, value in enumerate(values, start=1):
         cell = sheet.cell(row, number)
-        style.text(cell, "" if value is None else value)
+        style.text(cell, "" if value is None else _fits(value))
         cell.border = style.border
+
+
+def _fits(value: Any) -> Any:
+    """``value``, or for text longer than a cell holds, its start and a line saying so."""
+    from pipeline.xlsx.write import split_for_cells
+
+    if not isinstance(value, str):
+        return value
+    pieces = split_for_cells(value, CELL_LIMIT - 200)
+    if len(pieces) == 1:
+        return value
+    rest = len(value) - len(pieces[0])
+    return (
+        f"{pieces[0]}… [{rest:,} more characters, over the most a cell can hold: the whole "
+        "text is in 'selfassess validate --json']"
+    )
 
 
 def _badge(cell: Any, fill: str, colour: str, style: Style) -> None:

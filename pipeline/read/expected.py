@@ -31,10 +31,20 @@ _CACHE_FORMAT = "1"
 _SOURCES = ("forms", "read", "xlsx", "model")
 
 
-def is_filled(path: Path, input_cells: dict[str, set[str]]) -> bool:
-    """Whether a generated workbook at ``path`` has anything typed in its input cells.
+# The custom document property that holds a generated workbook's blank fingerprint (see
+# stamp_blank). Not under the identity's "selfassess." prefix: the identity must agree with the
+# hidden sheet, and this is not part of it.
+BLANK_PROPERTY = "selfassess-blank"
 
-    A file that cannot be read counts as filled: we cannot tell, so we keep it.
+
+def is_filled(path: Path, input_cells: dict[str, set[str]]) -> bool:
+    """Whether a generated workbook at ``path`` has anything typed in it: in its input cells, or
+    anywhere else (a note beside the form, a changed heading, a number typed over a formula).
+
+    A workbook stamped when it was made (:func:`stamp_blank`) is filled when its typed cells
+    differ from the stamp; one made by an older version (or whose document properties another
+    program dropped) is filled when its input cells hold anything. A file that cannot be read
+    counts as filled: we cannot tell, so we keep it.
     """
     from pipeline.xlsx.cells import WorkbookRejected
     from pipeline.xlsx.reader import open_workbook
@@ -49,13 +59,42 @@ def is_filled(path: Path, input_cells: dict[str, set[str]]) -> bool:
         sheet = wb.sheets.get(sheet_name)
         if sheet is not None and any(sheet.text(ref).strip() for ref in cells):
             return True
-    return False
+    stamp = wb.custom_properties.get(BLANK_PROPERTY)
+    return stamp is not None and stamp != typed_digest(wb)
 
 
-def expected_cells(wb: Any) -> dict[str, dict[str, str]]:
-    """What a freshly generated (openpyxl) workbook holds, as read-back sees it: sheet -> cell
-    -> text. Read-back compares a returned workbook with this to find text typed outside the
-    input cells."""
+def typed_digest(wb: ReadWorkbook) -> str:
+    """A fingerprint of everything a person could have typed: each non-blank cell that holds no
+    formula (a formula's cached result changes whenever a program recalculates it), with its
+    place and text, each comment and each text box, on every sheet but the identity sheet."""
+    from pipeline.xlsx.cells import split_ref
+
+    sha = hashlib.sha256()
+    for name, sheet in wb.sheets.items():
+        if name == IDENTITY_SHEET:
+            continue
+        typed = sorted(
+            (split_ref(ref), ref, text)
+            for ref, cell in sheet.cells.items()
+            if cell.formula is None and (text := sheet.text(ref)).strip()
+        )
+        notes = sorted(sheet.comments.items())
+        shapes = [shape.text for shape in sheet.shapes]
+        cells = [[ref, text] for _at, ref, text in typed]
+        sha.update(json.dumps([name, cells, notes, shapes]).encode())
+    return sha.hexdigest()
+
+
+def stamp_blank(wb: Any) -> None:
+    """Record in a freshly generated (openpyxl) workbook the fingerprint of its cells
+    (:func:`typed_digest`), so that :func:`is_filled` can tell any later typing from the blank."""
+    from openpyxl.packaging.custom import StringProperty
+
+    wb.custom_doc_props.append(StringProperty(name=BLANK_PROPERTY, value=typed_digest(_read(wb))))
+
+
+def _read(wb: Any) -> ReadWorkbook:
+    """An openpyxl workbook as the safe reader reads it back once saved."""
     import io
     import tempfile
 
@@ -66,7 +105,14 @@ def expected_cells(wb: Any) -> dict[str, dict[str, str]]:
     with tempfile.NamedTemporaryFile(suffix=".xlsx") as tmp:
         tmp.write(buffer.getvalue())
         tmp.flush()
-        read = open_workbook(Path(tmp.name))
+        return open_workbook(Path(tmp.name))
+
+
+def expected_cells(wb: Any) -> dict[str, dict[str, str]]:
+    """What a freshly generated (openpyxl) workbook holds, as read-back sees it: sheet -> cell
+    -> text. Read-back compares a returned workbook with this to find text typed outside the
+    input cells."""
+    read = _read(wb)
     return {
         name: {ref: sheet.text(ref) for ref in sheet.cells} for name, sheet in read.sheets.items()
     }

@@ -8,15 +8,17 @@ from typing import TYPE_CHECKING
 from pipeline.forms.overview import OVERVIEW_FIELDS, OVERVIEW_SHEET, WORDS_LABEL
 from pipeline.model.findings import Finding, error, excerpt
 from pipeline.model.inputs import Located, Overview, SignOff, Text
+from pipeline.read.annotations import unread_annotations
 from pipeline.read.common import _ignored, _open, _other_sheets, _template_texts
 from pipeline.read.dates import parse_date
 from pipeline.read.expected import cache_dir
+from pipeline.read.formulas import formula_in_input
 from pipeline.read.labels import normalise_label
 from pipeline.xlsx.identity import IDENTITY_SHEET, OVERVIEW
 
 if TYPE_CHECKING:
     from pipeline.workspace import Workspace
-    from pipeline.xlsx.cells import ReadWorkbook, Sheet
+    from pipeline.xlsx.cells import CellValue, ReadWorkbook, Sheet
 
 
 class ReadSignOff(SignOff):
@@ -73,6 +75,7 @@ def read_overview(ws: Workspace) -> tuple[Overview | None, list[Finding]]:
                 "read. Use the overview.xlsx made by 'selfassess init'.",
             )
         ]
+    sheet, formulas = _without_formulas(sheet)
     findings: list[Finding] = []
     texts: dict[str, Text] = {}
     dates: dict[str, tuple[dt.date | None, Located, str]] = {}
@@ -130,6 +133,12 @@ def read_overview(ws: Workspace) -> tuple[Overview | None, list[Finding]]:
     template = _template_texts(ws.framework, OVERVIEW.kind, cache_dir(ws)).get(
         OVERVIEW_SHEET, frozenset()
     )
+    for ref, cell in formulas.items():
+        if ref in inputs:
+            findings.append(formula_in_input(file, sheet.name, ref, cell, "this overview field"))
+        else:
+            typed = "=" + (cell.formula or "")
+            findings.append(_ignored(file, sheet.name, ref, typed, "outside the overview's fields"))
     for ref in sheet.cells:
         if ref in inputs or ref in skip:
             continue
@@ -137,6 +146,7 @@ def read_overview(ws: Workspace) -> tuple[Overview | None, list[Finding]]:
         if typed.strip() and typed not in template:
             findings.append(_ignored(file, sheet.name, ref, typed, "outside the overview's fields"))
     findings += _other_sheets(wb, {sheet.name}, file)
+    findings += unread_annotations(wb, file)
 
     def text(key: str) -> Text:
         return texts.get(key) or Text(value="", at=here(None))
@@ -158,6 +168,28 @@ def read_overview(ws: Workspace) -> tuple[Overview | None, list[Finding]]:
         typed_submission_date=typed,
     )
     return overview, findings
+
+
+def _without_formulas(sheet: Sheet) -> tuple[Sheet, dict[str, CellValue]]:
+    """The sheet without its formula cells (but the live word counts), and those cells: a
+    formula is never read as an answer (see :mod:`pipeline.read.formulas`)."""
+    from pipeline.xlsx.cells import Sheet as _Sheet
+
+    counts = {
+        f"B{row}"
+        for row, _cells in sheet.rows()
+        if normalise_label(sheet.text(f"A{row}"), notes=False)
+        == normalise_label(WORDS_LABEL, notes=False)
+    }
+    formulas = {
+        ref: cell
+        for ref, cell in sheet.cells.items()
+        if cell.formula is not None and ref not in counts
+    }
+    if not formulas:
+        return sheet, {}
+    cells = {ref: cell for ref, cell in sheet.cells.items() if ref not in formulas}
+    return _Sheet(sheet.name, sheet.state, sheet.protected, cells, sheet.pictures), formulas
 
 
 def _read_date(

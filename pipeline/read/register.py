@@ -20,6 +20,7 @@ from pipeline.forms.register import (
 )
 from pipeline.model.findings import Finding, error, excerpt
 from pipeline.model.inputs import EvidenceItem, EvidenceLibrary, Located
+from pipeline.read.annotations import unread_annotations
 from pipeline.read.common import _ignored, _open, _other_sheets, _template_texts
 from pipeline.read.dates import parse_date
 from pipeline.read.expected import cache_dir
@@ -205,7 +206,8 @@ def read_library(ws: Workspace) -> tuple[EvidenceLibrary | None, list[Finding]]:
             )
     findings += _other_sheets(wb, {sheet.name, IR_SHEET} if ours else {sheet.name}, file)
     items, row_findings = _read_rows(ws.framework, sheet, header_row, columns, file)
-    return EvidenceLibrary(file=file, items=tuple(items)), findings + row_findings
+    findings += row_findings + unread_annotations(wb, file)
+    return EvidenceLibrary(file=file, items=tuple(items)), findings
 
 
 def _unplaced_above(
@@ -255,6 +257,7 @@ def _read_rows(
             elif sheet.text(ref).strip():
                 unknown.setdefault(col, []).append(ref)
         refs = {key: f"{letter}{row}" for key, letter in letters.items()}
+        findings += _formulas(values, refs, sheet.name, file)
         texts = {key: sheet.text(refs[key]) for key in values}
         # Blank rows, and IDs numbered in advance with nothing else yet, are not documents.
         if not any(t.strip() for key, t in texts.items() if key != "id"):
@@ -279,6 +282,25 @@ def _read_rows(
             )
         )
     return items, findings
+
+
+def _formulas(
+    values: dict[str, CellValue], refs: dict[str, str], sheet: str, file: str
+) -> list[Finding]:
+    """``formula-in-input`` for each formula in the row's cells, which are then read as empty
+    (dropped from ``values``); a =HYPERLINK() in the Link column is a link, and read as one."""
+    from pipeline.read.formulas import formula_in_input
+
+    found: list[Finding] = []
+    headers = {c.key: c.header for c in COLUMNS}
+    for key in [k for k, cell in values.items() if cell.formula is not None]:
+        cell = values[key]
+        if key == "link" and _HYPERLINK.match(cell.formula or ""):
+            continue
+        header = headers.get(key, key)
+        found.append(formula_in_input(file, sheet, refs[key], cell, f"‘{header}’", field=header))
+        del values[key]
+    return found
 
 
 _HYPERLINK = re.compile(r'^\s*=?\s*HYPERLINK\(\s*"((?:[^"]|"")*)"', re.IGNORECASE)

@@ -22,7 +22,7 @@ if TYPE_CHECKING:
     from pipeline.framework import Framework, QualityStatement
     from pipeline.read.checklist_rows import ChecklistTable
     from pipeline.workspace import Workspace
-    from pipeline.xlsx.cells import CellScalar, CellValue, ReadWorkbook
+    from pipeline.xlsx.cells import CellScalar, CellValue, ReadWorkbook, Sheet
 
 
 _APOSTROPHES = str.maketrans({"’": "", "‘": "", "'": "", "`": ""})
@@ -236,6 +236,7 @@ class _ReturnReader:
             RESPONDENT_SHEET,
             TEAM_CELL,
         )
+        from pipeline.read.annotations import note_text, unread_annotations
         from pipeline.read.checklist_rows import place_statements
         from pipeline.read.expected import unplaced_cells
         from pipeline.xlsx.write import clean_text
@@ -246,13 +247,21 @@ class _ReturnReader:
         placed = place_statements(checklist, template.table, rel)
         found = unplaced_cells(wb, placed.expected, placed.input_cells, rel)
         found += placed.findings
-        typed_group = about.text(GROUP_CELL).strip()
+        about_you = _typed_answers(
+            about,
+            {GROUP_CELL: "the group", NAME_CELL: "your name", TEAM_CELL: "your team"},
+            rel,
+            found,
+        )
+        typed_group = about_you[GROUP_CELL]
         group = self.group(typed_group, rel, found)
 
         responses: list[Stage1Response] = []
         # Everything typed, as read (ratings parsed when valid): the content-duplicate key.
         typed: list[object] = [template.qs.code, typed_group]
         answered = False
+        notes = _notes_by_row(checklist)
+        read_notes: set[tuple[str, str]] = set()
         for number, rating_ref, evidence_ref in placed.statements:
             cell = checklist.get(rating_ref)
             typed_rating = _as_typed(cell).strip()
@@ -263,6 +272,11 @@ class _ReturnReader:
                     found.append(self.invalid_rating(typed_rating, number, rel, rating_ref))
             # A formula typed as evidence ("=HYPERLINK(...)") is kept as typed, never its result.
             evidence = _as_typed(checklist.get(evidence_ref)).strip()
+            # Comments (notes) on the statement's row are read as more of its evidence.
+            row_notes = notes.get(_row_of(rating_ref), [])
+            if row_notes:
+                read_notes.update((CHECKLIST_SHEET, ref) for ref, _ in row_notes)
+                evidence = " ".join([evidence, *(note_text(t) for _, t in row_notes)]).strip()
             # Printable ASCII has nothing clean_text removes: skip its regex.
             removed = (
                 [] if evidence.isascii() and evidence.isprintable() else clean_text(evidence)[1]
@@ -281,8 +295,9 @@ class _ReturnReader:
                         evidence_cell=evidence_ref,
                     )
                 )
+        found += unread_annotations(wb, rel, read_notes)
         free_text = [r.evidence for r in responses]
-        free_text += [about.text(NAME_CELL).strip(), about.text(TEAM_CELL).strip()]
+        free_text += [about_you[NAME_CELL], about_you[TEAM_CELL]]
         typed += free_text[-2:]
         self.findings.extend(found)
 
@@ -406,6 +421,41 @@ def _as_typed(cell: CellValue | None) -> str:
     if cell.formula is not None:
         return "=" + cell.formula
     return format_value(cell.value)
+
+
+def _row_of(ref: str) -> int:
+    from pipeline.xlsx.cells import split_ref
+
+    return split_ref(ref)[0]
+
+
+def _notes_by_row(sheet: Sheet) -> dict[int, list[tuple[str, str]]]:
+    """The sheet's comments by row, each row's in column order: ``(ref, text)``."""
+    from pipeline.xlsx.cells import split_ref
+
+    by_row: dict[int, list[tuple[int, str, str]]] = {}
+    for ref, text in sheet.comments.items():
+        row, col = split_ref(ref)
+        by_row.setdefault(row, []).append((col, ref, text))
+    return {row: [(ref, text) for _c, ref, text in sorted(notes)] for row, notes in by_row.items()}
+
+
+def _typed_answers(
+    sheet: Sheet, cells: dict[str, str], rel: str, found: list[Finding]
+) -> dict[str, str]:
+    """Each of ``cells`` (ref: what it is) as typed and stripped; a formula is reported
+    (``formula-in-input``) and read as empty, as a formula in a rating cell is not counted."""
+    from pipeline.read.formulas import formula_in_input
+
+    answers: dict[str, str] = {}
+    for ref, what in cells.items():
+        cell = sheet.get(ref)
+        if cell is not None and cell.formula is not None:
+            found.append(formula_in_input(rel, sheet.name, ref, cell, what))
+            answers[ref] = ""
+        else:
+            answers[ref] = sheet.text(ref).strip()
+    return answers
 
 
 def _removed_characters(rel: str, sheet: str, ref: str, removed: list[str]) -> Finding:

@@ -165,6 +165,7 @@ class _SummaryReader:
                 )
             )
             return
+        from pipeline.read.annotations import unread_annotations
         from pipeline.read.pictures import read_pictures
 
         form_reader = _FormReader(rel, form, accepted_texts(summary_title(self.framework, qs)))
@@ -185,6 +186,7 @@ class _SummaryReader:
         self.findings.extend(found)
         self.findings.extend(self.guidance_changes(wb, rel, identity))
         self.findings.extend(_extra_sheets(wb, rel, form.name))
+        self.findings.extend(unread_annotations(wb, rel))
 
     def identity_problem(self, identity: dict[str, str]) -> str | None:
         """Why this workbook is not a current Stage 2 summary, or None when it is one."""
@@ -314,7 +316,16 @@ class _FormReader:
     def at(self, ref: str | None) -> Located:
         return Located(file=self.rel, sheet=self.sheet.name, cell=ref)
 
-    def text(self, ref: str) -> Text:
+    def text(self, ref: str, field: str | None = None) -> Text:
+        from pipeline.read.formulas import formula_in_input
+
+        cell = self.sheet.get(ref)
+        if cell is not None and cell.formula is not None:
+            what = f"‘{field}’" if field else "this field"
+            self.findings.append(
+                formula_in_input(self.rel, self.sheet.name, ref, cell, what, field=field)
+            )
+            return Text(value="", at=self.at(ref))
         value = self.sheet.text(ref)
         _, removed = clean_text(value)
         if removed:
@@ -377,12 +388,16 @@ class _FormReader:
             return
         text_ref = f"{TEXT_COL}{row}"
         if f.kind == "entry":
-            entry = Entry(label=f.label, text=self.text(text_ref), evidence=self.text(f"C{row}"))
+            entry = Entry(
+                label=f.label,
+                text=self.text(text_ref, f.label),
+                evidence=self.text(f"C{row}", f.label),
+            )
             self.entries[f.key].append(entry)
         elif f.kind == "date":
             self._date(text_ref)
         else:
-            self.values[f.key] = self.text(text_ref)
+            self.values[f.key] = self.text(text_ref, f.label)
         for col, ref in cells:
             if col == LABEL_COL or col in inputs:
                 continue
@@ -449,8 +464,16 @@ class _FormReader:
         )
 
     def _date(self, ref: str) -> None:
+        from pipeline.read.formulas import formula_in_input
+
         self.verified_on_at = self.at(ref)
         cell = self.sheet.get(ref)
+        if cell is not None and cell.formula is not None:
+            what, field = "‘Verified on (date)’", "Verified on (date)"
+            self.findings.append(
+                formula_in_input(self.rel, self.sheet.name, ref, cell, what, field=field)
+            )
+            return
         if cell is None or not self.sheet.text(ref).strip():
             return
         when = parse_date(cell.value)

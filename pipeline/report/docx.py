@@ -176,11 +176,17 @@ def text_run(text: str, *, bold: bool = False, italic: bool = False) -> Runs:
 def is_linkable(url: str) -> bool:
     """A link Word can open: a URL with a scheme we allow (validation checks the rest), and one
     the reader can follow: a file path, network path or intranet address (validation's
-    ``link-not-shareable``) only works inside the council, so it prints as text."""
+    ``link-not-shareable``) only works inside the council, so it prints as text; and never one
+    carrying a user name or password (``https://user:secret@host/``), printed as text too."""
     from pipeline.rules.evidence import link_problem
 
     url = url.strip()
     if not url.lower().startswith(LINK_SCHEMES) or any(c.isspace() for c in url):
+        return False
+    if url.lower().startswith("mailto:"):
+        return True
+    authority = url.split("//", 1)[1] if "//" in url else ""
+    if "@" in re.split(r"[/?#]", authority, maxsplit=1)[0]:
         return False
     problem = link_problem(url)
     return problem is None or problem[0] != "link-not-shareable"

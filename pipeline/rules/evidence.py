@@ -188,6 +188,7 @@ def link_problem(link: str) -> tuple[str, str] | None:
 
     ``link-not-shareable`` for addresses that only work inside the council (file paths, UNC
     paths, drive letters, localhost, private IP addresses, intranet names without a dot);
+    ``link-has-credentials`` for an address with a user name or password (``user:secret@``);
     ``invalid-link`` for anything else that is not a well-formed http(s) web address."""
     link = link.strip()
     if not link:
@@ -206,6 +207,11 @@ def link_problem(link: str) -> tuple[str, str] | None:
         if not parts.scheme and re.match(r"^(www\.|[a-z0-9-]+\.[a-z]{2,})", lowered):
             return "invalid-link", "has no https:// at the start"
         return "invalid-link", "is not a web address (it should start with https://)"
+    if "@" in parts.netloc:
+        return (
+            "link-has-credentials",
+            "has a user name or password in it (before the @), which must never be shared",
+        )
     try:
         host = parts.hostname or ""
         parts.port  # noqa: B018 - raises ValueError for a bad port
@@ -249,6 +255,16 @@ def links(inputs: Inputs) -> Iterator[Finding]:
                 library.file,
                 f"{_label(item)}: the link “{shown}” {reason}; the CQC cannot open it. Link to "
                 "the published copy, or share it (e.g. a SharePoint link for external people).",
+                field="Link",
+                **_at(item, "link"),
+            )
+        elif code == "link-has-credentials":
+            yield error(
+                code,
+                library.file,
+                f"{_label(item)}: the link {reason}; the report prints it as plain text, never "
+                "as a link. Remove the part before the @ (and change that password if it was "
+                "real), or link to a copy the CQC can open without signing in.",
                 field="Link",
                 **_at(item, "link"),
             )
@@ -543,6 +559,19 @@ def library_candidates(inputs: Inputs) -> Iterator[Finding]:
             if not ref.candidate:
                 continue
             doc = ref.document
+            problem = link_problem(doc.link) if doc.link else None
+            if problem is not None and problem[0] == "link-has-credentials":
+                yield error(
+                    problem[0],
+                    text.at.file,
+                    f"{KEY_DOCUMENTS}: a link {problem[1]}; the report prints it as plain text, "
+                    "never as a link. Remove the part before the @ (and change that password if "
+                    "it was real), or give the document's evidence ID.",
+                    sheet=text.at.sheet,
+                    cell=text.at.cell,
+                    field=KEY_DOCUMENTS,
+                )
+                continue  # never a candidate row with the password in it, ready to paste
             yield warning(
                 "library-candidate",
                 text.at.file,

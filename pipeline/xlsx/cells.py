@@ -86,16 +86,37 @@ class Picture:
         return f"{column_letters(self.col)}{self.row}"
 
 
+@dataclass(frozen=True, slots=True)
+class ShapeText:
+    """Text in a shape or text box floating on a sheet (a drawing's ``xdr:sp``, or a legacy
+    VML shape); ``row`` and ``col`` (from 1) are the cell its top-left corner sits in, if known."""
+
+    name: str
+    text: str
+    row: int | None
+    col: int | None
+
+    @property
+    def cell(self) -> str | None:
+        """The top-left cell as ``"B12"``, or None."""
+        if self.row is None or self.col is None:
+            return None
+        return f"{column_letters(self.col)}{self.row}"
+
+
 @dataclass(slots=True, eq=False)
 class Sheet:
     """One worksheet: its name, visibility, protection and non-empty cells keyed ``"B12"``;
-    its pictures when the workbook was read with ``pictures=True``."""
+    its pictures when the workbook was read with ``pictures=True``; its comments (notes) by
+    cell, and the text of its shapes and text boxes."""
 
     name: str
     state: SheetState = "visible"
     protected: bool = False
     cells: dict[str, CellValue] = field(default_factory=dict)
     pictures: list[Picture] = field(default_factory=list)
+    comments: dict[str, str] = field(default_factory=dict)
+    shapes: list[ShapeText] = field(default_factory=list)
 
     def get(self, ref: str) -> CellValue | None:
         """The cell at ``ref`` (``"B12"``), or None when it is empty."""

@@ -21,6 +21,7 @@ from pathlib import Path
 from lxml import etree
 
 from pipeline.settings import LimitSettings
+from pipeline.xlsx.annotations import sheet_annotations
 from pipeline.xlsx.cells import CellValue, ReadWorkbook, Sheet, SheetState, _cell, _damaged, _reject
 from pipeline.xlsx.drawings import modified, sheet_pictures
 from pipeline.xlsx.package import (
@@ -141,6 +142,7 @@ def _read_workbook(
         reader.read_sheet(package, part, sheet)
         if pictures:
             sheet.pictures = sheet_pictures(package, part)
+        sheet.comments, sheet.shapes = sheet_annotations(package, part)
         sheets[name] = sheet
         local_names.append(name)
 

@@ -41,6 +41,35 @@ def clean_text(text: str) -> tuple[str, list[str]]:
     return (_ILLEGAL.sub("", text) if removed else text), removed
 
 
+# The most characters an Excel cell holds (counted as Excel counts them: UTF-16 code units, so
+# an emoji counts two). LibreOffice cuts anything longer when it opens the file.
+CELL_LIMIT = 32767
+
+
+def split_for_cells(text: str, limit: int = CELL_LIMIT) -> list[str]:
+    """``text`` in pieces that each fit in a cell, split at a space or line break near the
+    limit when there is one; joined again they are exactly ``text``. One piece when it fits."""
+    pieces: list[str] = []
+    while _units(text) > limit:
+        end = limit
+        while (over := _units(text[:end]) - limit) > 0:  # astral characters count twice
+            end -= (over + 1) // 2
+        space = max(text.rfind(" ", end - 2000, end), text.rfind("\n", end - 2000, end))
+        if space > 0:
+            end = space + 1
+        pieces.append(text[:end])
+        text = text[end:]
+    pieces.append(text)
+    return pieces
+
+
+def _units(text: str) -> int:
+    """Length in UTF-16 code units, as Excel counts a cell's characters."""
+    return (
+        len(text) + sum(1 for ch in text if ord(ch) > 0xFFFF) if not text.isascii() else len(text)
+    )
+
+
 def write_text(cell: Cell, value: Any) -> list[str]:
     """Put a value in a cell so that text is always text (never a formula); returns removed chars.
 
