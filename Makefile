@@ -6,7 +6,7 @@ STAMP  := $(VENV)/.installed
 # The repository is the demo workspace: the fictional Wealdshire County Council.
 SA     := $(BIN)/selfassess --workspace .
 
-.PHONY: demo demo-inputs test bench constraints clean
+.PHONY: demo demo-inputs docs test bench constraints clean
 
 # Every version comes from constraints.txt (the releases the tests last passed on). The build
 # backend (hatchling) is installed pinned too and used without build isolation, so it is not
@@ -34,10 +34,15 @@ demo: $(STAMP)
 demo-inputs: $(STAMP)
 	$(BIN)/python demo/make_inputs.py --force
 
+## docs: regenerate the page images in docs/ (and docs/images.json) from a copy of the demo
+## council, through LibreOffice and pdftoppm; tests/test_docs.py fails when they are out of date
+docs: $(STAMP)
+	$(BIN)/python docs/make_docs.py
+
 ## test: set up, then lint, check the layers, type-check and run the tests
 test: $(STAMP)
-	$(BIN)/ruff check pipeline tests bench demo templates
-	$(BIN)/ruff format --check pipeline tests bench demo templates
+	$(BIN)/ruff check pipeline tests bench demo templates docs
+	$(BIN)/ruff format --check pipeline tests bench demo templates docs
 	$(BIN)/lint-imports
 	$(BIN)/mypy
 	$(BIN)/pytest -q
