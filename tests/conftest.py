@@ -56,6 +56,34 @@ def soffice_or_skip() -> str:
     pytest.skip("LibreOffice (soffice) is not installed: apt-get install libreoffice-calc")
 
 
+def lo_edit(jobs: list[dict[str, object]]) -> None:
+    """Edit workbooks in LibreOffice with its own commands, as a person does (tests/lo_edit.py:
+    each job is ``{"src", "dst", "sheet", "edits"}``), in one LibreOffice session. It runs under
+    the Python that has LibreOffice's ``uno`` module (the system one, not the virtualenv)."""
+    import json
+    import tempfile
+
+    soffice_or_skip()
+    pythons = [p for p in ("/usr/bin/python3", shutil.which("python3")) if p]
+    python = next(
+        (p for p in pythons if subprocess.run([p, "-c", "import uno"], check=False,
+                                              capture_output=True).returncode == 0),
+        None,
+    )  # fmt: skip
+    if python is None:
+        if os.environ.get("SELFASSESS_REQUIRE_LIBREOFFICE"):
+            pytest.fail("LibreOffice's Python (uno) is required here but not installed")
+        pytest.skip("LibreOffice's Python (uno) is not installed: apt-get install python3-uno")
+    folder = Path(tempfile.mkdtemp(prefix="lo-edit-"))
+    spec = folder / "jobs.json"
+    spec.write_text(json.dumps({"profile": str(folder / "profile"), "jobs": jobs}), "utf-8")
+    script = Path(__file__).with_name("lo_edit.py")
+    try:
+        subprocess.run([python, str(script), str(spec)], check=True, timeout=300)
+    finally:
+        shutil.rmtree(folder, ignore_errors=True)
+
+
 def soffice_convert(src: Path, fmt: str, outdir: Path, timeout: int = 120) -> Path:
     """Convert ``src`` with LibreOffice (own profile, so runs never collide); the new file."""
     soffice = soffice_or_skip()

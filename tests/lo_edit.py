@@ -7,7 +7,8 @@ Run by the tests with a Python that has LibreOffice's ``uno`` module (not the pr
 ``JOBS.json`` is ``{"profile": "/tmp/lo-...", "jobs": [{"src": ..., "dst": ..., "sheet": ...,
 "edits": [[name, args...], ...]}, ...]}``. One LibreOffice process does every job, each file
 opened, edited with Calc's own commands (sort, standard filter, insert or delete a whole row or
-column) and saved as .xlsx. Rows and columns are counted from 1, as a person counts them.
+column, type text, add a comment or a text box; ``["sheet", name]`` moves on to another sheet),
+recalculated and saved as .xlsx. Rows and columns are counted from 1, as a person counts them.
 
 This file uses only the standard library and ``uno``: it is not part of the package.
 """
@@ -88,11 +89,30 @@ def hide_by_filter(sheet: Any, first: int, last: int, col: int, value: str) -> N
     rng.filter(desc)
 
 
+def _sheet(doc: Any, name: str) -> Any:
+    sheet = doc.Sheets.getByName(name)
+    sheet.unprotect("")  # the forms' protection has no password, as a person finds
+    return sheet
+
+
 def edit(doc: Any, sheet_name: str, edits: list[list[Any]]) -> None:
-    sheet = doc.Sheets.getByName(sheet_name)
-    sheet.unprotect("")  # the form's protection has no password, as a person finds
+    from com.sun.star.awt import Point, Size
+
+    sheet = _sheet(doc, sheet_name)
     for name, *args in edits:
-        if name == "sort":
+        if name == "sheet":  # the edits after this one are on another sheet
+            sheet = _sheet(doc, args[0])
+        elif name == "comment":
+            cell = sheet.getCellRangeByName(args[0])
+            sheet.Annotations.insertNew(cell.getCellAddress(), args[1])
+        elif name == "textbox":
+            cell = sheet.getCellRangeByName(args[0])
+            shape = doc.createInstance("com.sun.star.drawing.TextShape")
+            shape.setPosition(Point(cell.Position.X, cell.Position.Y))
+            shape.setSize(Size(6000, 1500))
+            sheet.DrawPage.add(shape)
+            shape.setString(args[1])
+        elif name == "sort":
             sort_rows(sheet, *args)
         elif name == "filter":
             hide_by_filter(sheet, *args)
@@ -130,6 +150,7 @@ def main() -> None:
             doc = desktop.loadComponentFromURL(url, "_blank", 0, (prop("Hidden", True),))
             try:
                 edit(doc, job["sheet"], job["edits"])
+                doc.calculateAll()
                 out = uno.systemPathToFileUrl(os.path.abspath(job["dst"]))
                 doc.storeToURL(out, (prop("FilterName", "Calc MS Excel 2007 XML"),))
             finally:

@@ -11,9 +11,7 @@ from __future__ import annotations
 
 import json
 import shutil
-import subprocess
 import tempfile
-import uuid
 from pathlib import Path
 from typing import Any
 
@@ -27,7 +25,7 @@ from pipeline.app import generate_checklists
 from pipeline.cli import main
 from pipeline.forms.checklist import CHECKLIST_SHEET, FIRST_STATEMENT_ROW, checklist_path
 from pipeline.workspace import Workspace
-from tests.conftest import soffice_or_skip
+from tests.conftest import lo_edit
 from tests.factories import fill_checklist, make_workspace, with_blank_checklists
 
 CODE = "QS5"  # six statements
@@ -86,17 +84,6 @@ def unedited(blank_checklists: Path, tmp_path_factory: pytest.TempPathFactory) -
 # Edits made in LibreOffice
 
 
-def _uno_python() -> str:
-    """A Python that can drive LibreOffice (its ``uno`` module); skip when there is none."""
-    soffice_or_skip()
-    probe = "import sys; sys.path.append('/usr/lib/python3/dist-packages'); import uno"
-    for python in ("/usr/bin/python3", "python3"):
-        found = shutil.which(python)
-        if found and subprocess.run([found, "-c", probe], capture_output=True).returncode == 0:
-            return found
-    pytest.skip("LibreOffice's Python bridge (python3-uno) is not installed")
-
-
 # name -> the edits (tests/lo_edit.py), rows and columns counted from 1
 EDITS: dict[str, list[list[Any]]] = {
     # Data > Sort by the rating column, highest first
@@ -127,7 +114,6 @@ EDITS: dict[str, list[list[Any]]] = {
 @pytest.fixture(scope="module")
 def edited(blank_checklists: Path, tmp_path_factory: pytest.TempPathFactory) -> dict[str, Path]:
     """Each edit of the filled return, made in one LibreOffice run; name -> the saved file."""
-    python = _uno_python()
     folder = tmp_path_factory.mktemp("lo-edits")
     ws = with_blank_checklists(folder / "ws", blank_checklists)
     source = fill_checklist(ws, CODE, "edited.xlsx", GROUP, RATINGS, EVIDENCE)
@@ -139,14 +125,7 @@ def edited(blank_checklists: Path, tmp_path_factory: pytest.TempPathFactory) -> 
         edits = [[e[0], e[1], typo] if e[2:] == ["<edited>"] else e for e in edits]
         dst = folder / f"{number}.xlsx"
         jobs.append({"src": str(source), "dst": str(dst), "sheet": CHECKLIST_SHEET, "edits": edits})
-    spec = folder / "jobs.json"
-    profile = Path(tempfile.gettempdir()) / f"lo-test-{uuid.uuid4().hex}"
-    spec.write_text(json.dumps({"profile": str(profile), "jobs": jobs}), "utf-8")
-    script = Path(__file__).with_name("lo_edit.py")
-    try:
-        subprocess.run([python, str(script), str(spec)], check=True, timeout=300)
-    finally:
-        shutil.rmtree(profile, ignore_errors=True)
+    lo_edit(jobs)
     return {name: Path(job["dst"]) for name, job in zip(EDITS, jobs, strict=True)}
 
 

@@ -4,7 +4,6 @@ person makes them and saved through LibreOffice."""
 
 from __future__ import annotations
 
-import json
 import shutil
 import subprocess
 import uuid
@@ -20,6 +19,7 @@ from pipeline.forms.checklist import GROUP_CELL, NAME_CELL, RESPONDENT_SHEET, TE
 from pipeline.model.stage1 import NOT_GIVEN
 from pipeline.read.returns import read_returns
 from pipeline.workspace import Workspace
+from tests.conftest import lo_edit as run_lo_edit
 from tests.conftest import soffice_or_skip
 from tests.factories import fill_checklist, make_workspace, with_blank_checklists
 
@@ -151,18 +151,16 @@ Operation = tuple[str, str, str, str]
 
 
 def lo_edit(edits: dict[Path, list[Operation]]) -> None:
-    """Edit each workbook in place in LibreOffice through its API, as a person does: add
-    comments and text boxes (see tests/lo_annotate.py); one LibreOffice session for all."""
-    soffice_or_skip()
-    python = shutil.which("python3", path="/usr/bin:/usr/local/bin")
-    if python is None or subprocess.run([python, "-c", "import uno"], check=False).returncode:
-        pytest.skip("LibreOffice's Python (uno) is not installed")
+    """Edit each workbook in place in LibreOffice, as a person does: add comments and text
+    boxes (tests/lo_edit.py); one LibreOffice session for all."""
+    jobs = []
     outs = {path: path.with_name(f"edited-{uuid.uuid4().hex}.xlsx") for path in edits}
-    jobs = [[str(path), str(outs[path]), ops] for path, ops in edits.items()]
-    script = Path(__file__).with_name("lo_annotate.py")
-    subprocess.run(
-        [python, str(script), json.dumps(jobs)], check=True, capture_output=True, timeout=180
-    )
+    for path, ops in edits.items():
+        steps: list[list[str]] = []
+        for kind, sheet, ref, text in ops:
+            steps += [["sheet", sheet], [kind, ref, text]]
+        jobs.append({"src": str(path), "dst": str(outs[path]), "sheet": ops[0][1], "edits": steps})
+    run_lo_edit(jobs)
     for path, out in outs.items():
         out.replace(path)
 

@@ -10,7 +10,6 @@ is refused while a quality statement lacks a valid, verified summary; ``--draft`
 from __future__ import annotations
 
 import shutil
-import subprocess
 from pathlib import Path
 
 import openpyxl
@@ -24,7 +23,7 @@ from pipeline.forms.summary import FORM_SHEET, TOTAL_CELL, field_cell
 from pipeline.report.build import TEMPLATE
 from pipeline.resources import template_path
 from pipeline.workspace import Workspace
-from tests.conftest import soffice_convert, soffice_or_skip
+from tests.conftest import lo_edit, soffice_convert
 from tests.factories import VALID, fill_summary, fill_to_printed, report_section_words, words
 from tests.test_report import body_text
 
@@ -236,20 +235,8 @@ def test_the_measure_is_kept_per_template(complete: Workspace) -> None:
 def _insert_through_libreoffice(src: Path, out: Path, row: int, label: str, text: str) -> None:
     """Insert a row above ``row`` of the form in LibreOffice (python-UNO), as a person does,
     type ``label`` and ``text`` into it, recalculate and save as .xlsx."""
-    # The system Python has LibreOffice's uno module (the test's own virtualenv has not).
-    found = [p for p in ("/usr/bin/python3", shutil.which("python3")) if p]
-    has_uno = [
-        p
-        for p in found
-        if subprocess.run([p, "-c", "import uno"], capture_output=True).returncode == 0
-    ]
-    if not has_uno:
-        pytest.skip("LibreOffice's Python (uno) is not available")
-    python = has_uno[0]
-    soffice_or_skip()
-    script = Path(__file__).parent / "lo" / "insert_row.py"
-    args = [python, str(script), str(src), str(out), FORM_SHEET, str(row), label, text]
-    subprocess.run(args, check=True, timeout=180, capture_output=True)
+    edits = [["insert_row", row], ["type", f"A{row}", label], ["type", f"B{row}", text]]
+    lo_edit([{"src": str(src), "dst": str(out), "sheet": FORM_SHEET, "edits": edits}])
 
 
 @pytest.mark.libreoffice

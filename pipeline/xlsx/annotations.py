@@ -15,13 +15,8 @@ import posixpath
 from lxml import etree
 
 from pipeline.xlsx.cells import ShapeText, WorkbookRejected
+from pipeline.xlsx.drawings import _A_NS, _ANCHORS, _XDR_NS, _rels_name
 from pipeline.xlsx.package import _Package, _relationships
-
-_XDR_NS = "http://schemas.openxmlformats.org/drawingml/2006/spreadsheetDrawing"
-
-
-_A_NS = "http://schemas.openxmlformats.org/drawingml/2006/main"
-
 
 _VML_NS = "urn:schemas-microsoft-com:vml"
 
@@ -29,17 +24,9 @@ _VML_NS = "urn:schemas-microsoft-com:vml"
 _EXCEL_VML_NS = "urn:schemas-microsoft-com:office:excel"
 
 
-_ANCHORS = tuple(f"{{{_XDR_NS}}}{a}" for a in ("twoCellAnchor", "oneCellAnchor", "absoluteAnchor"))
-
-
 # More than this on one sheet is not what a person typed: the rest are not read (and the
 # findings say how many there were).
 MAX_PER_SHEET = 1000
-
-
-def _rels_name(package: _Package, part: str) -> str | None:
-    base, name = posixpath.split(part)
-    return package.find(posixpath.join(base, "_rels", name + ".rels"))
 
 
 def _local(el: etree._Element) -> str:
