@@ -1,6 +1,8 @@
 """The blank-template cache (``outputs/.cache``,
 :func:`pipeline.read.expected.cached_expected_cells`): kept between runs and used, made again
-when the framework changes, and a damaged file is ignored safely.
+when the framework changes, and a damaged file is ignored safely. The packaged framework's blank
+workbooks were read when the package was built (``pipeline/read/blank-cells.json``): a new
+workspace caches nothing; the tests of the cache give the council an override file.
 
 Each run is a separate ``python -m pipeline validate --json`` process, as a person runs it: one
 process remembers the blank templates in memory as well, which would hide the files.
@@ -31,8 +33,13 @@ LOCALLY = " (as agreed with our partners)"
 
 @pytest.fixture(scope="module")
 def prepared(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    """``init``, the checklists generated and one QS1 return filled in; nothing cached yet."""
+    """``init`` with a framework override (one more sign-off role: the packaged framework's
+    blank workbooks are never cached), the checklists generated and one QS1 return filled in;
+    nothing cached yet."""
     ws = new_workspace(tmp_path_factory.mktemp("cache") / "ws")
+    roles = [*load_framework().sign_off_roles, "Chair of the health and wellbeing board"]
+    ws.framework_overrides.write_text(yaml.safe_dump({"sign_off_roles": roles}), "utf-8")
+    ws = Workspace(ws.root)
     generate_checklists(ws)
     fill_checklist(ws, "QS1", Path(RETURN).name, "Health partner", {1: "3 Tend to agree"})
     assert not (ws.outputs / ".cache").exists()
@@ -103,7 +110,8 @@ def test_a_framework_change_makes_a_new_cache_and_its_text_counts(ws: Workspace)
     # The council changes the text of QS1's first checklist statement (inputs/framework.yaml).
     statements = list(load_framework().quality_statement("QS1").checklist_statements)
     statements[0] += LOCALLY
-    override = {"quality_statements": [{"code": "QS1", "checklist_statements": statements}]}
+    override = yaml.safe_load(ws.framework_overrides.read_text("utf-8"))
+    override["quality_statements"] = [{"code": "QS1", "checklist_statements": statements}]
     ws.framework_overrides.write_text(yaml.safe_dump(override, allow_unicode=True), "utf-8")
 
     # The return was made from the old checklist: its statement text is not the template's now.
@@ -146,3 +154,40 @@ def test_a_damaged_cache_file_is_ignored_and_made_again(ws: Workspace) -> None:
         assert validate(ws) == [], what
         assert cached(ws) == [path], what
         assert path.read_bytes() == good, what
+
+
+def test_the_shipped_blank_workbooks_are_the_forms_read_back() -> None:
+    """pipeline/read/blank-cells.json is what the packaged framework's blank workbooks hold
+    now (regenerate with ``python -m pipeline.read.expected --write`` after changing a form)."""
+    from pipeline.read.expected import SHIPPED_CELLS, shipped_cells_text
+
+    assert SHIPPED_CELLS.read_text("utf-8") == shipped_cells_text()
+
+
+def test_the_shipped_texts_hold_for_any_council_and_style(tmp_path: Path) -> None:
+    """A new workspace reads its returns against the shipped texts and caches nothing, whatever
+    the council and its own workbook style: neither is in a checklist's cells (the council's
+    name is in the page header), which the blank checklist made for them shows. (The register
+    and overview are always read against blanks made with the shipped style and no council.)"""
+    from pipeline.forms.checklist import build_checklist
+    from pipeline.read.expected import SHIPPED_CELLS, expected_cells, framework_digest, shipped_id
+    from pipeline.xlsx.identity import CHECKLIST
+    from pipeline.xlsx.write import Style
+
+    council = "Cyngor Sir Ynys Môn & “Anytown” <Council>"
+    ws = new_workspace(tmp_path / "ws", council=council)
+    style_file = ws.root / "templates" / "xlsx" / "style.toml"
+    style_file.parent.mkdir(parents=True)
+    style_file.write_text('font = "Verdana"\nfont_size = 14\ninput_fill = "FFFFFF"\n', "utf-8")
+    generate_checklists(ws)
+    fill_checklist(ws, "QS1", Path(RETURN).name, "Health partner", {1: "3 Tend to agree"})
+    assert validate(ws) == []
+    assert not (ws.outputs / ".cache").exists()
+
+    framework, style = ws.framework, Style.load(style_file)
+    digest = framework_digest(framework)
+    qs = framework.quality_statement("QS1")
+    made = expected_cells(build_checklist(framework, qs, style, council))
+    shipped = json.loads(SHIPPED_CELLS.read_text("utf-8"))
+    key = [digest, CHECKLIST.kind, CHECKLIST.version, "QS1"]
+    assert made == shipped[shipped_id(f"{CHECKLIST.kind}-QS1", key)]

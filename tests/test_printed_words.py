@@ -211,25 +211,49 @@ def test_the_demo_prints_within_the_limit(tmp_path: Path) -> None:
 
 
 def test_the_measure_is_kept_per_template(complete: Workspace) -> None:
-    """What the template prints is measured once per template and kept in outputs/.cache; a
-    damaged file is measured again; a changed template gets its own."""
+    """The shipped template was measured when the package was built: nothing is rendered or kept
+    for it. A council's own template is measured once and kept in outputs/.cache; a damaged file
+    is measured again; a template changed again gets its own."""
     from pipeline.app import printed_layouts
     from pipeline.read.expected import cache_dir
+    from pipeline.report.printed import shipped_measure
 
     def kept() -> list[Path]:
         return sorted(cache_dir(complete).glob("printed-words-*.json"))
 
+    shipped = printed_layouts(complete)
+    assert kept() == []
+    layouts = shipped_measure(complete.framework, template_path(TEMPLATE))["layouts"]
+    assert {code: layout.fixed for code, layout in shipped.items()} == {
+        code: layout["fixed"] for code, layout in layouts.items()
+    }
+    own = _restyle(complete)
     first = printed_layouts(complete)
     (path,) = kept()
     good = path.read_bytes()
     path.write_bytes(b'{"QS1": {"fixed": "many"}}')
     assert printed_layouts(complete) == first
     assert path.read_bytes() == good
-    _restyle(complete)
-    restyled = printed_layouts(complete)
+    assert first["QS1"].fixed == shipped["QS1"].fixed + 8  # 10 words for 2
+    assert first["QS1"].strengths.evidence_line == shipped["QS1"].strengths.evidence_line + 1
+    doc = Document(str(own))
+    doc.add_paragraph("A note at the end, outside Section B.")
+    doc.save(str(own))
+    assert printed_layouts(complete) == first
     assert len(kept()) == 2
-    assert restyled["QS1"].fixed == first["QS1"].fixed + 8  # 10 words for 2
-    assert restyled["QS1"].strengths.evidence_line == first["QS1"].strengths.evidence_line + 1
+
+
+def test_the_shipped_measure_is_the_shipped_template_measured() -> None:
+    """pipeline/report/printed-words.json is what measuring the shipped template with the
+    packaged framework gives now (regenerate with ``python -m pipeline.report.printed
+    --write`` after changing the template or the code that renders it)."""
+    import json
+
+    from pipeline.framework import load_framework
+    from pipeline.report.printed import SHIPPED, shipped_measure
+
+    measured = shipped_measure(load_framework(), template_path(TEMPLATE))
+    assert json.loads(SHIPPED.read_text("utf-8")) == json.loads(json.dumps(measured))
 
 
 def _insert_through_libreoffice(src: Path, out: Path, row: int, label: str, text: str) -> None:

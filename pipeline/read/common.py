@@ -87,7 +87,7 @@ def _template_texts(
         return build_overview(framework, style, "")
 
     key = [framework_digest(framework), template, TEMPLATE_KINDS[template].version]
-    cells = cached_expected_cells(cache, template, key, build)
+    cells = cached_expected_cells(cache, template, key, build, key)
     return {name: frozenset(texts.values()) for name, texts in cells.items()}
 
 

@@ -129,7 +129,11 @@ def framework_digest(framework: Framework) -> str:
 
 
 def cached_expected_cells(
-    folder: Path | None, name: str, key: Sequence[str], build: Callable[[], Any]
+    folder: Path | None,
+    name: str,
+    key: Sequence[str],
+    build: Callable[[], Any],
+    shipped: Sequence[str] = (),
 ) -> dict[str, dict[str, str]]:
     """:func:`expected_cells` of the workbook ``build()`` makes, kept in ``folder`` between runs.
 
@@ -140,7 +144,16 @@ def cached_expected_cells(
     the code of the modules that make and read the workbooks and openpyxl's version are added
     here. A missing, unreadable or damaged file is simply made again; ``folder=None`` (or one
     that cannot be written) keeps nothing.
+
+    ``shipped``: the part of ``key`` the texts really depend on (the framework's digest, the
+    template kind and version, the quality statement): the packaged framework's blank
+    workbooks were read when the package was built (``SHIPPED_CELLS``), so a new workspace
+    builds none.
     """
+    if shipped:
+        found = _shipped_cells().get(shipped_id(name, shipped))
+        if found is not None:
+            return {sheet: dict(cells) for sheet, cells in found.items()}
     digest = hashlib.sha256(
         json.dumps([_CACHE_FORMAT, _code_digest(), name, *key]).encode()
     ).hexdigest()
@@ -153,6 +166,80 @@ def cached_expected_cells(
     if path is not None:
         _store_cells(path, cells)
     return cells
+
+
+# The blank workbooks of the packaged framework as read-back sees them, made with the shipped
+# style when the package is built: ``python -m pipeline.read.expected --write`` (after changing
+# a form or the framework); tests/test_expected_cells.py checks it is what they hold now. The
+# texts do not depend on the council or the style (the council's name is in the page header).
+SHIPPED_CELLS = Path(__file__).with_name("blank-cells.json")
+
+
+def shipped_id(name: str, shipped: Sequence[str]) -> str:
+    """The key of a blank workbook in ``SHIPPED_CELLS``."""
+    return hashlib.sha256(json.dumps([_CACHE_FORMAT, name, *shipped]).encode()).hexdigest()[:40]
+
+
+@lru_cache(maxsize=1)
+def _shipped_cells() -> dict[str, dict[str, dict[str, str]]]:
+    try:
+        data = json.loads(SHIPPED_CELLS.read_text("utf-8"))
+    except (OSError, ValueError):
+        return {}
+    return data if isinstance(data, dict) else {}
+
+
+def shipped_blank_cells() -> dict[str, dict[str, dict[str, str]]]:
+    """What ``SHIPPED_CELLS`` holds: every blank workbook of the packaged framework (the nine
+    checklists, the evidence library and the overview), made with the shipped style."""
+    from pipeline.forms.checklist import build_checklist
+    from pipeline.forms.overview import build_overview
+    from pipeline.forms.register import build_evidence_library
+    from pipeline.framework import load_framework
+    from pipeline.resources import template_path
+    from pipeline.xlsx.identity import CHECKLIST, LIBRARY, OVERVIEW
+    from pipeline.xlsx.write import STYLE_FILE, Style
+
+    framework = load_framework()
+    digest = framework_digest(framework)
+    style = Style.load(template_path(STYLE_FILE))
+    made: dict[str, dict[str, dict[str, str]]] = {}
+    for qs in framework.quality_statements:
+        name = f"{CHECKLIST.kind}-{qs.code}"
+        shipped = [digest, CHECKLIST.kind, CHECKLIST.version, qs.code]
+        made[shipped_id(name, shipped)] = expected_cells(build_checklist(framework, qs, style, ""))
+    library = build_evidence_library(framework, style)
+    made[shipped_id(LIBRARY.kind, [digest, LIBRARY.kind, LIBRARY.version])] = expected_cells(
+        library
+    )
+    overview = build_overview(framework, style, "")
+    made[shipped_id(OVERVIEW.kind, [digest, OVERVIEW.kind, OVERVIEW.version])] = expected_cells(
+        overview
+    )
+    return made
+
+
+def shipped_cells_text() -> str:
+    """``shipped_blank_cells`` as ``SHIPPED_CELLS`` keeps it: one workbook a line, so that a
+    changed form shows as a changed line."""
+    made = shipped_blank_cells()
+    lines = [f"{json.dumps(k)}: {json.dumps(v)}" for k, v in sorted(made.items())]
+    return "{\n" + ",\n".join(lines) + "\n}\n"
+
+
+def main(argv: list[str] | None = None) -> int:
+    """``python -m pipeline.read.expected [--write]``: the blank workbooks' texts as
+    ``SHIPPED_CELLS`` should hold them; ``--write`` writes the file."""
+    import sys
+
+    args = sys.argv[1:] if argv is None else argv
+    text = shipped_cells_text()
+    if "--write" in args:
+        SHIPPED_CELLS.write_text(text, "utf-8")
+        print(f"wrote {SHIPPED_CELLS}")
+    else:
+        sys.stdout.write(text)
+    return 0
 
 
 @lru_cache(maxsize=1)
@@ -303,3 +390,7 @@ def cap_per_sheet(found: list[Finding], sheet: str, file: str) -> list[Finding]:
             cell=block,
         ).with_data(cells=len(rest)),
     ]
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

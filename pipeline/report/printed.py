@@ -23,20 +23,10 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from pipeline.model.words import EntryLayout, FieldLayout, PrintedLayout, count_words
-from pipeline.report.build import (
-    TITLE,
-    EntryView,
-    QualityStatementView,
-    ReportContext,
-    Stage1View,
-    SummaryView,
-    ThemeView,
-    _template_class,
-)
-from pipeline.report.docx import Prose, Runs, text_run
 
 if TYPE_CHECKING:
     from pipeline.framework import Framework
+    from pipeline.report.build import EntryView, SummaryView
 
 
 # The narratives that print in Section B, and the sign-off fields a council's template may add.
@@ -65,18 +55,18 @@ _CACHE_FORMAT = 2
 def printed_layouts(
     framework: Framework, template: Path, cache: Path | None = None
 ) -> dict[str, PrintedLayout]:
-    """Each quality statement's ``PrintedLayout`` (by code) for ``template``; measured once per
-    template fingerprint and kept in ``cache`` (a folder) between runs. ``{}`` when the
-    template cannot be rendered (``build`` says why)."""
-    import jinja2
-    from docx.opc.exceptions import PackageNotFoundError
-
-    from pipeline.report.build import _BrokenXML
-
+    """Each quality statement's ``PrintedLayout`` (by code) for ``template``. The shipped
+    template with the packaged framework was measured when the package was built
+    (``SHIPPED``); any other template (a council's restyled copy, or the framework with a
+    council's overrides) is measured once per template fingerprint and kept in ``cache`` (a
+    folder) between runs. ``{}`` when the template cannot be rendered (``build`` says why)."""
     try:
         digest = template_digest(template)
     except OSError:
         return {}
+    shipped = _shipped(framework, digest)
+    if shipped is not None:
+        return shipped
     path = None
     if cache is not None:
         key = hashlib.sha256(
@@ -86,6 +76,12 @@ def printed_layouts(
         found = _load(path, framework)
         if found is not None:
             return found
+    # Measuring renders the template: only now are docxtpl and Jinja needed.
+    import jinja2
+    from docx.opc.exceptions import PackageNotFoundError
+
+    from pipeline.report.build import _BrokenXML
+
     try:
         layouts = dict(_measure(framework, str(template), digest))
     except (jinja2.TemplateError, _BrokenXML, PackageNotFoundError, KeyError, ValueError, OSError):
@@ -93,6 +89,47 @@ def printed_layouts(
     if path is not None:
         _store(path, layouts)
     return layouts
+
+
+# The shipped report template, measured with the packaged framework when the package is built:
+# a new workspace's first build renders nothing to measure it. Written by
+# ``python -m pipeline.report.printed --write``; tests/test_printed_words.py checks that it is
+# what measuring the shipped template gives now.
+SHIPPED = Path(__file__).with_name("printed-words.json")
+
+
+def shipped_measure(framework: Framework, template: Path) -> dict[str, Any]:
+    """What ``SHIPPED`` holds for ``template`` measured with ``framework``."""
+    digest = template_digest(template)
+    layouts = dict(_measure(framework, str(template), digest))
+    return {
+        "template_sha256": digest,
+        "framework_sha256": _framework_digest(framework),
+        "layouts": {code: asdict(v) for code, v in layouts.items()},
+    }
+
+
+def _framework_digest(framework: Framework) -> str:
+    return hashlib.sha256(json.dumps(_framework_key(framework)).encode()).hexdigest()
+
+
+def _shipped(framework: Framework, digest: str) -> dict[str, PrintedLayout] | None:
+    """The measure kept in ``SHIPPED`` when it is of this template and framework, else None."""
+    data = _read_shipped()
+    if data is None or data.get("template_sha256") != digest:
+        return None
+    if data.get("framework_sha256") != _framework_digest(framework):
+        return None
+    return _parse(data.get("layouts"), framework)
+
+
+@lru_cache(maxsize=1)
+def _read_shipped() -> dict[str, Any] | None:
+    try:
+        data = json.loads(SHIPPED.read_text("utf-8"))
+    except (OSError, ValueError):
+        return None
+    return data if isinstance(data, dict) else None
 
 
 def _framework_key(framework: Framework) -> list[Any]:
@@ -125,6 +162,14 @@ def _load(path: Path, framework: Framework) -> dict[str, PrintedLayout] | None:
     """The layouts kept in ``path``, or None when missing, unreadable or damaged."""
     try:
         data = json.loads(path.read_text("utf-8"))
+    except (OSError, ValueError):
+        return None
+    return _parse(data, framework)
+
+
+def _parse(data: Any, framework: Framework) -> dict[str, PrintedLayout] | None:
+    """Layouts as ``_store`` writes them (code -> fields), or None when damaged."""
+    try:
         layouts = {
             code: PrintedLayout(
                 fixed=int(value["fixed"]),
@@ -135,7 +180,7 @@ def _load(path: Path, framework: Framework) -> dict[str, PrintedLayout] | None:
             )
             for code, value in data.items()
         }
-    except (OSError, ValueError, TypeError, KeyError, AttributeError):
+    except (ValueError, TypeError, KeyError, AttributeError):
         return None
     if set(layouts) != {qs.code for qs in framework.quality_statements}:
         return None
@@ -175,6 +220,9 @@ def body_words(document: Any) -> list[int]:
 
 
 def _empty_summary(**changes: Any) -> SummaryView:
+    from pipeline.report.build import SummaryView
+    from pipeline.report.docx import Prose
+
     view = SummaryView(
         ambition=Prose(""),
         strengths=[],
@@ -192,6 +240,9 @@ def _empty_summary(**changes: Any) -> SummaryView:
 
 
 def _entry(text: str, ids: tuple[str, ...] = ()) -> EntryView:
+    from pipeline.report.build import EntryView
+    from pipeline.report.docx import Prose, Runs, text_run
+
     parts = [text_run(i) for i in ids]
     evidence = Runs()
     for n, part in enumerate(parts):
@@ -203,6 +254,16 @@ def _entry(text: str, ids: tuple[str, ...] = ()) -> EntryView:
 def _measure(
     framework: Framework, template: str, digest: str
 ) -> tuple[tuple[str, PrintedLayout], ...]:
+    from pipeline.report.build import (
+        TITLE,
+        QualityStatementView,
+        ReportContext,
+        Stage1View,
+        ThemeView,
+        _template_class,
+    )
+    from pipeline.report.docx import Prose, Runs
+
     del digest  # the cache key: a template changed in place is measured again
 
     def render(summaries: dict[str, SummaryView], stage1: Stage1View | None = None) -> int:
@@ -297,3 +358,27 @@ def _measure(
         (code, PrintedLayout(fixed[code], tuple(fields), strengths, improvements, stage1))
         for code in codes
     )
+
+
+def main(argv: list[str] | None = None) -> int:
+    """``python -m pipeline.report.printed [--write]``: measure the shipped template with the
+    packaged framework; ``--write`` keeps it in ``SHIPPED`` (after changing the template, or the
+    code that renders it)."""
+    import sys
+
+    from pipeline.framework import load_framework
+    from pipeline.report.build import TEMPLATE
+    from pipeline.resources import template_path
+
+    args = sys.argv[1:] if argv is None else argv
+    text = json.dumps(shipped_measure(load_framework(), template_path(TEMPLATE)), indent=1) + "\n"
+    if "--write" in args:
+        SHIPPED.write_text(text, "utf-8")
+        print(f"wrote {SHIPPED}")
+    else:
+        sys.stdout.write(text)
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
