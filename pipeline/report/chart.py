@@ -11,7 +11,7 @@ carries, so the same results give the same bytes on any machine.
 from __future__ import annotations
 
 import io
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
@@ -59,30 +59,42 @@ def _font(size: int = _FONT_PX) -> ImageFont.FreeTypeFont:
 
 
 def _wrap(text: str, font: ImageFont.FreeTypeFont, width: int, lines: int) -> list[str]:
-    """``text`` in at most ``lines`` lines of ``width`` pixels, the last cut with "…"."""
-    out: list[str] = []
+    """``text`` in at most ``lines`` lines of ``width`` pixels, the last cut with "…".
+
+    Each line takes as many words as fit (at least one). A line's width grows with every word
+    it takes, so the most that fit is found by halving (a few measures a line, not one a word:
+    measuring text is most of the time a chart takes)."""
     words = text.split()
-    current = ""
+
+    def fits(k: int, start: int) -> bool:
+        return font.getlength(" ".join(words[start : start + k])) <= width
+
+    out: list[str] = []
     placed = 0
     while placed < len(words) and len(out) < lines:
-        trial = f"{current} {words[placed]}".strip()
-        if font.getlength(trial) <= width or not current:
-            current = trial
-            placed += 1
-        else:
-            out.append(current)
-            current = ""
-    if current and len(out) < lines:
-        out.append(current)
-        current = ""
-    if placed == len(words) and not current:
+        k = _most(lambda k, start=placed: fits(k, start), len(words) - placed)
+        out.append(" ".join(words[placed : placed + k]))
+        placed += k
+    if placed == len(words):
         return out
     # Cut: the last line ends with an ellipsis, dropping words until it fits.
-    last = " ".join([out[-1], current, *words[placed:]]).strip()
-    while font.getlength(last + "…") > width and " " in last:
-        last = last.rsplit(" ", 1)[0]
-    out[-1] = last.rstrip(" ,;:") + "…"
+    last = out[-1].split(" ") + words[placed:]
+    k = _most(lambda k: font.getlength(" ".join(last[:k]) + "…") <= width, len(last))
+    out[-1] = " ".join(last[:k]).rstrip(" ,;:") + "…"
     return out
+
+
+def _most(fits: Callable[[int], bool], n: int) -> int:
+    """The largest ``k`` in 1..``n`` with ``fits(k)`` (1 when none does), for ``fits`` true up to
+    some ``k`` and false after it."""
+    low, high = 1, n  # the answer is in low..high
+    while low < high:
+        middle = (low + high + 1) // 2
+        if fits(middle):
+            low = middle
+        else:
+            high = middle - 1
+    return low
 
 
 def rating_chart(qs: QSResult, scale: dict[int, str]) -> bytes:
