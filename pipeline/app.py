@@ -272,7 +272,7 @@ def printed_layouts(ws: Workspace, returns: list[Any] | None = None) -> dict[str
     ``returns``, each layout includes its quality statement's Stage 1 summary line (when the
     report prints one)."""
     from pipeline.read.expected import cache_dir
-    from pipeline.report.build import TEMPLATE
+    from pipeline.report import TEMPLATE
     from pipeline.report.printed import printed_layouts as measure
 
     layouts = measure(ws.framework, ws.template(TEMPLATE), cache_dir(ws))

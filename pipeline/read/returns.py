@@ -98,7 +98,7 @@ def _blank_checklist(
 
     style = style_file.read_bytes().decode("utf-8", "replace") if style_file.is_file() else ""
     key = [framework_digest(framework), CHECKLIST.kind, CHECKLIST.version, code, council, style]
-    shipped = key[:3] + [code]  # the texts do not depend on the council or the style
+    shipped = [*key[:3], code]  # the texts do not depend on the council or the style
     expected = cached_expected_cells(cache, f"{CHECKLIST.kind}-{code}", key, build, shipped)
     layout = ChecklistLayout(len(qs.checklist_statements))
     statements = tuple(

@@ -10,6 +10,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from pipeline.errors import SelfAssessError
+from pipeline.report import TEMPLATE as TEMPLATE  # still importable from here
 from pipeline.report.docx import (
     Block,
     Ink,
@@ -35,9 +36,6 @@ if TYPE_CHECKING:
     from pipeline.framework import Framework, IRItem, QualityStatement
     from pipeline.model.inputs import EvidenceItem, Inputs, Overview, Summary
     from pipeline.model.stage1 import QSResult
-
-
-TEMPLATE = "docx/self-assessment.docx"
 
 
 TITLE = "Adult social care self-assessment"

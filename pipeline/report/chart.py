@@ -13,6 +13,7 @@ from __future__ import annotations
 import io
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
+from functools import partial
 from typing import TYPE_CHECKING
 
 from pipeline.model.stage1 import NOT_GIVEN
@@ -72,7 +73,7 @@ def _wrap(text: str, font: ImageFont.FreeTypeFont, width: int, lines: int) -> li
     out: list[str] = []
     placed = 0
     while placed < len(words) and len(out) < lines:
-        k = _most(lambda k, start=placed: fits(k, start), len(words) - placed)
+        k = _most(partial(fits, start=placed), len(words) - placed)
         out.append(" ".join(words[placed : placed + k]))
         placed += k
     if placed == len(words):

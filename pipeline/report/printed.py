@@ -367,7 +367,7 @@ def main(argv: list[str] | None = None) -> int:
     import sys
 
     from pipeline.framework import load_framework
-    from pipeline.report.build import TEMPLATE
+    from pipeline.report import TEMPLATE
     from pipeline.resources import template_path
 
     args = sys.argv[1:] if argv is None else argv
