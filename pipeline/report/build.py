@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import datetime as dt
-import io
 from collections.abc import Iterable
 from dataclasses import dataclass, fields
 from pathlib import Path
@@ -17,17 +16,18 @@ from pipeline.report.docx import (
     Pictures,
     Prose,
     Runs,
-    deterministic_zip,
     draft_watermark,
     drop_empty_runs,
     fill_contents,
     join_runs,
     keep_rows_whole,
     mark_fields_dirty,
+    package_members,
     preserve_spaces,
     set_core_properties,
     table_block,
     text_run,
+    zip_members,
 )
 
 if TYPE_CHECKING:
@@ -694,6 +694,5 @@ def render_report(framework: Framework, inputs: Inputs, *, draft: bool, template
         when=dt.datetime.combine(when or FALLBACK_DATE, dt.time()),
         draft=draft,
     )
-    out = io.BytesIO()
-    tpl.save(out)
-    return deterministic_zip(out.getvalue())
+    # docxtpl's save is python-docx's (the template replaces no pictures or media).
+    return zip_members(package_members(document))

@@ -534,20 +534,43 @@ def deterministic_zip(data: bytes) -> bytes:
     ``[Content_Types].xml`` comes first and the package relationships second (as Word writes
     them); the rest in name order.
     """
+    with zipfile.ZipFile(io.BytesIO(data)) as zin:
+        return zip_members({name: zin.read(name) for name in zin.namelist()})
+
+
+def zip_members(members: dict[str, bytes]) -> bytes:
+    """``members`` (name -> bytes) as a ``.docx`` as ``deterministic_zip`` writes it."""
     first = {"[Content_Types].xml": 0, "_rels/.rels": 1}
     out = io.BytesIO()
-    with (
-        zipfile.ZipFile(io.BytesIO(data)) as zin,
-        zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED) as zout,
-    ):
-        names = sorted(zin.namelist(), key=lambda n: (first.get(n, 2), n))
-        for name in names:
+    with zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED) as zout:
+        for name in sorted(members, key=lambda n: (first.get(n, 2), n)):
             info = zipfile.ZipInfo(name, date_time=ZIP_EPOCH)
             info.compress_type = zipfile.ZIP_DEFLATED
             info.create_system = 0
             info.external_attr = 0
-            zout.writestr(info, zin.read(name))
+            zout.writestr(info, members[name])
     return out.getvalue()
+
+
+def package_members(document: Document) -> dict[str, bytes]:
+    """What ``document.save`` would zip, member name -> bytes, without zipping it: the report is
+    zipped once, by ``zip_members`` (its pictures would otherwise be compressed twice). The
+    steps of python-docx's ``OpcPackage.save`` and ``PackageWriter.write``."""
+    from docx.opc.pkgwriter import PackageWriter
+
+    class Members(dict[str, bytes]):
+        def write(self, uri: Any, blob: bytes) -> None:
+            self[uri.membername] = blob
+
+    package = document.part.package
+    parts = list(package.parts)
+    for part in parts:
+        part.before_marshal()
+    members: Any = Members()  # written to as PackageWriter writes to a zip
+    PackageWriter._write_content_types_stream(members, parts)
+    PackageWriter._write_pkg_rels(members, package.rels)
+    PackageWriter._write_parts(members, parts)
+    return dict(members)
 
 
 def draft_watermark(text: str = "DRAFT") -> Runs:
