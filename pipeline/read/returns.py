@@ -49,11 +49,19 @@ def return_files(ws: Workspace) -> list[Path]:
 
 def read_returns(ws: Workspace, progress: Progress = no_progress) -> ReadReturns:
     """Read and check every return under ``inputs/stage1/``; writes nothing."""
+    from pipeline.read.surveys import read_surveys
+
     reader = _ReturnReader(ws)
     files = return_files(ws)
     for path in progress(files, len(files), "Reading Stage 1 returns"):
         reader.read(path)
-    return ReadReturns(reader.returns, reader.findings, reader.skipped)
+    # Survey exports in inputs/surveys/: each respondent's answers are returns like the rest.
+    surveys = read_surveys(ws, reader.ratings, parse_rating)
+    return ReadReturns(
+        [*reader.returns, *surveys.returns],
+        [*reader.findings, *surveys.findings],
+        [*reader.skipped, *surveys.skipped],
+    )
 
 
 @dataclass(frozen=True)
