@@ -168,6 +168,10 @@ def build_findings(
     names = sheet_names([f"{qs.code} {qs.name}" for qs in result.results])
     looks = _Looks(style, rows_as_data)
     _summary_sheet(wb.active, framework, result, style, looks, council, settings, names, today)
+    # The lived-experience view, after the summary (pipeline/outputs/findings_voices.py).
+    from pipeline.outputs.findings_voices import voices_sheet
+
+    voices_sheet(wb.create_sheet(), framework, result, style, settings, settings.mask_personal_data)
     for qs, name in zip(result.results, names, strict=True):
         _qs_sheet(wb.create_sheet(name), framework, qs, style, looks, settings)
     wb.properties.title = f"Stage 1 findings{' — ' + council if council else ''}"
