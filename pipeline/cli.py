@@ -273,7 +273,8 @@ def import_survey_cmd(ctx: click.Context, file: Path) -> None:
     for f in result.findings.sorted():
         if f.code != "survey-column-unmatched":
             click.echo(f.line(), err=True)
-    click.echo(f"{result.respondents} respondents with answers.")
+    n = result.respondents
+    click.echo(f"{n} respondent{'s' * (n != 1)} with answers.")
     if result.findings.errors:
         sys.exit(1)
 
