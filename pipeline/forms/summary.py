@@ -606,12 +606,13 @@ def _voices(flow: _Flow, result: QSResult) -> None:
         else "No statement is seen differently by people who use services."
     )
     flow.para(
-        "% agree of people with lived experience, unpaid carers and Healthwatch, beside staff "
-        f"and partners (n = ratings 1 to 4). {said} Their comments come first in findings.xlsx.",
+        "% agree of people who use services (people with lived experience, unpaid carers and "
+        "Healthwatch) beside staff and partners (Staff), n = their ratings 1 to 4. "
+        f"{said} Their comments come first in findings.xlsx.",
         flow.style.note,
     )
     header_row = flow.row
-    labels = ["No.", "Statement", "Use services", "Staff, partners", "Seen differently"]
+    labels = ["No.", "Statement", "Use services", "Staff", "Seen differently"]
     flow.table(labels, rows)
     flow.ws.row_dimensions[header_row].height = 32
 

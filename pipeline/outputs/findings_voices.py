@@ -79,6 +79,11 @@ def voices_sheet(
         page,
     )
     row = _sources(ws, row + 1, result.results, style, page)
+    flagged = [
+        (qs, s) for qs in result.results if qs.returns for s in qs.statements if s.seen_differently
+    ]
+    row = _flagged_comments(ws, row + 1, flagged, framework, style, page, mask)
+    # The table last: its header row is printed at the top of each page it runs over.
     row += 1
     style.text(ws.cell(row, 1), "Ratings by statement", style.heading, wrap=False)
     row += 1
@@ -87,14 +92,11 @@ def voices_sheet(
     for col in range(4, len(HEADERS) + 1):
         ws.cell(row, col).alignment = style.wrap_center
     header = row
-    flagged: list[tuple[QSResult, StatementResult]] = []
     for qs in result.results:
         if not qs.returns:
             continue
         for s in qs.statements:
             row += 1
-            if s.seen_differently:
-                flagged.append((qs, s))
             values: list[object] = [
                 qs.code,
                 s.number,
@@ -114,12 +116,11 @@ def voices_sheet(
                     cell.number_format = "0%"
                 if col in (5, 8, 10) and isinstance(value, float):
                     cell.number_format = "0.0"
-            ws.row_dimensions[row].height = row_height([(s.text, WIDTHS[2])])
+            flag = row_height([(str(values[-1]), WIDTHS[-1])]) if values[-1] else 0.0
+            ws.row_dimensions[row].height = max(flag, row_height([(s.text, WIDTHS[2] * 1.05)]))
     if row == header:
         row += 1
         style.text(ws.cell(row, 3), "No returns yet.", style.note, wrap=False)
-    row += 2
-    row = _flagged_comments(ws, row, flagged, framework, style, page, mask)
     print_setup(ws, repeat_rows=f"{header}:{header}")
 
 
@@ -152,9 +153,19 @@ def _sources(ws: Any, row: int, results: list[QSResult], style: Style, page: int
     """Where each quality statement's views came from; each workshop on a line of its own."""
     style.text(ws.cell(row, 1), "Where the views came from", style.heading, wrap=False)
     row += 1
-    labels = ["Quality statement", "", "", "Checklists", "Survey responses", "", "Workshops"]
-    style.header_row(ws, row, labels)
-    ws.row_dimensions[row].height = 32
+    # Quality statement (A:C), checklists (D), survey responses (E), workshops (F:H).
+    labels = {1: "Quality statement", 4: "Checklists", 5: "Survey responses", 6: "Workshops"}
+    spans = {1: 3, 4: 4, 5: 5, 6: 8}
+    for col, label in labels.items():
+        for c in range(col, spans[col] + 1):
+            cell = ws.cell(row, c)
+            style.text(cell, label if c == col else "", style.header)
+            cell.fill = style.header_fill
+            cell.border = style.border
+            cell.alignment = style.wrap_center if col > 1 else style.wrap
+        if spans[col] > col:
+            ws.merge_cells(start_row=row, start_column=col, end_row=row, end_column=spans[col])
+    ws.row_dimensions[row].height = 47
     for qs in results:
         if not qs.returns:
             continue
@@ -162,21 +173,21 @@ def _sources(ws: Any, row: int, results: list[QSResult], style: Style, page: int
         src = qs.sources
         people = sum(w.participants for w in src.workshops)
         workshops = f"{len(src.workshops)} ({people} participants)" if src.workshops else "0"
-        values: list[object] = [
-            f"{qs.code} {qs.name}",
-            "",
-            "",
-            src.checklists,
-            src.survey_responses,
-            "",
-            workshops,
-        ]
-        for col, value in enumerate(values, start=1):
-            cell = ws.cell(row, col)
-            style.text(cell, value)
-            cell.border = style.border
-        ws.merge_cells(start_row=row, start_column=1, end_row=row, end_column=3)
-        ws.merge_cells(start_row=row, start_column=7, end_row=row, end_column=8)
+        values = {
+            1: f"{qs.code} {qs.name}",
+            4: src.checklists,
+            5: src.survey_responses,
+            6: workshops,
+        }
+        for col, value in values.items():
+            for c in range(col, spans[col] + 1):
+                cell = ws.cell(row, c)
+                style.text(cell, value if c == col else "")
+                cell.border = style.border
+                if col > 1:
+                    cell.alignment = style.wrap_center
+            if spans[col] > col:
+                ws.merge_cells(start_row=row, start_column=col, end_row=row, end_column=spans[col])
         for workshop in src.workshops:
             row += 1
             groups = ", ".join(
