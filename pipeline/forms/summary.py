@@ -421,6 +421,8 @@ class _Flow:
         self.ws, self.style, self.row = ws, style, 1
         self.width = sum(_GUIDE_WIDTHS.values()) - 4
         self.sections: list[int] = []  # where each heading's section starts
+        # A table long enough to run over pages: its header row, printed atop each page.
+        self.repeat: int | None = None
 
     def keep_sections(self) -> None:
         """Page breaks that keep each heading with its first lines (or its small table)."""
@@ -523,7 +525,7 @@ def _guidance_sheet(
     flow.row += 1
     flow.para(f"Source: {framework.framework.source}.", style.note)
     flow.keep_sections()
-    _print_setup(ws, "portrait")
+    _print_setup(ws, "portrait", f"{flow.repeat}:{flow.repeat}" if flow.repeat else None)
     protect(ws)
 
 
@@ -615,6 +617,8 @@ def _voices(flow: _Flow, result: QSResult) -> None:
     labels = ["No.", "Statement", "Use services", "Staff", "Seen differently"]
     flow.table(labels, rows)
     flow.ws.row_dimensions[header_row].height = 32
+    if len(rows) > 12:  # runs over a page: its header row repeats
+        flow.repeat = header_row
 
 
 def _share(view: GroupResult | None) -> str:
