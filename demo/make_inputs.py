@@ -11,6 +11,10 @@ people would, cell by cell, finding the cells by their labels and column heading
     inputs/overview.xlsx                       overview.yaml
     inputs/evidence-library.xlsx               evidence.yaml
     inputs/stage1/<group>/return-NNN.xlsx      48 returns synthesised from stage1.yaml (its seed)
+    inputs/stage1/workshops/workshop-NNN.xlsx  2 workshop returns (stage1.yaml's workshops)
+    inputs/surveys/<export>.csv                survey.yaml: a SmartSurvey-style export of 60
+    inputs/survey-mapping.yaml                 respondents, imported as `import survey` does and
+                                               checked as the pen holder would
     inputs/stage2/QSn-<slug>.xlsx              summaries/QSn.yaml (made after the Stage 1
                                                returns, so their findings are in the guidance)
 
@@ -45,8 +49,11 @@ from pipeline.errors import SelfAssessError
 from pipeline.forms.checklist import (
     CHECKLIST_SHEET,
     GROUP_CELL,
+    PARTICIPANT_GROUPS_CELL,
+    PARTICIPANTS_CELL,
     RESPONDENT_SHEET,
     TEAM_CELL,
+    WORKSHOP_CELL,
     ChecklistLayout,
     build_checklist,
 )
@@ -72,7 +79,7 @@ from pipeline.read.returns import read_returns
 from pipeline.workspace import Workspace, slugify
 from pipeline.xlsx.write import Style, save_atomic, write_text
 
-RETURNS_EXPECTED = 48
+RETURNS_EXPECTED = 50  # 48 checklists and 2 workshops
 
 # ---- Stage 1 synthesis parameters ---------------------------------------------------------
 #
@@ -90,7 +97,7 @@ PROFILES: dict[str, tuple[tuple[int, float], ...]] = {
     "divided-disagree": ((1, 0.45), (2, 0.50), (3, 0.05)),
 }
 # The groups who rate divided statements low (everyone else rates them high).
-LIVED_EXPERIENCE = frozenset({"Person with lived experience", "Unpaid carer"})
+LIVED_EXPERIENCE = frozenset({"Person with lived experience", "Unpaid carer", "Healthwatch"})
 # A statement is left blank this often (people skip one now and then).
 BLANK_RATE = 0.02
 # Comments on "unknown" statements (few: evidence is what is missing there), and on "Don't know".
@@ -319,14 +326,16 @@ class Return:
     group: str
     team: str
     answers: tuple[Answer, ...]
+    # A workshop or group return: (participants, their groups as typed).
+    workshop: tuple[int, str] | None = None
 
     @property
     def folder(self) -> str:
-        return slugify(self.group)
+        return "workshops" if self.workshop else slugify(self.group)
 
     @property
     def file_name(self) -> str:
-        return f"return-{self.number:03d}.xlsx"
+        return f"{'workshop' if self.workshop else 'return'}-{self.number:03d}.xlsx"
 
 
 def _weighted(rng: random.Random, pairs: Sequence[tuple[int, float]]) -> int:
@@ -442,6 +451,30 @@ def synthesise_returns(framework: Framework, stage1: dict[str, Any]) -> list[Ret
             )
             team = rng.choice(TEAMS.get(group, ("",)))
             returns.append(Return(len(returns) + 1, code, group, team, answers))
+    # Workshops: one checklist each, filled in together.
+    for spec in stage1.get("workshops") or []:
+        qs = framework.quality_statement(spec["code"])
+        ratings = list(spec["ratings"])
+        if len(ratings) != len(qs.checklist_statements):
+            raise ContentError(
+                f"stage1.yaml: the {spec['code']} workshop rates {len(ratings)} "
+                f"statements; the framework has {len(qs.checklist_statements)}"
+            )
+        notes = {int(k): v for k, v in (spec.get("comments") or {}).items()}
+        answers = tuple(
+            Answer(None, None, "")
+            if rating is None
+            else Answer(
+                rating,
+                next(o for o in framework.rating_scale if o.value == rating).display,
+                notes.get(n, ""),
+            )
+            for n, rating in enumerate(ratings, start=1)
+        )
+        workshop = (int(spec["participants"]), str(spec["participant_groups"]))
+        returns.append(
+            Return(len(returns) + 1, spec["code"], spec["group"], spec["title"], answers, workshop)
+        )
     # Two returns with the same answers would be counted once (a duplicate): make sure not.
     seen: dict[str, int] = {}
     for r in returns:
@@ -461,6 +494,10 @@ def return_workbook(
     # No names: responses are anonymous. The team is optional.
     if answers.team:
         write_text(about[TEAM_CELL], answers.team)
+    if answers.workshop is not None:
+        write_text(about[WORKSHOP_CELL], "Yes")
+        about[PARTICIPANTS_CELL] = answers.workshop[0]
+        write_text(about[PARTICIPANT_GROUPS_CELL], answers.workshop[1])
     sheet = wb[CHECKLIST_SHEET]
     layout = ChecklistLayout(len(qs.checklist_statements))
     for number, answer in enumerate(answers.answers, start=1):
@@ -469,6 +506,84 @@ def return_workbook(
         if answer.comment:
             write_text(sheet[layout.evidence_cell(number)], answer.comment)
     return wb
+
+
+# ---- The survey export --------------------------------------------------------------------
+
+
+def survey_rows(framework: Framework, survey: dict[str, Any]) -> tuple[list[str], list[list[str]]]:
+    """The export's headings and rows, as SmartSurvey writes them, the same on every run."""
+    rng = random.Random(survey["seed"])
+    qs = framework.quality_statement(survey["quality_statement"])
+    statements = [(int(s["number"]), s["profile"]) for s in survey["statements"]]
+    planted = int(survey["planted"])
+    headings = ["Response ID", "Started", "Completed", "Q1. Which of these best describes you?"]
+    question = 2
+    for number, _profile in statements:
+        headings.append(f"Q{question}. {qs.checklist_statements[number - 1]}")
+        question += 1
+    headings.append(f"Q{question}. {qs.checklist_statements[planted - 1]} - Please tell us why")
+    others = list(survey.get("other_questions") or [])
+    headings += [q["heading"] for q in others]
+    people = [(r["answer"], r["group"]) for r in survey["respondents"] for _ in range(r["count"])]
+    rng.shuffle(people)
+    labels = {o.value: o.label for o in framework.rating_scale}
+    rows = []
+    first = dt.datetime(2026, 6, 10, 9, 0)
+    for n, (answer, group) in enumerate(people, start=1):
+        started = first + dt.timedelta(hours=17 * n + rng.randrange(0, 9))
+        done = started + dt.timedelta(minutes=rng.randrange(4, 19))
+        row = [str(1000 + n), f"{started:%d/%m/%Y %H:%M}", f"{done:%d/%m/%Y %H:%M}", answer]
+        rating_of_planted = None
+        for number, profile in statements:
+            rating = _rate(rng, profile, group)
+            if number == planted:
+                rating_of_planted = rating
+            # SmartSurvey exports the label people chose; a few answered by number.
+            row.append(labels[rating] if rng.random() < 0.9 else str(rating))
+        comment = ""
+        if rating_of_planted and rng.random() < survey["comment_rate"]:
+            voice = "lived" if group in LIVED_EXPERIENCE else "professional"
+            comment = rng.choice(survey["comments"][voice])
+        row.append(comment)
+        row += [rng.choice(q["answers"]) for q in others]
+        rows.append(row)
+    return headings, rows
+
+
+def write_survey(ws: Workspace, survey: dict[str, Any]) -> list[Path]:
+    """The export in inputs/surveys/ (as Excel saves "CSV UTF-8"), imported as `selfassess
+    import survey` does, and its mapping as the pen holder corrected it."""
+    import codecs
+    import csv
+    import io
+
+    from pipeline.app import import_survey
+    from pipeline.read.surveys import dump_mapping, load_mapping, with_survey
+
+    headings, rows = survey_rows(ws.framework, survey)
+    buffer = io.StringIO()
+    writer = csv.writer(buffer, lineterminator="\r\n")
+    writer.writerow(headings)
+    writer.writerows(rows)
+    path = ws.surveys_dir / survey["file"]
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_bytes(codecs.BOM_UTF8 + buffer.getvalue().encode("utf-8"))
+    import_survey(ws, path)
+    mapping = load_mapping(ws.survey_mapping)
+    entry = mapping.entry(survey["file"])
+    assert entry is not None
+    checked = dict(survey.get("checked") or {})
+    columns = [
+        c.model_copy(update={"read_as": checked.get(c.heading, c.read_as)}) for c in entry.columns
+    ]
+    groups = {r["answer"]: r["group"] for r in survey["respondents"]}
+    entry = entry.model_copy(update={"columns": columns, "groups": groups})
+    unmatched = [c.heading for c in columns if c.read_as == "?"]
+    if unmatched:
+        raise ContentError(f"survey.yaml: the mapping still has unmatched columns: {unmatched}")
+    ws.survey_mapping.write_text(dump_mapping(with_survey(mapping, entry)), "utf-8")
+    return [path, ws.survey_mapping]
 
 
 # ---- Stage 2 summaries --------------------------------------------------------------------
@@ -540,6 +655,7 @@ def make_inputs(root: Path, *, force: bool, echo: Callable[[str], None] = print)
         )
     documents = load_yaml(CONTENT / "evidence.yaml")
     stage1 = load_yaml(CONTENT / "stage1.yaml")
+    survey = load_yaml(CONTENT / "survey.yaml")
     summary_content = {
         qs.code: load_yaml(CONTENT / "summaries" / f"{qs.code}.yaml")
         for qs in framework.quality_statements
@@ -567,7 +683,8 @@ def make_inputs(root: Path, *, force: bool, echo: Callable[[str], None] = print)
         qs.code: ws.stage2_inputs / f"{qs.file_stem}.xlsx" for qs in framework.quality_statements
     }
 
-    targets = [p.path for p in plans] + list(stage2_paths.values())
+    survey_paths = [ws.surveys_dir / survey["file"], ws.survey_mapping]
+    targets = [p.path for p in plans] + list(stage2_paths.values()) + survey_paths
     existing = [p for p in targets if p.exists()]
     if existing and not force:
         shown = ", ".join(ws.relative(p) for p in existing[:3])
@@ -593,6 +710,13 @@ def make_inputs(root: Path, *, force: bool, echo: Callable[[str], None] = print)
         when = dt.datetime.combine(first + dt.timedelta(days=days), dt.time(10, 30))
         stamp_saved(ws.stage1_inputs / r.folder / r.file_name, when)
 
+    # The survey export, imported and its mapping checked.
+    if force:
+        ws.survey_mapping.unlink(missing_ok=True)  # written afresh, not merged with an old one
+    for path in write_survey(ws, survey):
+        written.append(path)
+        echo(f"wrote {ws.relative(path)}")
+
     # Lead officers fill in summaries made after Stage 1, with its findings in the guidance.
     findings = stage1_results(ws)
     layouts = printed_layouts(ws, read_returns(ws).returns)
@@ -606,7 +730,8 @@ def make_inputs(root: Path, *, force: bool, echo: Callable[[str], None] = print)
     removable = [ws.stage1_inputs / ".gitkeep", ws.stage2_inputs / ".gitkeep"]
     if force:
         keep = set(written)
-        removable += [p for p in sorted(ws.stage1_inputs.glob("*/return-*.xlsx")) if p not in keep]
+        removable += [p for p in sorted(ws.stage1_inputs.glob("*/*-*.xlsx")) if p not in keep]
+        removable += [p for p in sorted(ws.surveys_dir.glob("*")) if p not in keep]
     for path in removable:
         if path.is_file():
             path.unlink()

@@ -43,6 +43,8 @@ _EXPORTS = {
     "validate": ("pipeline.app", "validate_workspace"),
     "status": ("pipeline.app", "workspace_status"),
     "build": ("pipeline.app", "build_report"),
+    "import_survey": ("pipeline.app", "import_survey"),
+    "ImportResult": ("pipeline.app", "ImportResult"),
 }
 
 __all__ = [
@@ -52,6 +54,7 @@ __all__ = [
     "Findings",
     "Framework",
     "GenerateResult",
+    "ImportResult",
     "Inputs",
     "SelfAssessError",
     "Severity",
@@ -62,6 +65,7 @@ __all__ = [
     "collect",
     "generate_checklists",
     "generate_summaries",
+    "import_survey",
     "init",
     "read_inputs",
     "status",
@@ -73,10 +77,12 @@ if TYPE_CHECKING:
     from pipeline.app import (
         BuildResult,
         GenerateResult,
+        ImportResult,
         ValidationResult,
         collect,
         generate_checklists,
         generate_summaries,
+        import_survey,
         read_inputs,
     )
     from pipeline.app import build_report as build

@@ -196,8 +196,9 @@ def stage1_results(ws: Workspace, progress: Progress = no_progress) -> dict[str,
 def _returns(ws: Workspace, progress: Progress = no_progress) -> list[Any]:
     """The Stage 1 returns (none read when there are no files)."""
     from pipeline.read.returns import read_returns, return_files
+    from pipeline.read.surveys import survey_files
 
-    if not return_files(ws):
+    if not return_files(ws) and not survey_files(ws):
         return []
     return read_returns(ws, progress).returns
 
@@ -235,6 +236,87 @@ def collect(ws: Workspace, progress: Progress = no_progress) -> CollectResult:
     )
     write_findings(ws, result)
     return result
+
+
+# ---- import survey -----------------------------------------------------------------------------
+
+
+@dataclass
+class ImportResult:
+    """What ``import survey`` did: where the export now is, the mapping written, what each column
+    was taken for (column letter, heading, read_as), and the findings of reading it."""
+
+    survey: Path
+    mapping: Path
+    replaced: bool
+    respondents: int
+    columns: list[tuple[str, str, str]]
+    findings: Findings
+
+
+def import_survey(ws: Workspace, source: Path) -> ImportResult:
+    """Copy a survey export (CSV or XLSX) into ``inputs/surveys/`` and write (or update) its
+    entry in ``inputs/survey-mapping.yaml``: what it already says of a column is kept, the
+    other columns are guessed. ``collect`` then counts its respondents."""
+    import shutil
+
+    from pipeline.model.findings import Findings
+    from pipeline.read.returns import parse_rating, rating_lookup
+    from pipeline.read.surveys import (
+        SURVEY_SUFFIXES,
+        MappingError,
+        SurveyUnreadable,
+        dump_mapping,
+        guess_mapping,
+        load_mapping,
+        read_survey,
+        read_table,
+        with_survey,
+    )
+    from pipeline.xlsx.write import atomic_path
+
+    if not source.is_file():
+        raise SelfAssessError(f"{source} is not a file: give the survey export's path.")
+    if source.suffix.lower() not in SURVEY_SUFFIXES:
+        raise SelfAssessError(
+            f"{source.name} is not a CSV or .xlsx file: export the survey's responses as CSV "
+            "(or Excel .xlsx) and import that."
+        )
+    mapping_rel = ws.relative(ws.survey_mapping)
+    try:
+        mapping = load_mapping(ws.survey_mapping)
+    except MappingError as e:
+        raise SelfAssessError(f"{mapping_rel} {e}; correct it (or delete it) first.") from e
+    target = ws.surveys_dir / source.name
+    inside = source.resolve().parent == ws.surveys_dir.resolve()
+    known = mapping.entry(source.name)
+    try:
+        table = read_table(source, ws.settings.limits, known.header_rows if known else None)
+    except SurveyUnreadable as e:
+        raise SelfAssessError(f"{source.name} {e}.") from e
+    replaced = False
+    if not inside:
+        replaced = target.exists()
+        target.parent.mkdir(parents=True, exist_ok=True)
+        with atomic_path(target) as tmp:
+            shutil.copyfile(source, tmp)
+    survey = guess_mapping(source.name, table, ws.framework, known)
+    mapping = with_survey(mapping, survey)
+    with atomic_path(ws.survey_mapping) as tmp:
+        tmp.write_text(dump_mapping(mapping), "utf-8")
+    # Read as collect will, to report what it would find.
+    rel = ws.relative(target)
+    ratings = (rating_lookup(ws.framework), parse_rating)
+    read = read_survey(ws.framework, ratings, rel, mapping_rel, table, source.name, survey)
+    respondents = len({r.row for r in read.returns})
+    return ImportResult(
+        survey=target,
+        mapping=ws.survey_mapping,
+        replaced=replaced,
+        respondents=respondents,
+        columns=[(c.column, c.heading, c.read_as) for c in survey.columns],
+        findings=Findings(read.findings),
+    )
 
 
 # ---- validate ---------------------------------------------------------------------------------

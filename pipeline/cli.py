@@ -230,6 +230,55 @@ def collect(ctx: click.Context, as_json: bool) -> None:
         sys.exit(1)
 
 
+@main.group("import")
+def import_group() -> None:
+    """Bring other Stage 1 evidence into the workspace (survey exports)."""
+
+
+@import_group.command("survey")
+@click.argument("file", type=click.Path(dir_okay=False, path_type=Path))
+@click.pass_context
+@_handle_errors
+def import_survey_cmd(ctx: click.Context, file: Path) -> None:
+    """Copy a survey export (CSV or .xlsx) into inputs/surveys/ and write its column mapping.
+
+    One row per respondent, one column per checklist statement (plus any group and comment
+    columns), as Microsoft Forms, SmartSurvey or SurveyMonkey export them. Each column is matched
+    to a statement by its text; the guesses go into inputs/survey-mapping.yaml for you to check
+    and correct. Running it again keeps what the mapping says. `selfassess collect` then counts
+    every respondent like a returned checklist.
+
+    \b
+    Example:
+      selfassess --workspace anytown import survey ~/Downloads/stage1-survey.csv
+    """
+    from pipeline.app import import_survey
+
+    ws = _workspace(ctx)
+    result = import_survey(ws, file)
+    verb = "replaced" if result.replaced else "wrote"
+    click.echo(f"{verb} {ws.relative(result.survey)}")
+    statements = sum(1 for _c, _h, r in result.columns if r.startswith("QS") and "comment" not in r)
+    comments = sum(1 for _c, _h, r in result.columns if r.endswith("comment"))
+    unmatched = [(c, h) for c, h, r in result.columns if r == "?"]
+    group = next((c for c, _h, r in result.columns if r == "group"), None)
+    click.echo(
+        f"wrote {ws.relative(result.mapping)}: {statements} rating columns, {comments} comment "
+        f"columns, {'group in column ' + group if group else 'no group column'}, "
+        f"{len(unmatched)} not matched. Check it, correct what is wrong, then run "
+        "`selfassess collect`."
+    )
+    for letter, heading in unmatched:
+        click.echo(f"  not matched: column {letter} “{heading}”", err=True)
+    for f in result.findings.sorted():
+        if f.code != "survey-column-unmatched":
+            click.echo(f.line(), err=True)
+    n = result.respondents
+    click.echo(f"{n} respondent{'s' * (n != 1)} with answers.")
+    if result.findings.errors:
+        sys.exit(1)
+
+
 @main.command()
 @click.option("--json", "as_json", is_flag=True, help="Print the findings as JSON.")
 @click.option("--strict", is_flag=True, help="Warnings fail too (exit code 1).")

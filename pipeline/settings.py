@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import tomllib
 from pathlib import Path
+from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
@@ -28,6 +29,9 @@ class Stage1Settings(_Section):
     emerging_count: int = Field(3, ge=1)
     improvement_max_agree_share: float = Field(0.6, ge=0, le=1)
     mask_personal_data: bool = True
+    # A workshop or group return (marked on its checklist's "About you" sheet): its ratings are
+    # the group's consensus, counted as one voice, or once for each participant.
+    workshop_weight: Literal["one voice", "participants"] = "one voice"
 
 
 class LimitSettings(_Section):
@@ -109,6 +113,9 @@ improvement_max_agree_share = {s.improvement_max_agree_share}
 # Emails, phone, NHS and National Insurance numbers in Stage 1 comments are masked in
 # findings.xlsx (collect still lists where they are); false shows them as typed.
 mask_personal_data = {mask}
+# A checklist marked as a workshop or group return gives its participants' consensus: counted as
+# "one voice" (like any return) or weighted by "participants" (its ratings count once for each).
+workshop_weight = {workshop_weight}
 
 [report]
 word_limit = {r.word_limit}
@@ -144,4 +151,7 @@ def settings_template(council: str) -> str:
         for name in ("stage1_charts", "stage1_summary", "engagement_table")
     }
     mask = json.dumps(s.mask_personal_data)
-    return _SETTINGS_TEMPLATE.format(council=council_toml, s=s, r=r, mask=mask, **flags)
+    weight = json.dumps(s.workshop_weight)
+    return _SETTINGS_TEMPLATE.format(
+        council=council_toml, s=s, r=r, mask=mask, workshop_weight=weight, **flags
+    )

@@ -47,6 +47,16 @@ class Workspace:
         return self.inputs / "stage1"
 
     @property
+    def surveys_dir(self) -> Path:
+        """Survey exports, copied in by ``selfassess import survey`` and counted by collect."""
+        return self.inputs / "surveys"
+
+    @property
+    def survey_mapping(self) -> Path:
+        """How each survey export's columns are read (written by ``import survey``)."""
+        return self.inputs / "survey-mapping.yaml"
+
+    @property
     def stage2_inputs(self) -> Path:
         return self.inputs / "stage2"
 

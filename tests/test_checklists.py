@@ -15,6 +15,7 @@ from pipeline.forms.checklist import (
     GUIDANCE_SHEET,
     NAME_CELL,
     RESPONDENT_SHEET,
+    WORKSHOP_CELL,
     ChecklistLayout,
     checklist_path,
 )
@@ -90,9 +91,11 @@ def test_checklist_rows_dropdowns_and_protection(
         '"1 Strongly disagree,2 Tend to disagree,3 Tend to agree,4 Strongly agree,0 Don\'t know"'
     )
     assert str(rating_dv.sqref) == f"C{FIRST_STATEMENT_ROW}:C{FIRST_STATEMENT_ROW + 14}"
-    (group_dv,) = wb[RESPONDENT_SHEET].data_validations.dataValidation
+    group_dv, workshop_dv = wb[RESPONDENT_SHEET].data_validations.dataValidation
     assert group_dv.formula1.strip('"').split(",") == list(framework.respondent_groups)
+    assert "Healthwatch" in framework.respondent_groups
     assert str(group_dv.sqref) == GROUP_CELL
+    assert workshop_dv.formula1 == '"Yes,No"' and str(workshop_dv.sqref) == WORKSHOP_CELL
 
     # Only the cells people fill are unlocked, and every sheet is protected.
     for name, inputs in layout.input_cells.items():

@@ -19,7 +19,8 @@ from pipeline.workspace import Workspace
 
 ROOT = Path(__file__).resolve().parents[1]
 CONTENT = ROOT / "demo" / "content"
-RETURNS = 48
+RETURNS = 50  # 48 checklists and 2 workshops, in inputs/stage1/
+SURVEY_RESPONDENTS = 60  # in inputs/surveys/, all on QS2
 # EV-009: a policy past its review date; EV-019: data over 12 months old, no reason given. Not
 # EV-037 (a 2023-2027 strategy current until 31/03/2027), EV-031 (a SAR, 24 months for IR27) or
 # EV-045 (older survey data whose "Why still current" says why).
@@ -86,7 +87,7 @@ def test_collect_reads_every_demo_return(demo: Workspace) -> None:
     from pipeline.app import collect
 
     result = collect(demo)
-    assert result.returns == RETURNS
+    assert result.returns == RETURNS + SURVEY_RESPONDENTS
     assert result.skipped == []
     assert [f.line() for f in result.findings] == []  # no personal data in the comments either
     # Areas for improvement have fewer than 60% agreeing: QS1 lists statement 12 (0%), no
@@ -196,5 +197,50 @@ def test_committed_returns_are_the_ones_the_script_makes(
             [(x.number, x.rating, x.evidence) for x in r.responses],
         )
         for r in read.returns
+        if r.source != "survey"
     }
     assert found == expected, "inputs/stage1/ differs from demo/content: run `make demo-inputs`"
+    workshops = [
+        (r.quality_statement, r.participants) for r in read.returns if r.source == "workshop"
+    ]
+    assert workshops == [("QS3", 9), ("QS4", 14)]
+
+
+def test_committed_survey_is_the_one_the_script_makes(
+    make_inputs: ModuleType, committed: Workspace
+) -> None:
+    import csv
+
+    from pipeline.read.surveys import load_mapping
+
+    survey = _content("survey.yaml")
+    assert isinstance(survey, dict)
+    headings, rows = make_inputs.survey_rows(committed.framework, survey)
+    path = committed.surveys_dir / survey["file"]
+    data = path.read_bytes()
+    assert data.startswith(b"\xef\xbb\xbf"), "saved as Excel's CSV UTF-8, with a BOM"
+    written = list(csv.reader(data[3:].decode("utf-8").splitlines()))
+    assert written == [headings, *rows], "inputs/surveys/ differs: run `make demo-inputs`"
+    assert len(rows) == SURVEY_RESPONDENTS
+    (entry,) = load_mapping(committed.survey_mapping).surveys
+    assert "?" not in [c.read_as for c in entry.columns]
+
+
+def test_the_lived_experience_view_flags_the_planted_statement(demo: Workspace) -> None:
+    import openpyxl
+
+    from pipeline.app import collect
+    from pipeline.outputs.findings_voices import SEEN_DIFFERENTLY, VOICES_SHEET
+
+    result = collect(demo)
+    (qs2,) = [q for q in result.results if q.code == "QS2"]
+    planted = qs2.statements[9]
+    assert planted.number == 10 and planted.seen_differently
+    assert qs2.sources.survey_responses == SURVEY_RESPONDENTS
+    wb = openpyxl.load_workbook(demo.findings_xlsx)
+    flagged = {
+        (row[0].value, row[1].value)
+        for row in wb[VOICES_SHEET].iter_rows()
+        if row[len(row) - 1].value == SEEN_DIFFERENTLY
+    }
+    assert ("QS2", 10) in flagged

@@ -77,9 +77,16 @@ def test_rating_scale_groups_and_roles() -> None:
         "4 Strongly agree",
         "0 Don't know",
     ]
-    assert len(fw.respondent_groups) == 9
+    assert len(fw.respondent_groups) == 10
     assert fw.respondent_groups[-1] == "Other"
-    assert len(fw.sign_off_roles) == 11
+    # Healthwatch represents people who use services locally: a group, a side and a sign-off.
+    assert "Healthwatch" in fw.respondent_groups and "Healthwatch" in fw.sign_off_roles
+    users = ("Person with lived experience", "Unpaid carer", "Healthwatch")
+    assert fw.people_who_use_services == users
+    sides = set(fw.people_who_use_services) | set(fw.staff_and_partners)
+    assert sides == set(fw.respondent_groups) - {"Other"}
+    assert not set(fw.people_who_use_services) & set(fw.staff_and_partners)
+    assert len(fw.sign_off_roles) == 12
     assert fw.sign_off_roles[0] == "Council leader"
     assert fw.version_tag == "pch-cqc-la@3.0"
     assert "8 December 2023" in fw.framework.source

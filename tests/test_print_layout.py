@@ -98,7 +98,7 @@ def test_findings_for_a_round_with_returns_for_two_quality_statements(
     printed: Workspace,
 ) -> None:
     wb = openpyxl.load_workbook(printed.findings_xlsx)
-    for sheet in wb.worksheets[1:]:
+    for sheet in wb.worksheets[1:10]:  # the quality statements' sheets
         if sheet.title.startswith(("QS1 ", "QS7 ")):
             # Comments run over pages: their header row repeats; the sections keep together.
             assert sheet.print_title_rows

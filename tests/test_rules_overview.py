@@ -102,7 +102,7 @@ def test_nobody_signed_off_yet_is_one_warning(workspace: Workspace, framework: F
 
     found = check(workspace, framework, blank)
     assert where(found) == [("sign-off-incomplete", f"B{FIRST_SIGN_OFF_ROW}")]
-    assert "11 roles" in found[0].message
+    assert "12 roles" in found[0].message
 
 
 def test_sign_off_with_an_unreadable_date(workspace: Workspace, framework: Framework):

@@ -184,6 +184,5 @@ def stage1_findings(returns: Iterable[Stage1Return]) -> Iterator[Finding]:
                     response.number
                 )
                 field = f"Statement {response.number} evidence"
-                yield from personal_data_findings(
-                    response.evidence, ret.file, CHECKLIST_SHEET, cell, field
-                )
+                sheet = CHECKLIST_SHEET if ret.source != "survey" else ret.sheet
+                yield from personal_data_findings(response.evidence, ret.file, sheet, cell, field)

@@ -3,11 +3,19 @@
 from __future__ import annotations
 
 from collections.abc import Iterable
+from dataclasses import dataclass
 from fractions import Fraction
 from typing import TYPE_CHECKING
 
 from pipeline.model.inputs import Stage1Response, Stage1Return
-from pipeline.model.stage1 import NOT_GIVEN, GroupResult, QSResult, StatementResult
+from pipeline.model.stage1 import (
+    NOT_GIVEN,
+    GroupResult,
+    QSResult,
+    Sources,
+    StatementResult,
+    Workshop,
+)
 
 if TYPE_CHECKING:
     from pipeline.framework import Framework
@@ -20,6 +28,9 @@ def aggregate(
     """Every quality statement's findings, in framework order (all of them, even with no
     returns)."""
     group_order = {g: i for i, g in enumerate((*framework.respondent_groups, NOT_GIVEN))}
+    voices = Voices(
+        frozenset(framework.people_who_use_services), frozenset(framework.staff_and_partners)
+    )
     by_qs: dict[str, list[Stage1Return]] = {}
     for ret in returns:
         by_qs.setdefault(ret.quality_statement, []).append(ret)
@@ -28,11 +39,52 @@ def aggregate(
         qs_returns = by_qs.get(qs.code, [])
         groups = sorted({r.group for r in qs_returns}, key=lambda g: group_order.get(g, -1))
         statements = [
-            _statement(number, text, qs_returns, groups, group_order, settings)
+            _statement(number, text, qs_returns, groups, group_order, settings, voices)
             for number, text in enumerate(qs.checklist_statements, start=1)
         ]
-        results.append(_qs_result(qs.code, qs.name, len(qs_returns), statements, settings))
+        result = _qs_result(qs.code, qs.name, len(qs_returns), statements, settings)
+        result.sources = _sources(qs_returns)
+        results.append(result)
     return results
+
+
+@dataclass(frozen=True)
+class Voices:
+    """The respondent groups of people who use services, and of staff and partners."""
+
+    people: frozenset[str]
+    staff: frozenset[str]
+
+
+def weight(ret: Stage1Return, settings: Stage1Settings) -> int:
+    """How many times a return's ratings count: a workshop's once per participant when
+    ``workshop_weight = "participants"``, every other return once."""
+    if ret.source == "workshop" and settings.workshop_weight == "participants":
+        return max(1, ret.participants)
+    return 1
+
+
+def who(ret: Stage1Return) -> str:
+    """The group a comment is attributed to; a workshop's says so: ``Unpaid carer (workshop,
+    12 people)``."""
+    if ret.source == "workshop":
+        people = "person" if ret.participants == 1 else "people"
+        return f"{ret.group} (workshop, {ret.participants} {people})"
+    return ret.group
+
+
+def _sources(returns: list[Stage1Return]) -> Sources:
+    workshops = [
+        Workshop(r.group, r.participants, r.participant_groups)
+        for r in returns
+        if r.source == "workshop"
+    ]
+    return Sources(
+        checklists=sum(1 for r in returns if r.source == "checklist"),
+        survey_responses=sum(1 for r in returns if r.source == "survey"),
+        surveys=len({r.file for r in returns if r.source == "survey"}),
+        workshops=workshops,
+    )
 
 
 def _tally(ratings: Iterable[int]) -> tuple[int, int, dict[int, int]]:
@@ -73,14 +125,19 @@ def _statement(
     groups: list[str],
     group_order: dict[str, int],
     settings: Stage1Settings,
+    voices: Voices | None = None,
 ) -> StatementResult:
     answers: list[tuple[str, Stage1Response]] = []
+    labels: list[str] = []  # who each answer's comment is attributed to
+    weighted: list[tuple[str, Stage1Response]] = []  # a workshop's once per participant if so set
     for ret in returns:
         for response in ret.responses:
             if response.number == number:
                 answers.append((ret.group, response))
+                labels.append(who(ret))
+                weighted += [(ret.group, response)] * weight(ret, settings)
                 break
-    rated_answers = [(g, r) for g, r in answers if r.rating is not None]
+    rated_answers = [(g, r) for g, r in weighted if r.rating is not None]
     responses, dont_know, counts = _tally(
         r.rating for _, r in rated_answers if r.rating is not None
     )
@@ -118,10 +175,16 @@ def _statement(
     little_evidence = rated > 0 and Fraction(with_evidence, rated) < _setting(
         settings.evidence_min_share
     )
-    comments = sorted(
-        ((g, r.rating, r.evidence) for g, r in answers if r.evidence.strip()),
-        key=lambda c: group_order.get(c[0], -1),
-    )
+    # People who use services first (their voice is accorded greatest importance), then by group.
+    people = voices.people if voices is not None else frozenset()
+    comments = [
+        (label, r.rating, r.evidence)
+        for (_g, r), label in sorted(
+            ((a, label) for a, label in zip(answers, labels, strict=True) if a[1].evidence.strip()),
+            key=lambda c: (c[0][0] not in people, group_order.get(c[0][0], -1)),
+        )
+    ]
+    users, staff, apart_views = _voices(rated_answers, voices, settings)
     return StatementResult(
         number=number,
         text=text,
@@ -139,7 +202,52 @@ def _statement(
         groups_apart=apart,
         many_dont_know=many_dont_know,
         little_evidence=little_evidence,
+        users_view=users,
+        staff_view=staff,
+        seen_differently=apart_views,
     )
+
+
+def _voices(
+    rated: list[tuple[str, Stage1Response]], voices: Voices | None, settings: Stage1Settings
+) -> tuple[GroupResult | None, GroupResult | None, bool]:
+    """People who use services and staff and partners, each as one group; whether they see the
+    statement differently: their means differ by ``group_mean_gap`` or more (the threshold at
+    which two groups show divergent views), each side with ``group_min_ratings`` ratings."""
+    if voices is None:
+        return None, None, False
+    sides = []
+    for name, groups in (
+        ("People who use services", voices.people),
+        ("Staff and partners", voices.staff),
+    ):
+        responses, dont_know, counts = _tally(
+            r.rating for g, r in rated if g in groups and r.rating is not None
+        )
+        sides.append(
+            GroupResult(
+                name,
+                responses,
+                dont_know,
+                counts,
+                _float(_agree(counts), 100),
+                _float(_mean(counts)),
+            )
+            if responses
+            else None
+        )
+    users, staff = sides
+    differ = False
+    if users is not None and staff is not None:
+        enough = min(sum(users.counts.values()), sum(staff.counts.values()))
+        low, high = _mean(users.counts), _mean(staff.counts)
+        differ = (
+            enough >= settings.group_min_ratings
+            and low is not None
+            and high is not None
+            and abs(high - low) >= _setting(settings.group_mean_gap)
+        )
+    return users, staff, differ
 
 
 def _qs_result(

@@ -41,6 +41,19 @@ NAME_CELL = "B10"
 TEAM_CELL = "B11"
 
 
+# A workshop or group return (optional): marked Yes, with its participants and their groups.
+WORKSHOP_CELL = "B16"
+
+
+PARTICIPANTS_CELL = "B17"
+
+
+PARTICIPANT_GROUPS_CELL = "B18"
+
+
+WORKSHOP_OPTIONS = ("Yes", "No")
+
+
 HEADER_ROW = 7
 
 
@@ -83,7 +96,9 @@ class ChecklistLayout:
         """Every cell a respondent may fill, by sheet."""
         checklist = {self.rating_cell(n) for n in range(1, self.statements + 1)}
         checklist |= {self.evidence_cell(n) for n in range(1, self.statements + 1)}
-        return {RESPONDENT_SHEET: {GROUP_CELL, NAME_CELL, TEAM_CELL}, CHECKLIST_SHEET: checklist}
+        about = {GROUP_CELL, NAME_CELL, TEAM_CELL}
+        about |= {WORKSHOP_CELL, PARTICIPANTS_CELL, PARTICIPANT_GROUPS_CELL}
+        return {RESPONDENT_SHEET: about, CHECKLIST_SHEET: checklist}
 
 
 def checklist_identity(framework: Framework, qs: QualityStatement) -> dict[str, str]:
@@ -186,6 +201,38 @@ def _respondent_sheet(
         13,
         "Responses may be anonymous. Results are reported by group only: names are never "
         "shown in the findings or the self-assessment.",
+        style,
+        style.note,
+    )
+    style.text(ws["A15"], "A workshop or group return (optional)", style.heading, wrap=False)
+    workshop = {
+        WORKSHOP_CELL: "This is a workshop or group return",
+        PARTICIPANTS_CELL: "Number of participants",
+        PARTICIPANT_GROUPS_CELL: "Participants' groups (e.g. 8 Person with lived experience, "
+        "4 Unpaid carer)",
+    }
+    for ref, label in workshop.items():
+        row = int(ref[1:])
+        label_cell = ws[f"A{row}"]
+        style.text(label_cell, label, style.bold)
+        label_cell.fill = style.label_fill
+        label_cell.border = style.border
+        style.input(ws[ref])
+        ws.row_dimensions[row].height = 20 if ref != PARTICIPANT_GROUPS_CELL else 32
+    list_validation(
+        ws,
+        WORKSHOP_CELL,
+        list(WORKSHOP_OPTIONS),
+        "Workshop or group return",
+        "Choose Yes when these ratings are the agreed view of a workshop or group.",
+    )
+    _merged_text(
+        ws,
+        19,
+        "When a workshop or group fills in one checklist together, choose Yes, give the number "
+        "of participants and their groups, and choose above the group whose views it gives. Its "
+        "ratings are counted as that group's agreed view, and shown as a workshop in the "
+        "findings.",
         style,
         style.note,
     )

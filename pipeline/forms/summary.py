@@ -26,7 +26,7 @@ if TYPE_CHECKING:
     from openpyxl import Workbook
 
     from pipeline.framework import Framework, QualityStatement
-    from pipeline.model.stage1 import QSResult, StatementResult
+    from pipeline.model.stage1 import GroupResult, QSResult, StatementResult
     from pipeline.workspace import Workspace
 
 
@@ -421,6 +421,8 @@ class _Flow:
         self.ws, self.style, self.row = ws, style, 1
         self.width = sum(_GUIDE_WIDTHS.values()) - 4
         self.sections: list[int] = []  # where each heading's section starts
+        # A table long enough to run over pages: its header row, printed atop each page.
+        self.repeat: int | None = None
 
     def keep_sections(self) -> None:
         """Page breaks that keep each heading with its first lines (or its small table)."""
@@ -523,7 +525,7 @@ def _guidance_sheet(
     flow.row += 1
     flow.para(f"Source: {framework.framework.source}.", style.note)
     flow.keep_sections()
-    _print_setup(ws, "portrait")
+    _print_setup(ws, "portrait", f"{flow.repeat}:{flow.repeat}" if flow.repeat else None)
     protect(ws)
 
 
@@ -575,6 +577,54 @@ def _stage1_findings(flow: _Flow, result: QSResult) -> None:
             flow.para(none or "None.", note, 16)
             continue
         flow.table(header, [_stage1_row(s) for s in statements])
+    _voices(flow, result)
+
+
+def _voices(flow: _Flow, result: QSResult) -> None:
+    """The lived-experience view: people who use services beside staff and partners, per
+    statement, with those they see differently flagged."""
+    rows = [
+        [
+            s.number,
+            s.text,
+            _share(s.users_view),
+            _share(s.staff_view),
+            "Yes" if s.seen_differently else "",
+        ]
+        for s in result.statements
+        if s.users_view is not None or s.staff_view is not None
+    ]
+    if not rows:
+        return
+    flow.row += 1
+    flow.sections.append(flow.row)
+    flow.para("People who use services", flow.style.bold, 18)
+    differ = [s.number for s in result.statements if s.seen_differently]
+    said = (
+        "People who use services see this differently: statement"
+        f"{'s' * (len(differ) != 1)} {', '.join(map(str, differ))}. Explain the difference in "
+        "your summary rather than averaging it out."
+        if differ
+        else "No statement is seen differently by people who use services."
+    )
+    flow.para(
+        "% agree of people who use services (people with lived experience, unpaid carers and "
+        "Healthwatch) beside staff and partners (Staff), n = their ratings 1 to 4. "
+        f"{said} Their comments come first in findings.xlsx.",
+        flow.style.note,
+    )
+    header_row = flow.row
+    labels = ["No.", "Statement", "Use services", "Staff", "Seen differently"]
+    flow.table(labels, rows)
+    flow.ws.row_dimensions[header_row].height = 32
+    if len(rows) > 12:  # runs over a page: its header row repeats
+        flow.repeat = header_row
+
+
+def _share(view: GroupResult | None) -> str:
+    if view is None or view.percent_agree is None:
+        return "–"
+    return f"{view.percent_agree:.0f}% (n={sum(view.counts.values())})"
 
 
 def _fewer_than(result: QSResult) -> str:

@@ -67,6 +67,8 @@ class _Overrides(BaseModel):
     quality_statements: list[_Item] = []
     respondent_groups: list[str] | None = None
     sign_off_roles: list[str] | None = None
+    people_who_use_services: list[str] | None = None
+    staff_and_partners: list[str] | None = None
 
 
 def _read_overrides(path: Path) -> dict[str, Any]:
@@ -143,7 +145,12 @@ def _apply_overrides(data: dict[str, Any], overrides: dict[str, Any]) -> dict[st
             ]
             themes.append(theme)
         data["themes"] = themes
-    for key in ("respondent_groups", "sign_off_roles"):
+    for key in (
+        "respondent_groups",
+        "sign_off_roles",
+        "people_who_use_services",
+        "staff_and_partners",
+    ):
         if key in overrides:
             data[key] = overrides[key]
     return data

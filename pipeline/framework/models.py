@@ -119,6 +119,10 @@ class Framework(_Strict):
     rating_scale: tuple[RatingOption, ...]
     respondent_groups: tuple[str, ...]
     sign_off_roles: tuple[str, ...]
+    # The lived-experience view: whose ratings are those of people who use services, and whose
+    # are those of staff and partners (other groups are on neither side).
+    people_who_use_services: tuple[str, ...] = ()
+    staff_and_partners: tuple[str, ...] = ()
     themes: tuple[Theme, ...]
     ir_items: tuple[IRItem, ...]
     all_themes_order: tuple[str, ...] = Field(

@@ -382,6 +382,41 @@ CODES: tuple[Code, ...] = (
         in_spec=False,
     ),
     Code(
+        code="survey-column-unmatched",
+        severity="warning",
+        title="a column of a survey export in inputs/surveys/ matches no checklist statement, "
+        "group or comment (`?` in inputs/survey-mapping.yaml): it is not counted",
+        fix="In inputs/survey-mapping.yaml, set the column's read_as to the statement it rates "
+        "(QS1.3), its comment (QS1.3 comment), group, or ignore; then collect again.",
+        in_spec=False,
+    ),
+    Code(
+        code="survey-mapping-invalid",
+        severity="error",
+        title="inputs/survey-mapping.yaml cannot be read, or names a statement, group or "
+        "column that does not exist: the survey (or that column) is not counted",
+        fix="Correct the entry the message names (or delete the file and run `selfassess import "
+        "survey` again to have it written afresh).",
+        in_spec=False,
+    ),
+    Code(
+        code="survey-not-mapped",
+        severity="warning",
+        title="a survey export in inputs/surveys/ (or some of its columns) has no entry in "
+        "inputs/survey-mapping.yaml: it is read with the tool's guesses, which nobody has checked",
+        fix="Run `selfassess import survey` on the file, check the mapping it writes, then "
+        "collect again.",
+        in_spec=False,
+    ),
+    Code(
+        code="workshop-participants-invalid",
+        severity="warning",
+        title="a checklist marked as a workshop or group return without a whole number of "
+        "participants: it counts as one voice",
+        fix="Type the number of participants (e.g. 12) on the ‘About you’ sheet.",
+        in_spec=False,
+    ),
+    Code(
         code="invalid-characters",
         severity="warning",
         title="characters a workbook cannot hold (removed when written)",

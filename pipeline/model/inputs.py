@@ -72,7 +72,8 @@ class Stage1Response(_Model):
 
 
 class Stage1Return(_Model):
-    """One returned checklist."""
+    """One returned checklist, one survey respondent's answers for one quality statement, or
+    one workshop's (a checklist marked as a workshop or group return)."""
 
     file: str
     quality_statement: str
@@ -80,6 +81,15 @@ class Stage1Return(_Model):
     responses: tuple[Stage1Response, ...] = ()
     content_key: str = Field("", description="hash of what was typed, to spot duplicates")
     saved: dt.datetime | None = None  # when the workbook was last saved, as it records it
+    # "checklist", "survey" (a row of an export in inputs/surveys/) or "workshop".
+    source: str = "checklist"
+    # The sheet the answers are on (a survey's: its sheet in an .xlsx export, None for a CSV;
+    # None for a checklist: its Checklist sheet) and, for a survey, the row of the respondent.
+    sheet: str | None = None
+    row: int | None = None
+    # A workshop's participants and their groups (group, how many, when given).
+    participants: int = 1
+    participant_groups: tuple[tuple[str, int | None], ...] = ()
 
 
 class Entry(_Model):

@@ -55,11 +55,36 @@ class StatementResult:
     groups_apart: tuple[str, str] | None = None
     many_dont_know: bool = False
     little_evidence: bool = False
+    # The lived-experience view: the ratings of people who use services (lived experience,
+    # unpaid carers, Healthwatch) and of staff and partners, each taken together; whether they
+    # see this statement differently (means apart by at least group_mean_gap).
+    users_view: GroupResult | None = None
+    staff_view: GroupResult | None = None
+    seen_differently: bool = False
 
     @property
     def rated(self) -> int:
         """Ratings 1-4 (don't know excluded)."""
         return sum(self.counts.values())
+
+
+@dataclass
+class Workshop:
+    """A workshop or group return: its group, participants and their groups (how many each)."""
+
+    group: str
+    participants: int
+    groups: tuple[tuple[str, int | None], ...] = ()
+
+
+@dataclass
+class Sources:
+    """Where a quality statement's views came from."""
+
+    checklists: int = 0
+    survey_responses: int = 0
+    surveys: int = 0
+    workshops: list[Workshop] = field(default_factory=list)
 
 
 @dataclass
@@ -79,6 +104,7 @@ class QSResult:
     # agreeing."), for findings.xlsx and the Stage 2 guidance alike.
     improvement_max_agree_share: float | None = None
     no_improvements: str = ""
+    sources: Sources = field(default_factory=Sources)
 
 
 @dataclass

@@ -170,6 +170,10 @@ def build_findings(
     _summary_sheet(wb.active, framework, result, style, looks, council, settings, names, today)
     for qs, name in zip(result.results, names, strict=True):
         _qs_sheet(wb.create_sheet(name), framework, qs, style, looks, settings)
+    # The lived-experience view, after the quality statements (outputs/findings_voices.py).
+    from pipeline.outputs.findings_voices import voices_sheet
+
+    voices_sheet(wb.create_sheet(), framework, result, style, settings, settings.mask_personal_data)
     wb.properties.title = f"Stage 1 findings{' — ' + council if council else ''}"
     wb.properties.creator = "selfassess"
     return wb
@@ -219,9 +223,7 @@ def _summary_sheet(
     when = f"{day.day} {day:%B %Y}"
     errors = sum(1 for f in result.findings.errors if f not in result.skipped)
     warnings = len(result.findings.warnings)
-    lines = [
-        f"Collected on {when} from {_plural(result.returns, 'returned checklist')}.",
-    ]
+    lines = [f"Collected on {when} from {_sources_said(result)}."]
     if result.skipped:
         lines.append(
             f"{_plural(len(result.skipped), 'file')} could not be read and "
@@ -303,6 +305,22 @@ def _summary_sheet(
         row += 1
         _merged(ws, row, text, style, "H", _PROSE_WIDTH)
     print_setup(ws)
+
+
+def _sources_said(result: CollectResult) -> str:
+    """``48 returned checklists``, with any workshops and survey responses besides."""
+    checklists = sum(qs.sources.checklists for qs in result.results)
+    workshops = sum(len(qs.sources.workshops) for qs in result.results)
+    survey = sum(qs.sources.survey_responses for qs in result.results)
+    if not workshops and not survey:
+        return _plural(result.returns, "returned checklist")
+    parts = [_plural(checklists, "returned checklist")]
+    if workshops:
+        parts.append(_plural(workshops, "workshop or group return"))
+    if survey:
+        parts.append(_plural(survey, "survey response"))
+    said = ", ".join(parts[:-1]) + " and " + parts[-1]
+    return f"{said} (see ‘People who use services’ for where the views came from)"
 
 
 def _definitions(framework: Framework, settings: Stage1Settings) -> list[str]:

@@ -49,11 +49,19 @@ def return_files(ws: Workspace) -> list[Path]:
 
 def read_returns(ws: Workspace, progress: Progress = no_progress) -> ReadReturns:
     """Read and check every return under ``inputs/stage1/``; writes nothing."""
+    from pipeline.read.surveys import read_surveys
+
     reader = _ReturnReader(ws)
     files = return_files(ws)
     for path in progress(files, len(files), "Reading Stage 1 returns"):
         reader.read(path)
-    return ReadReturns(reader.returns, reader.findings, reader.skipped)
+    # Survey exports in inputs/surveys/: each respondent's answers are returns like the rest.
+    surveys = read_surveys(ws, reader.ratings, parse_rating)
+    return ReadReturns(
+        [*reader.returns, *surveys.returns],
+        [*reader.findings, *surveys.findings],
+        [*reader.skipped, *surveys.skipped],
+    )
 
 
 @dataclass(frozen=True)
@@ -234,8 +242,11 @@ class _ReturnReader:
             CHECKLIST_SHEET,
             GROUP_CELL,
             NAME_CELL,
+            PARTICIPANT_GROUPS_CELL,
+            PARTICIPANTS_CELL,
             RESPONDENT_SHEET,
             TEAM_CELL,
+            WORKSHOP_CELL,
         )
         from pipeline.read.annotations import note_text, unread_annotations
         from pipeline.read.checklist_rows import place_statements
@@ -250,16 +261,27 @@ class _ReturnReader:
         found += placed.findings
         about_you = _typed_answers(
             about,
-            {GROUP_CELL: "the group", NAME_CELL: "your name", TEAM_CELL: "your team"},
+            {
+                GROUP_CELL: "the group",
+                NAME_CELL: "your name",
+                TEAM_CELL: "your team",
+                WORKSHOP_CELL: "the workshop mark",
+                PARTICIPANTS_CELL: "the number of participants",
+                PARTICIPANT_GROUPS_CELL: "the participants' groups",
+            },
             rel,
             found,
         )
         typed_group = about_you[GROUP_CELL]
         group = self.group(typed_group, rel, found)
+        workshop = self.workshop(about_you, rel, found)
 
         responses: list[Stage1Response] = []
         # Everything typed, as read (ratings parsed when valid): the content-duplicate key.
         typed: list[object] = [template.qs.code, typed_group]
+        if workshop is not None:
+            typed.append([about_you[c] for c in (WORKSHOP_CELL, PARTICIPANTS_CELL)])
+            typed.append(about_you[PARTICIPANT_GROUPS_CELL])
         answered = False
         notes = _notes_by_row(checklist)
         read_notes: set[tuple[str, str]] = set()
@@ -337,8 +359,75 @@ class _ReturnReader:
                 responses=tuple(responses),
                 content_key=content_key,
                 saved=wb.modified,
+                **(
+                    {}
+                    if workshop is None
+                    else {
+                        "source": "workshop",
+                        "participants": workshop[0],
+                        "participant_groups": workshop[1],
+                    }
+                ),
             )
         )
+
+    def workshop(
+        self, about_you: dict[str, str], rel: str, found: list[Finding]
+    ) -> tuple[int, tuple[tuple[str, int | None], ...]] | None:
+        """A workshop or group return's participants and their groups; None for one person's
+        return. Marked Yes, or given more than one participant."""
+        from pipeline.forms.checklist import (
+            PARTICIPANT_GROUPS_CELL,
+            PARTICIPANTS_CELL,
+            RESPONDENT_SHEET,
+            WORKSHOP_CELL,
+        )
+
+        mark = _norm(about_you[WORKSHOP_CELL])
+        typed = about_you[PARTICIPANTS_CELL].strip()
+        number = _whole_number(typed)
+        marked = mark in _YES
+        if not marked and not (number is not None and number > 1):
+            return None
+        if number is None or number < 1:
+            found.append(
+                warning(
+                    "workshop-participants-invalid",
+                    rel,
+                    f"This is marked as a workshop or group return, but the number of "
+                    f"participants is {f'“{excerpt(typed)}”' if typed else 'not given'}, so it "
+                    "counts as one voice; type the number of participants (e.g. 12).",
+                    sheet=RESPONDENT_SHEET,
+                    cell=PARTICIPANTS_CELL,
+                )
+            )
+            number = 1
+        groups: list[tuple[str, int | None]] = []
+        for part in re.split(r"[,;\n]+", about_you[PARTICIPANT_GROUPS_CELL]):
+            part = part.strip()
+            if not part:
+                continue
+            match = _GROUP_COUNT.fullmatch(part)
+            count = None
+            name = part
+            if match:
+                name = (match.group("name1") or match.group("name2") or "").strip(" :-–")
+                count = int(match.group("n1") or match.group("n2"))
+            known = self.groups.get(_norm(name))
+            if known is None:
+                found.append(
+                    warning(
+                        "group-unknown",
+                        rel,
+                        f"The participants' group “{excerpt(name)}” is not one of the listed "
+                        "groups, so it is shown as typed; use the groups from the list.",
+                        sheet=RESPONDENT_SHEET,
+                        cell=PARTICIPANT_GROUPS_CELL,
+                    )
+                )
+                known = name
+            groups.append((known, count))
+        return number, tuple(groups)
 
     def group(self, typed: str, rel: str, found: list[Finding]) -> str:
         """The listed group the respondent chose (NOT_GIVEN when blank, OTHER_GROUP if typed)."""
@@ -374,6 +463,23 @@ class _ReturnReader:
             cell=ref,
             field=f"statement {number}",
         )
+
+
+_YES = frozenset({"yes", "y", "true", "x", "✓", "✔"})
+
+
+# "8 Person with lived experience", "Person with lived experience (8)", "Unpaid carer: 4".
+_GROUP_COUNT = re.compile(
+    r"(?:(?P<n1>\d+)\s*x?\s+(?P<name1>\D.*))|(?:(?P<name2>\D.*?)\s*[(:\-–]\s*(?P<n2>\d+)\s*\)?)"
+)
+
+
+def _whole_number(text: str) -> int | None:
+    try:
+        value = float(text)
+    except ValueError:
+        return None
+    return int(value) if value.is_integer() else None
 
 
 def rating_lookup(framework: Framework) -> dict[str, int]:

@@ -389,14 +389,24 @@ def _engagement(framework: Framework, inputs: Inputs, table_style: str) -> Engag
         table_style,
         bold_last_row=True,
     )
-    returns = f"{e.total} Stage 1 checklist{'s' if e.total != 1 else ''}"
+    checklists = e.total - e.survey_responses
+    returns = f"{checklists} Stage 1 checklist{'s' if checklists != 1 else ''}"
+    if e.workshops:
+        returns += f" ({e.workshops} of them agreed at workshops)"
     when = ""
     if e.first_saved is not None and e.last_saved is not None:
         if e.first_saved == e.last_saved:
             when = f", saved on {format_date(e.first_saved)}"
         else:
             when = f", saved between {format_date(e.first_saved)} and {format_date(e.last_saved)}"
-    intro = f"We received {returns}{when}. By respondent group and quality statement:"
+    survey = ""
+    if e.survey_responses:
+        n = e.survey_responses
+        survey = (
+            f", and {n} survey response{'s' if n != 1 else ''} (one for each quality statement "
+            "a respondent answered on)"
+        )
+    intro = f"We received {returns}{when}{survey}. By respondent group and quality statement:"
     key = "; ".join(f"{qs.code} {qs.name}" for qs in framework.quality_statements) + "."
     return EngagementView(intro=Prose(intro), table=table, key=Prose(key))
 

@@ -164,6 +164,9 @@ class Engagement:
     by_qs: dict[str, int]
     first_saved: dt.date | None
     last_saved: dt.date | None
+    # Of the total: survey respondents' answers (one per quality statement), and workshops.
+    survey_responses: int = 0
+    workshops: int = 0
 
     @property
     def total(self) -> int:
@@ -175,6 +178,7 @@ def engagement(framework: Framework, returns: Iterable[Stage1Return]) -> Engagem
     counts: dict[tuple[str, str], int] = {}
     by_qs: dict[str, int] = {}
     saved = []
+    returns = list(returns)
     for r in returns:
         counts[(r.quality_statement, r.group)] = counts.get((r.quality_statement, r.group), 0) + 1
         by_qs[r.quality_statement] = by_qs.get(r.quality_statement, 0) + 1
@@ -184,7 +188,15 @@ def engagement(framework: Framework, returns: Iterable[Stage1Return]) -> Engagem
     groups = list(framework.respondent_groups)
     present = {g for _, g in counts}
     groups += sorted((g for g in present if g not in groups), key=lambda g: order.get(g, 99))
-    return Engagement(groups, counts, by_qs, min(saved, default=None), max(saved, default=None))
+    return Engagement(
+        groups,
+        counts,
+        by_qs,
+        min(saved, default=None),
+        max(saved, default=None),
+        survey_responses=sum(1 for r in returns if r.source == "survey"),
+        workshops=sum(1 for r in returns if r.source == "workshop"),
+    )
 
 
 def alt_text(qs: QSResult, returns_count: int) -> str:
