@@ -319,3 +319,45 @@ def test_a_table_repeats_its_header_row_on_each_page_it_runs_onto() -> None:
     assert copies == [3, 7]
     # The copies' rows (before body rows 3 and 7, each after the copies before it) start pages.
     assert _page_starts(sheet) == [1, 2 + 1 + 3, 2 + 1 + 7 + 1]
+
+
+def test_no_page_starts_inside_a_table_without_its_header_row(printed: Workspace) -> None:
+    """A page the tool starts inside a table starts with the table's header row: written again
+    there (findings), or the sheet's repeated print title (checklists); the Stage 2 guidance's
+    small tables are never split."""
+    split = 0
+    for path in _workbooks(printed):
+        for sheet in openpyxl.load_workbook(path).worksheets:
+            starts = _page_starts(sheet)[1:]
+            headers = _header_rows(sheet)
+            first, last = (int(r.strip("$")) for r in (sheet.print_title_rows or "0:0").split(":"))
+            for header in headers:
+                body = range(header + 1, header + 1 + _table_length(sheet, header))
+                for row in starts:
+                    if row in body:
+                        split += 1
+                        repeated = first <= header <= last
+                        assert row in headers or repeated, (path.name, sheet.title, row)
+    assert split >= 4  # the findings' tables and the checklists' statements run over pages
+
+
+def test_stage2_guidance_tables_are_never_split(tmp_path: Path) -> None:
+    """The demo council's Stage 1 findings on each Stage 2 guidance sheet: a small table moves to
+    the next page whole rather than run over without its header row (QS2's and QS4's did)."""
+    import shutil
+
+    root = Path(__file__).resolve().parents[1]
+    shutil.copytree(root / "inputs", tmp_path / "inputs")
+    shutil.copy(root / "selfassess.toml", tmp_path / "selfassess.toml")
+    ws = Workspace(tmp_path)
+    collect(ws)
+    generate_summaries(ws, force=True)
+    tables = 0
+    for path in sorted((ws.outputs / "stage2" / "templates").glob("*.xlsx")):
+        sheet = openpyxl.load_workbook(path)["Guidance"]
+        starts = _page_starts(sheet)
+        for header in _header_rows(sheet):
+            tables += 1
+            body = range(header + 1, header + 1 + _table_length(sheet, header))
+            assert not set(starts) & set(body), (path.name, header, starts)
+    assert tables >= 27

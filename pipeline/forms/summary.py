@@ -421,6 +421,7 @@ class _Flow:
         self.ws, self.style, self.row = ws, style, 1
         self.width = sum(_GUIDE_WIDTHS.values()) - 4
         self.sections: list[int] = []  # where each heading's section starts
+        self.tabled: set[int] = set()  # the sections with a table (kept whole when they fit)
 
     def keep_sections(self) -> None:
         """Page breaks that keep each heading with its first lines (or its small table)."""
@@ -432,7 +433,9 @@ class _Flow:
             # A short section (a small table) whole; a long one by its first lines.
             whole = pages.height(start, end)
             first = pages.height(start, min(end, start + 6))
-            pages.keep(start, end, need=whole if whole <= pages.capacity / 2 else first)
+            # A table is not split where it fits on a page: its header row would not repeat.
+            fits = whole <= pages.capacity and start in self.tabled
+            pages.keep(start, end, need=whole if whole <= pages.capacity / 2 or fits else first)
         pages.finish(self.row)  # no last page with only a line or two
 
     def para(self, text: str, font: Any = None, height: float | None = None) -> Any:
@@ -455,6 +458,8 @@ class _Flow:
     def table(self, header: list[str], rows: list[list[Any]], wide: int = 2) -> None:
         """A bordered table; column ``wide`` (1-based) holds the long text and sets the height."""
         style = self.style
+        if self.sections:
+            self.tabled.add(self.sections[-1])
         style.header_row(self.ws, self.row, header)
         self.ws.row_dimensions[self.row].height = 18
         self.row += 1
