@@ -22,6 +22,11 @@ class Workspace:
 
     root: Path
 
+    def __post_init__(self) -> None:
+        # Workspace("anytown") from a script or notebook, as README shows: a name is a path.
+        if not isinstance(self.root, Path):
+            object.__setattr__(self, "root", Path(self.root))
+
     @property
     def inputs(self) -> Path:
         return self.root / "inputs"

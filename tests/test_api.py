@@ -6,6 +6,8 @@ import subprocess
 import sys
 from pathlib import Path
 
+import pytest
+
 import pipeline
 from tests.conftest import COUNCIL
 
@@ -40,3 +42,17 @@ def test_a_round_from_a_script(tmp_path: Path) -> None:
     assert {f.code for f in checked.findings.warnings} >= {"summary-missing"}
     built = build(ws, draft=True)
     assert built.docx == ws.report_docx and built.docx.is_file()
+
+
+def test_the_readme_lines_as_written(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """README's snippet names the workspace by its folder's name, a string, from its parent."""
+    from pipeline import Workspace, build, collect, init, validate
+
+    init(tmp_path / "anytown", COUNCIL)
+    monkeypatch.chdir(tmp_path)
+    ws = Workspace("anytown").require()  # type: ignore[arg-type]
+    assert ws.root == Path("anytown") and ws.inputs.is_dir()
+    collect(ws)
+    validate(ws)
+    built = build(ws, draft=True)
+    assert "QS3 Equity in experience and outcomes: no summary received" in built.incomplete

@@ -328,8 +328,10 @@ def _guidance_sheet(ws: Any, framework: Framework, qs: QualityStatement, style: 
     ws.column_dimensions["A"].width = GUIDANCE_WIDTH
     row = 1
     style.text(ws.cell(row, 1), f"Guidance: {qs.name}", style.title, wrap=False)
+    ws.row_dimensions[row].height = 24  # as tall as the title prints (for fit_last_page)
     row += 2
     style.text(ws.cell(row, 1), "What the CQC will be looking for", style.heading, wrap=False)
+    ws.row_dimensions[row].height = 20
     row += 1
     for block in qs.cqc_looking_for:
         if block.text:
@@ -342,6 +344,7 @@ def _guidance_sheet(ws: Any, framework: Framework, qs: QualityStatement, style: 
             row += 1
     row += 1
     style.text(ws.cell(row, 1), "The rating scale", style.heading, wrap=False)
+    ws.row_dimensions[row].height = 20
     row += 1
     for option in framework.rating_scale:
         style.text(ws.cell(row, 1), option.display)
@@ -349,6 +352,7 @@ def _guidance_sheet(ws: Any, framework: Framework, qs: QualityStatement, style: 
     row += 1
     if framework.framework.data_pack_url:
         style.text(ws.cell(row, 1), "Supporting data pack", style.heading, wrap=False)
+        ws.row_dimensions[row].height = 20
         row += 1
         cell = ws.cell(row, 1)
         style.text(
@@ -360,4 +364,6 @@ def _guidance_sheet(ws: Any, framework: Framework, qs: QualityStatement, style: 
     style.text(ws.cell(row, 1), f"Source: {framework.framework.source}.", style.note)
     ws.row_dimensions[row].height = row_height([(framework.framework.source, GUIDANCE_WIDTH - 10)])
     print_setup(ws)
+    # A little smaller rather than a last page with only the source on it.
+    Pages(ws, GUIDANCE_WIDTH).fit_last_page(row + 1)
     protect(ws)

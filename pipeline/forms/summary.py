@@ -424,6 +424,8 @@ class _Flow:
         # A table long enough to run over pages: its header row, printed atop each page.
         self.repeat: int | None = None
 
+        self.tabled: set[int] = set()  # the sections with a table (kept whole when they fit)
+
     def keep_sections(self) -> None:
         """Page breaks that keep each heading with its first lines (or its small table)."""
         from pipeline.xlsx.write import Pages
@@ -433,8 +435,11 @@ class _Flow:
         for start, end in itertools.pairwise(starts):
             # A short section (a small table) whole; a long one by its first lines.
             whole = pages.height(start, end)
-            first = pages.height(start, min(end, start + 4))
-            pages.keep(start, end, need=whole if whole <= pages.capacity / 2 else first)
+            first = pages.height(start, min(end, start + 6))
+            # A table is not split where it fits on a page: its header row would not repeat.
+            fits = whole <= pages.capacity and start in self.tabled
+            pages.keep(start, end, need=whole if whole <= pages.capacity / 2 or fits else first)
+        pages.finish(self.row)  # no last page with only a line or two
 
     def para(self, text: str, font: Any = None, height: float | None = None) -> Any:
         ws, row = self.ws, self.row
@@ -456,6 +461,8 @@ class _Flow:
     def table(self, header: list[str], rows: list[list[Any]], wide: int = 2) -> None:
         """A bordered table; column ``wide`` (1-based) holds the long text and sets the height."""
         style = self.style
+        if self.sections:
+            self.tabled.add(self.sections[-1])
         style.header_row(self.ws, self.row, header)
         self.ws.row_dimensions[self.row].height = 18
         self.row += 1
@@ -483,7 +490,8 @@ def _guidance_sheet(
     for col, width in _GUIDE_WIDTHS.items():
         ws.column_dimensions[col].width = width
     flow = _Flow(ws, style)
-    flow.para(title, style.title, row_height([(title, flow.width * 0.7)], 21))
+    # The title's 16-point letters: about 0.55 of the body text's to a line.
+    flow.para(title, style.title, row_height([(title, flow.width * 0.55)], 21))
     flow.para(
         f"For the lead officer for {qs.code} {qs.name}. Read this sheet first: it has what the "
         "CQC will be looking for, the prompts to consider and what the Stage 1 checklists "
@@ -567,9 +575,10 @@ def _stage1_findings(flow: _Flow, result: QSResult) -> None:
         ),
     ]
     header = ["No.", "Statement", "% agree", "Mean", "Ratings 1/2/3/4", "Don’t know"]
-    for name, explanation, statements in lists:
+    for n, (name, explanation, statements) in enumerate(lists):
         flow.row += 1
-        flow.sections.append(flow.row)
+        if n:  # the first list keeps with the heading above it
+            flow.sections.append(flow.row)
         flow.para(name, flow.style.bold, 18)
         flow.para(explanation, note, 16)
         if not statements:
@@ -899,4 +908,8 @@ def _keep_sections(ws: Any) -> None:
     pages.start = INTRO_ROW  # (counted above)
     starts = [HEADING_ROWS[s.heading] for s in SECTIONS] + [NOTE_ROW]
     for start, end in itertools.pairwise(starts):
-        pages.keep(start, end, need=pages.height(start, start + 3))
+        # A short section whole; a long one by its heading, note and first field.
+        whole = pages.height(start, end)
+        first = pages.height(start, start + 3)
+        pages.keep(start, end, need=whole if whole <= pages.capacity / 2 else first)
+    pages.finish(NOTE_ROW)

@@ -305,6 +305,8 @@ def _summary_sheet(
         row += 1
         _merged(ws, row, text, style, "H", _PROSE_WIDTH)
     print_setup(ws)
+    # One page when the definitions would run a few lines onto a second.
+    Pages(ws, sum(widths.values())).fit_last_page(row + 1, share=0.5, most=0.45)
 
 
 def _sources_said(result: CollectResult) -> str:
@@ -435,22 +437,25 @@ def _qs_sheet(
     start = row
     style.text(ws.cell(row, 1), "Ratings by statement", style.heading, wrap=False)
     header = row + 1
-    style.header_row(ws, header, TABLE_HEADERS)
-    ws.row_dimensions[header].height = 45
-    for col in range(3, len(TABLE_HEADERS) + 1):
-        ws.cell(header, col).alignment = style.wrap_center
-    for s in qs.statements:
-        _statement_row(ws, header + s.number, s, looks)
-    last = header + len(qs.statements)
+    _ratings_header(ws, header, style)
+    # Where the table runs onto another page, its header row is written again at the top.
+    heights = [_height(s.text, STATEMENT_WIDTH) for s in qs.statements]
+    copies = pages.table(start, header, heights)
+    row, parts = header, []  # parts: the (first, last) rows of each run of statements
+    for i, s in enumerate(qs.statements):
+        row += 1
+        if i in copies:
+            _ratings_header(ws, row, style, continued=True)
+            row += 1
+        if i == 0 or i in copies:
+            parts.append((row, row))
+        parts[-1] = (parts[-1][0], row)
+        _statement_row(ws, row, s, looks)
     most = max((s.responses for s in qs.statements), default=0)
-    _chart(ws, f"A{chart_row}", header, last, chart_height, most)
+    _chart(ws, f"A{chart_row}", header, parts, chart_height, most)
 
-    pages.keep(start, last + 1)
-
-    row = last + 2
-    start = row
-    row = _group_table(ws, row, qs, groups, style, looks, settings, page_width)
-    pages.keep(start, row)
+    row += 2
+    row = _group_table(ws, row, qs, groups, style, looks, settings, page_width, pages)
     row += 1
     # The heading, the note, the header row and the first comments (written as data, so
     # their heights are not in the sheet yet).
@@ -531,6 +536,17 @@ def _why_gap(s: StatementResult) -> str:
     return "; ".join(reasons)
 
 
+def _ratings_header(ws: Any, row: int, style: Style, continued: bool = False) -> None:
+    """The ratings table's header row (``continued``: again, at the top of a later page)."""
+    labels = list(TABLE_HEADERS)
+    if continued:
+        labels[1] = "Statement (continued)"
+    style.header_row(ws, row, labels)
+    ws.row_dimensions[row].height = 45
+    for col in range(3, len(TABLE_HEADERS) + 1):
+        ws.cell(row, col).alignment = style.wrap_center
+
+
 def _statement_row(ws: Any, row: int, s: StatementResult, looks: _Looks) -> None:
     values: list[tuple[object, str]] = [
         (s.number, "number"),
@@ -548,8 +564,12 @@ def _statement_row(ws: Any, row: int, s: StatementResult, looks: _Looks) -> None
     ws.row_dimensions[row].height = _height(s.text, STATEMENT_WIDTH)
 
 
-def _chart(ws: Any, anchor: str, header: int, last: int, height_cm: float, most: int) -> None:
-    """A stacked horizontal bar per statement: how many chose each rating."""
+def _chart(
+    ws: Any, anchor: str, header: int, parts: list[tuple[int, int]], height_cm: float, most: int
+) -> None:
+    """A stacked horizontal bar per statement: how many chose each rating. ``parts``: the
+    first and last rows of each run of statement rows (the table's header row is repeated
+    between runs where it runs over a page); the chart reads them as one range."""
     from openpyxl.chart import BarChart, Reference
 
     chart = BarChart()
@@ -570,11 +590,21 @@ def _chart(ws: Any, anchor: str, header: int, last: int, height_cm: float, most:
     chart.x_axis.delete = False
     chart.y_axis.delete = False
     chart.legend.position = "b"
+
     # Ratings 1-4 (columns E-H), then don't know (column D), each titled by its header.
+    def rows(col: int) -> str:
+        """The statement rows of column ``col``: one range, or a union of ranges."""
+        ranges = [str(Reference(ws, min_col=col, min_row=a, max_row=b)) for a, b in parts]
+        return ranges[0] if len(ranges) == 1 else f"({','.join(ranges)})"
+
+    first = parts[0][1]
     for col in (5, 6, 7, 8, 4):
-        data = Reference(ws, min_col=col, max_col=col, min_row=header, max_row=last)
+        data = Reference(ws, min_col=col, max_col=col, min_row=header, max_row=first)
         chart.add_data(data, titles_from_data=True)
-    chart.set_categories(Reference(ws, min_col=1, max_col=1, min_row=header + 1, max_row=last))
+        chart.series[-1].val.numRef.f = rows(col)
+    chart.set_categories(Reference(ws, min_col=1, max_col=1, min_row=header + 1, max_row=first))
+    for series in chart.series:
+        series.cat.numRef.f = rows(1)
     for series, rating in zip(chart.series, (1, 2, 3, 4, 0), strict=True):
         series.graphicalProperties.solidFill = RATING_COLOURS[rating]
         series.graphicalProperties.line.solidFill = RATING_COLOURS[rating]
@@ -602,7 +632,9 @@ def _group_table(
     looks: _Looks,
     settings: Stage1Settings,
     page_width: float,
+    pages: Pages,
 ) -> int:
+    start = row
     style.text(ws.cell(row, 1), "By respondent group", style.heading, wrap=False)
     row += 1
     note = (
@@ -615,21 +647,39 @@ def _group_table(
     row += 1
     if not groups:
         style.text(ws.cell(row, 2), "No returns yet.", style.note, wrap=False)
+        pages.keep(start, row + 1)
         return row + 1
-    style.header_row(ws, row, ["No.", "Statement", *groups])
-    ws.row_dimensions[row].height = 45
-    for col in range(3, len(groups) + 3):
-        ws.cell(row, col).alignment = style.wrap_center
-    for s in qs.statements:
+
+    def header_row(row: int, continued: bool = False) -> None:
+        statement = "Statement (continued)" if continued else "Statement"
+        style.header_row(ws, row, ["No.", statement, *groups])
+        # A group's name wraps in its narrow column ("Voluntary and community sector").
+        names = [_height(group, FIGURE_WIDTH - 2, narrow=True) for group in groups]
+        ws.row_dimensions[row].height = max(45.0, *names)
+        for col in range(3, len(groups) + 3):
+            ws.cell(row, col).alignment = style.wrap_center
+
+    header_row(row)
+    cells = [[_group_cell(s.by_group.get(group)) for group in groups] for s in qs.statements]
+    # In the narrow centred cells words wrap early: "100% agree" takes two lines.
+    heights = [
+        max(
+            [_height(s.text, STATEMENT_WIDTH)] + [_height(t, FIGURE_WIDTH - 2, True) for t in texts]
+        )
+        for s, texts in zip(qs.statements, cells, strict=True)
+    ]
+    # Where the table runs onto another page, its header row is written again at the top.
+    copies = pages.table(start, row, heights)
+    for i, (s, texts) in enumerate(zip(qs.statements, cells, strict=True)):
         row += 1
+        if i in copies:
+            header_row(row, continued=True)
+            row += 1
         looks.put(ws, row, 1, s.number, "number")
         looks.put(ws, row, 2, s.text, "text")
-        lines = [_height(s.text, STATEMENT_WIDTH)]
-        for col, group in enumerate(groups, start=3):
-            text = _group_cell(s.by_group.get(group))
+        for col, text in enumerate(texts, start=3):
             looks.put(ws, row, col, text, "centre")
-            lines.append(_height(text, FIGURE_WIDTH - 1, narrow=True))
-        ws.row_dimensions[row].height = max(lines)
+        ws.row_dimensions[row].height = heights[i]
     return row + 1
 
 

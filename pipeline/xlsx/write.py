@@ -300,15 +300,19 @@ def print_setup(
 
 
 class Pages:
-    """Where printed pages break on a sheet, estimated from its row heights: a section starts
-    a new page only when it would not fit on the current one (whole, if it fits on a page;
-    otherwise what it needs to start with: its heading and first rows), so headings stay with
-    their first rows and no page is left nearly empty.
+    """Where printed pages break on a sheet, estimated from its row heights, with every break
+    placed by the tool (a manual break), so where each page starts is known: a section starts a
+    new page only when it would not fit on the current one (whole, if it fits on a page;
+    otherwise what it needs to start with: its heading and first rows) and that page is at
+    least a third full, then runs on, a page breaking before the first row that does not fit.
+    Headings stay with their first rows, a table's header row is printed again at the top of
+    every page it runs onto (``table``), and no page is left nearly empty.
 
     A page holds its printable height (``MARGINS``, less ``repeated``: the height of the rows
     printed at the top of every page) over the fit-to-width scale as Excel prints it, for a
-    sheet ``width_chars`` wide (LibreOffice draws characters wider, so shrinks the sheet more
-    and fits more on a page: a section that fits in Excel fits there too)."""
+    sheet ``width_chars`` wide, with 5% to spare (LibreOffice draws characters wider, so shrinks
+    the sheet more and fits more on a page: a break placed for Excel comes before LibreOffice's
+    own, and a section that fits in Excel fits there too)."""
 
     def __init__(
         self, ws: Any, width_chars: float, orientation: str = "landscape", repeated: float = 0.0
@@ -318,7 +322,9 @@ class Pages:
         printable_height = (down - MARGINS["top"] - MARGINS["bottom"]) * 72
         sheet_width = (width_chars * 7 + 5) * 0.75  # Excel: about 7 pixels a character
         scale = min(1.0, printable_width / sheet_width)
-        self.ws, self.start, self.lost = ws, 1, False
+        self.ws, self.start = ws, 1
+        self.sections: list[int] = []  # the rows where sections start
+        self.moved_to = 0  # the row a section was last moved to a new page at (0: none)
         self.capacity = 0.95 * printable_height / scale - repeated
 
     def height(self, first: int, last: int) -> float:
@@ -332,17 +338,93 @@ class Pages:
 
     def keep(self, row: int, end: int, need: float | None = None) -> None:
         """Rows ``row`` to ``end - 1`` are a section (``need``: the height it needs to start
-        with, if not all of it): start it on a new page unless it fits on the current one.
-        After a section longer than a page, where the pages fall is not known, so the next
-        section starts a new page."""
+        with, if not all of it): start it on a new page unless it fits on the current one
+        (``place``), then break before each of its rows that does not fit on its page."""
+        section = self.height(row, end) if need is None else need
+        first = section if need is not None else self.height(row, min(end, row + 2))
+        self.place(row, min(section, self.capacity), first)
+        used = self.height(self.start, row)
+        for r in range(row, end):
+            height = self.height(r, r + 1)
+            if used + height > self.capacity and r > self.start:
+                self.new_page(r)
+                used = 0.0
+            used += height
+
+    def table(self, row: int, header: int, body: list[float], first: int = 2) -> list[int]:
+        """A table: its heading from ``row``, its header row ``header`` (both written), then
+        body rows of the heights ``body``, to be written from ``header + 1`` with a copy of the
+        header row before each body row whose index (from 0) this returns, so that every page
+        the table runs onto starts with its header row. The table starts a new page unless it
+        fits whole on the current one, or, when longer than a page, unless its heading, header
+        and ``first`` rows do (``place``)."""
+        lead = self.height(row, header + 1)
+        whole, start = lead + sum(body), lead + sum(body[:first])
+        self.place(row, whole if whole <= self.capacity else start, start)
+        header_height = self.height(header, header + 1)
+        used, on_page = self.height(self.start, header + 1), 0
+        copies: list[int] = []
+        for i, height in enumerate(body):
+            if used + height > self.capacity and on_page:
+                self.new_page(header + 1 + i + len(copies))  # the copy's row
+                copies.append(i)
+                used, on_page = header_height, 0
+            used += height
+            on_page += 1
+        return copies
+
+    def place(self, row: int, need: float, first: float) -> None:
+        """Start a section at ``row`` on a new page unless the ``need`` points it needs fit on
+        the current one, or the current page is less than a third full and its ``first`` rows
+        fit (then it runs on from there, rather than leave a nearly empty page)."""
+        self.sections.append(row)
+        used = self.height(self.start, row)
+        if used + need <= self.capacity:
+            return
+        if used < self.capacity / 3 and used + first <= self.capacity:
+            return
+        self.new_page(row)
+        self.moved_to = self.start
+
+    def finish(self, end: int, share: float = 0.25) -> None:
+        """The sheet ends before row ``end``: when its last page would hold less than
+        ``share`` of a page, and it starts where a section was moved to a new page, break
+        instead before an earlier section of the page before (the latest that leaves the last
+        page at least ``share`` full and fits on it), so that the two share the rows."""
+        if self.moved_to != self.start or self.height(self.start, end) >= share * self.capacity:
+            return
+        page_starts = [1, *(b.id + 1 for b in self.ws.row_breaks.brk)]
+        before = page_starts[-2] if len(page_starts) > 1 else 1
+        for row in reversed([r for r in self.sections if before < r < self.start]):
+            if self.height(row, end) > self.capacity:
+                return
+            if self.height(row, end) >= share * self.capacity:
+                self.ws.row_breaks.brk[-1].id = row - 1
+                self.start = self.moved_to = row
+                return
+
+    def new_page(self, row: int) -> None:
+        """A page break before ``row`` (none before the sheet's first row or twice)."""
         from openpyxl.worksheet.pagebreak import Break
 
-        section = self.height(row, end) if need is None else need
-        if self.lost or self.height(self.start, row) + min(section, self.capacity) > self.capacity:
-            if row > self.start:
-                self.ws.row_breaks.append(Break(id=row - 1))
+        if row > self.start:
+            self.ws.row_breaks.append(Break(id=row - 1))
             self.start = row
-        self.lost = self.height(self.start, end) > self.capacity
+
+    def fit_last_page(self, end: int, share: float = 0.25, most: float = 0.15) -> None:
+        """For a sheet with no manual breaks, ending before row ``end``: when its last printed
+        page would hold less than ``share`` of a page and the sheet fits on one page fewer
+        shrunk by at most ``most``, print it on one page fewer (fitted to that many pages
+        tall), not leave a nearly empty page."""
+        import math
+
+        total = self.height(1, end)
+        pages = math.ceil(total / self.capacity)
+        if self.ws.row_breaks.brk or pages < 2:
+            return
+        fewer = (pages - 1) * self.capacity
+        if total - fewer < share * self.capacity and total <= fewer * (1 + most):
+            self.ws.page_setup.fitToHeight = pages - 1
 
 
 def protect(ws: Any) -> None:
