@@ -181,8 +181,8 @@ def test_a_plan_filled_in_libreoffice_is_checked_cell_by_cell(
     plan = read_inputs(demo).plan
     assert plan is not None
     mine = plan.rows[-1]
-    assert (mine.row, mine.quality_statement, mine.status, mine.due) == (added, "QS2",
-                                                                          "Not started", later)  # fmt: skip
+    got = (mine.row, mine.quality_statement, mine.status, mine.due)
+    assert got == (added, "QS2", "Not started", later)
     assert plan.rows[2].measure == "Appeals upheld < 20% & falling"
 
     # The report's annex, grouped by theme and quality statement.
@@ -244,7 +244,7 @@ def test_done_without_a_measure_and_status_counts(demo: Workspace) -> None:
             ("Done", today - dt.timedelta(days=3)),
             ("On track", today + dt.timedelta(days=9)),
             ("At risk", today - dt.timedelta(days=1)),
-        ],  # fmt: skip
+        ],
         start=FIRST_ROW,
     ):
         sheet[_cell("action", row)] = f"Action {row}"

@@ -55,15 +55,15 @@ PLAN_COLUMNS: tuple[PlanColumn, ...] = (
     PlanColumn(
         "ref",
         "Ref",
-        9,
-        "The tool's reference (QS1-I1: QS1's area for improvement 1; P: priorities).",
+        10,
+        "QS1-I1: QS1's area for improvement 1; P: priority.",
         prefilled=True,
     ),
     PlanColumn(
         "quality_statement",
         "Quality statement",
         18,
-        "QS1 to QS9 (or the name). A row you add needs one.",
+        "QS1 to QS9: a row you add needs one.",
         prefilled=True,
     ),
     PlanColumn("source", "From", 12, "From the Stage 2 summary.", prefilled=True),
