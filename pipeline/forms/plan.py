@@ -173,9 +173,9 @@ INTRO = (
     "One row per area for improvement and priority from the Stage 2 summaries. For each, say "
     "what we will do (Action), who owns it (a post), when it is due, its status and how we "
     "will know it worked; keep the latest update current. Add rows below for further actions "
-    "(give the same Ref) or other improvements (give the quality statement). `selfassess "
-    "validate` checks the plan; the report shows it as an annex, and `selfassess status` "
-    "counts the actions."
+    "(give the same Ref) or other improvements (give the quality statement). ‘selfassess "
+    "validate’ checks the plan, ‘selfassess status’ counts the actions, and the report shows "
+    "the plan as an annex."
 )
 
 

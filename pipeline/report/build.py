@@ -326,13 +326,13 @@ def _plan_annex(framework: Framework, inputs: Inputs, table_style: str) -> PlanA
                 continue
             cells = [
                 [
-                    r.ref,
-                    headline(r.text),
+                    r.ref or "–",
+                    headline(r.text) or "–",
                     r.action or "No action yet",
-                    r.owner,
-                    format_date(r.due),
-                    r.status or ("Not started" if r.action else ""),
-                    "\n".join(t for t in (r.measure, r.update) if t),
+                    r.owner or "–",
+                    format_date(r.due) or "–",
+                    r.status or ("Not started" if r.action else "–"),
+                    "\n".join(t for t in (r.measure, r.update) if t) or "–",
                 ]
                 for r in rows
             ]
