@@ -69,6 +69,8 @@ from pipeline.forms.summary import (
     FIELDS,
     FORM_SHEET,
     IDS_COL,
+    SELF_RATINGS,
+    STAGE1_COL,
     build_summary,
     field_cell,
     fit_rows,
@@ -618,6 +620,10 @@ def summary_workbook(
         )
     }
     values["verified_on"] = as_date(content["verified_on"])
+    if content.get("self_rating") is not None:
+        # Chosen from the form's list, as a lead officer does: "3 A good standard".
+        values["self_rating"] = SELF_RATINGS[int(content["self_rating"]) - 1]
+        values["rating_reason"] = content.get("rating_reason", "")
     for field in FIELDS:
         if field.kind == "entry":
             continue
@@ -632,6 +638,8 @@ def summary_workbook(
         for n, entry in enumerate(entries, start=1):
             put(sheet[field_cell(f"{label} {n}")], entry["text"])
             put(sheet[field_cell(f"{label} {n}", IDS_COL)], entry["evidence"])
+            if entry.get("stage1"):
+                put(sheet[field_cell(f"{label} {n}", STAGE1_COL)], entry["stage1"])
     fit_rows(sheet)  # rows tall enough to show what was typed
     return wb
 

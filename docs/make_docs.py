@@ -52,6 +52,9 @@ SOURCES: dict[str, tuple[str, ...]] = {
     "report-register.png": ALL_INPUTS,
     "report-stage1-chart.png": ALL_INPUTS,
     "report-engagement.png": ALL_INPUTS,
+    "improvement-plan.png": ALL_INPUTS,
+    "report-plan-annex.png": ALL_INPUTS,
+    "report-self-rating.png": ALL_INPUTS,
 }
 
 
@@ -275,6 +278,53 @@ def long_file_name(root: Path) -> None:
     path.rename(path.with_name(LONG_NAME))
 
 
+# The demo's improvement plan as its pen holder might have begun it: (row offset from the first
+# row, action, owner, due date, status, measure of success, latest update).
+PLAN_ROWS = (
+    (0, "Delegate carers' assessments to Carers Together Wealdshire", "Head of Carers' Services",
+     "2027-03-31", "On track", "80% of carers' assessments completed separately",
+     "Contract signed 14/11/2026; go-live January 2027"),
+    (1, "Reviewing team clears the longest overdue reviews", "Reviewing Team Manager",
+     "2027-09-30", "At risk", "No review more than 12 months overdue",
+     "9 of 12 posts filled; out-of-area reviews started"),
+    (2, "Rewrite the charging policy with the Making It Real Board; online estimator",
+     "Head of Financial Assessments", "2027-06-30", "Not started",
+     "Fewer than 20% of appeals upheld", ""),
+    (3, "Make the triage and resolve team permanent", "Assistant Director — Adult Social Work",
+     "2027-03-31", "Done", "80% assessed within 28 days", "Funded from agency savings"),
+)  # fmt: skip
+
+
+def with_plan(root: Path) -> Any:
+    """The demo with its improvement plan begun (QS1's rows) and the self-rating annex switched
+    on; the workspace, its report built."""
+    import datetime as dt
+
+    import openpyxl
+
+    from pipeline import app
+    from pipeline.forms.plan import FIRST_ROW, PLAN_SHEET, plan_column
+    from pipeline.workspace import Workspace
+
+    toml = root / "selfassess.toml"
+    toml.write_text(
+        toml.read_text("utf-8").replace("[report]", "[report]\nself_rating_annex = true"),
+        encoding="utf-8",
+    )
+    ws = Workspace(root)
+    app.generate_plan(ws)
+    wb = openpyxl.load_workbook(ws.improvement_plan)
+    sheet = wb[PLAN_SHEET]
+    for offset, *values in PLAN_ROWS:
+        row = FIRST_ROW + offset
+        keys = ("action", "owner", "due", "status", "measure", "update")
+        for key, value in zip(keys, values, strict=True):
+            cell = sheet[f"{plan_column(key)}{row}"]
+            cell.value = dt.date.fromisoformat(value) if key == "due" else (value or None)
+    wb.save(ws.improvement_plan)
+    return _round(root, report=True)
+
+
 def make(work: Path) -> dict[str, tuple[Path, list[Any], str]]:
     """Build everything; image -> (pdf, page tests, description of the page)."""
     from pipeline.forms.checklist import checklist_path
@@ -294,6 +344,8 @@ def make(work: Path) -> dict[str, tuple[Path, list[Any], str]]:
     long_file_name(named)
     named_ws = _round(named)
 
+    planned = with_plan(copy_demo(work / "plan"))
+
     pdfs = to_pdf(
         {
             "checklist": checklist_path(demo, qs1),
@@ -302,6 +354,7 @@ def make(work: Path) -> dict[str, tuple[Path, list[Any], str]]:
             "validation-report": named_ws.validation_report,
             "ir-coverage": demo.ir_coverage,
             "evidence-library": demo.evidence_library,
+            "improvement-plan": planned.improvement_plan,
         },
         work / "pdf",
     )
@@ -343,6 +396,17 @@ def make(work: Path) -> dict[str, tuple[Path, list[Any], str]]:
             "a Stage 1 chart (QS2)",
         ),
         "report-engagement.png": (report, [has("Respondent group", "All")], "the engagement table"),
+        "improvement-plan.png": (pdfs["improvement-plan"], [starts("")], "the first page"),
+        "report-plan-annex.png": (
+            planned.report_pdf,
+            [starts("Annex: Our improvement plan")],
+            "the improvement plan annex",
+        ),
+        "report-self-rating.png": (
+            planned.report_pdf,
+            [starts("Annex: Our self-rating")],
+            "the self-rating annex",
+        ),
     }
 
 

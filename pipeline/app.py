@@ -187,6 +187,45 @@ def generate_summaries(
     return result
 
 
+def generate_plan(ws: Workspace, *, force: bool = False) -> GenerateResult:
+    """Write ``inputs/improvement-plan.xlsx``: one row per area for improvement and priority of
+    the Stage 2 summaries received, pre-filled. A plan someone has filled in is kept (unless
+    ``force``); with no summaries yet, nothing is written and the error says so."""
+    from pipeline.forms.plan import build_plan, plan_items
+    from pipeline.read.expected import stamp_blank
+    from pipeline.xlsx.write import Style, save_atomic
+
+    path = ws.improvement_plan
+    result = GenerateResult()
+    if not force and path.exists() and _plan_filled(ws, path):
+        result.kept.append(path)
+        return result
+    inputs = read_inputs(ws)
+    if not inputs.summaries:
+        raise SelfAssessError(
+            "No Stage 2 summaries are in inputs/stage2/ yet: the improvement plan is made from "
+            "their areas for improvement and priorities. Put the completed summaries there, then "
+            "run this again."
+        )
+    items = plan_items(ws.framework, inputs.summaries)
+    style = Style.load(ws.template("xlsx/style.toml"))
+    wb = build_plan(ws.framework, style, items, ws.settings.council)
+    stamp_blank(wb)
+    save_atomic(wb, path)
+    result.written.append(path)
+    return result
+
+
+def _plan_filled(ws: Workspace, path: Path) -> bool:
+    """Whether the plan at ``path`` has anything a person typed (any action or update, or a
+    change anywhere since it was made)."""
+    from pipeline.forms.plan import plan_input_cells
+    from pipeline.read.expected import is_filled
+
+    # Its pre-filled rows are at most a few dozen; the input cells of 500 rows cover them.
+    return is_filled(path, plan_input_cells(500))
+
+
 def stage1_results(ws: Workspace, progress: Progress = no_progress) -> dict[str, QSResult]:
     """The Stage 1 findings of each quality statement that has returns (none: ``{}``)."""
 
@@ -327,6 +366,7 @@ def read_inputs(ws: Workspace, progress: Progress = no_progress) -> Inputs:
     to know each summary's guidance sheet); nothing is written."""
     from pipeline.model.inputs import Inputs
     from pipeline.read.overview import read_overview
+    from pipeline.read.plan import read_plan
     from pipeline.read.register import read_library
     from pipeline.read.returns import read_returns
     from pipeline.read.summaries import read_summaries
@@ -343,6 +383,8 @@ def read_inputs(ws: Workspace, progress: Progress = no_progress) -> Inputs:
     inputs.library, found = read_library(ws)
     inputs.read_findings.extend(found)
     inputs.overview, found = read_overview(ws)
+    inputs.read_findings.extend(found)
+    inputs.plan, found = read_plan(ws)
     inputs.read_findings.extend(found)
     inputs.printed = printed_layouts(ws, returns.returns)
     return inputs
@@ -385,6 +427,7 @@ def validate_workspace(ws: Workspace, progress: Progress = no_progress) -> Valid
     """Read and check everything, then write ``outputs/validation-report.xlsx`` and
     ``outputs/ir-coverage.xlsx``."""
     from pipeline.outputs.coverage import write_ir_coverage
+    from pipeline.outputs.thread import write_thread
     from pipeline.outputs.validation_report import write_validation_report
     from pipeline.rules import run_rules
 
@@ -392,6 +435,7 @@ def validate_workspace(ws: Workspace, progress: Progress = no_progress) -> Valid
     findings = run_rules(inputs)
     write_validation_report(ws, findings)
     write_ir_coverage(ws, ws.framework, inputs.library)
+    write_thread(ws, inputs)
     return ValidationResult(inputs, findings)
 
 
@@ -401,13 +445,31 @@ def validate_workspace(ws: Workspace, progress: Progress = no_progress) -> Valid
 def workspace_status(ws: Workspace) -> StatusTable:
     """Read and check everything (writing nothing) and sum it up per quality statement."""
     from pipeline.analysis.coverage import coverage_line, ir_coverage
-    from pipeline.outputs.status import StatusTable, next_step, status_rows
+    from pipeline.analysis.rating import self_ratings
+    from pipeline.outputs.status import (
+        StatusTable,
+        next_step,
+        plan_lines,
+        rating_lines,
+        status_rows,
+    )
     from pipeline.rules import run_rules
 
     inputs = read_inputs(ws)
     findings = run_rules(inputs)
     framework = ws.framework
     rows = status_rows(framework, inputs, findings)
+    report = ws.settings.report
+    ratings = self_ratings(
+        framework,
+        inputs.summaries,
+        inputs.stage1,
+        report.self_rating_low_agree,
+        report.self_rating_high_agree,
+    )
+    sections = [plan_lines(framework, inputs.plan, inputs.today)]
+    if ratings.any:
+        sections.append(rating_lines(ratings))
     notes = []
     if inputs.library is None:
         notes.append(f"The evidence library ({ws.relative(ws.evidence_library)}) was not read.")
@@ -418,6 +480,7 @@ def workspace_status(ws: Workspace) -> StatusTable:
         warnings=len(findings.warnings),
         next_step=next_step(rows, findings),
         notes=notes,
+        sections=sections,
     )
 
 

@@ -197,6 +197,34 @@ def generate_summaries_cmd(ctx: click.Context, force: bool) -> None:
     _echo_generated(ws, generate_summaries(ws, force=force, progress=_progress), "summaries")
 
 
+@generate.command("plan")
+@click.option("--force", is_flag=True, help="Replace the plan even if it has been filled in.")
+@click.pass_context
+@_handle_errors
+def generate_plan_cmd(ctx: click.Context, force: bool) -> None:
+    """Write the improvement plan, inputs/improvement-plan.xlsx, from the Stage 2 summaries.
+
+    One row per area for improvement and priority, pre-filled; fill in the action, owner, due
+    date, status, measure of success and latest update. A plan already filled in is kept.
+
+    \b
+    Example:
+      selfassess --workspace anytown generate plan
+    """
+    from pipeline.app import generate_plan
+
+    ws = _workspace(ctx)
+    result = generate_plan(ws, force=force)
+    for path in result.written:
+        click.echo(f"wrote {ws.relative(path)}")
+    for path in result.kept:
+        click.echo(
+            f"kept {ws.relative(path)}: it has been filled in (use --force to replace it with a "
+            "new one, losing what was typed).",
+            err=True,
+        )
+
+
 @main.command()
 @click.option("--json", "as_json", is_flag=True, help="Print the aggregates as JSON.")
 @click.pass_context

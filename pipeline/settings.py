@@ -56,6 +56,13 @@ class ReportSettings(_Section):
     # Pictures pasted into a Stage 2 form's "What others say" area.
     picture_max_bytes: int = Field(5 * 1024 * 1024, ge=1)
     picture_max_pixels: int = Field(25_000_000, ge=1)
+    # Annexes: the improvement plan (on), the self-ratings (internal: off).
+    plan_annex: bool = True
+    self_rating_annex: bool = False
+    # A self-rating of 3-4 with less than this share agreeing at Stage 1, or of 1-2 with more
+    # than self_rating_high_agree agreeing, is flagged as a sharp disagreement.
+    self_rating_low_agree: float = Field(0.5, ge=0, le=1)
+    self_rating_high_agree: float = Field(0.8, ge=0, le=1)
 
 
 class Settings(_Section):
@@ -135,6 +142,14 @@ engagement_table = {engagement_table}
 # unless larger than this (bytes, and width x height in pixels).
 picture_max_bytes = {r.picture_max_bytes}
 picture_max_pixels = {r.picture_max_pixels}
+# Annexes (true or false): "Our improvement plan" (from inputs/improvement-plan.xlsx, when there
+# is one) and the self-ratings on CQC's scale (internal: off for the submitted report).
+plan_annex = {plan_annex}
+self_rating_annex = {self_rating_annex}
+# A self-rating of 3 or 4 with less than this share agreeing at Stage 1, or of 1 or 2 with more
+# than self_rating_high_agree agreeing, is flagged as a sharp disagreement (status, the annex).
+self_rating_low_agree = {r.self_rating_low_agree}
+self_rating_high_agree = {r.self_rating_high_agree}
 """
 
 
@@ -148,7 +163,13 @@ def settings_template(council: str) -> str:
     # TOML booleans are lower case (true/false), as JSON's are.
     flags = {
         name: json.dumps(getattr(r, name))
-        for name in ("stage1_charts", "stage1_summary", "engagement_table")
+        for name in (
+            "stage1_charts",
+            "stage1_summary",
+            "engagement_table",
+            "plan_annex",
+            "self_rating_annex",
+        )
     }
     mask = json.dumps(s.mask_personal_data)
     weight = json.dumps(s.workshop_weight)

@@ -48,6 +48,14 @@ class Workspace:
         return self.inputs / "framework.yaml"
 
     @property
+    def improvement_plan(self) -> Path:
+        return self.inputs / "improvement-plan.xlsx"
+
+    @property
+    def thread_xlsx(self) -> Path:
+        return self.outputs / "thread.xlsx"
+
+    @property
     def stage1_inputs(self) -> Path:
         return self.inputs / "stage1"
 

@@ -7,8 +7,9 @@ Run by the tests with a Python that has LibreOffice's ``uno`` module (not the pr
 ``JOBS.json`` is ``{"profile": "/tmp/lo-...", "jobs": [{"src": ..., "dst": ..., "sheet": ...,
 "edits": [[name, args...], ...]}, ...]}``. One LibreOffice process does every job, each file
 opened, edited with Calc's own commands (sort, standard filter, insert or delete a whole row or
-column, type text, add a comment or a text box; ``["sheet", name]`` moves on to another sheet),
-recalculated and saved as .xlsx. Rows and columns are counted from 1, as a person counts them.
+column, type text, enter text as Calc reads typing (a date becomes a date), add a comment or a
+text box; ``["sheet", name]`` moves on to another sheet), recalculated and saved as .xlsx. Rows
+and columns are counted from 1, as a person counts them.
 
 This file uses only the standard library and ``uno``: it is not part of the package.
 """
@@ -124,6 +125,8 @@ def edit(doc: Any, sheet_name: str, edits: list[list[Any]]) -> None:
             sheet.Columns.insertByIndex(args[0] - 1, 1)
         elif name == "type":
             sheet.getCellRangeByName(args[0]).setString(args[1])
+        elif name == "enter":  # typed and recognised as Calc does (2026-10-15 becomes a date)
+            sheet.getCellRangeByName(args[0]).setFormula(args[1])
         else:
             raise ValueError(f"unknown edit {name!r}")
 

@@ -77,6 +77,9 @@ SPEC_LABELS = [
     "Verified by (name)",
     "Verified by (post)",
     "Verified on (date)",
+    # Not in SPEC §7: the optional self-rating on CQC's scale (issue 14).
+    "Self-rating (1 to 4)",
+    "Reason for the self-rating",
 ]
 
 # Text that must come back exactly: markup characters, quotes, emoji, Welsh, line breaks, tabs,
@@ -388,7 +391,7 @@ def test_text_typed_outside_the_form_is_reported_where_it_is(generated: Workspac
     write_text(sheet["E11"], "More ambition here")  # beside a field
     sheet.unmerge_cells("B11:C11")
     write_text(sheet["C11"], "typed into the merged cell")  # unmerged, then typed
-    write_text(sheet["B38"], "Below the form")
+    write_text(sheet["B39"], "Below the form")
     assert field_cell("Strength 2") == "B15"
     write_text(sheet["A15"], "Stregnth 2")  # a label misspelt: the row cannot be placed
     save_to_inputs(generated, wb)
@@ -399,7 +402,7 @@ def test_text_typed_outside_the_form_is_reported_where_it_is(generated: Workspac
         ("ignored-content", "A15"),
         ("ignored-content", "B15"),
         ("ignored-content", "C15"),
-        ("ignored-content", "B38"),
+        ("ignored-content", "B39"),
         ("ignored-content", "H40"),
     ]
     assert all(f.severity == "error" and f.sheet == FORM_SHEET for f in read.findings)

@@ -20,7 +20,7 @@ from pipeline.model.words import (
     word_count_formula,
 )
 from pipeline.xlsx.identity import SUMMARY, set_identity
-from pipeline.xlsx.write import Style, print_setup, protect, row_height
+from pipeline.xlsx.write import Style, list_validation, print_setup, protect, row_height
 
 if TYPE_CHECKING:
     from openpyxl import Workbook
@@ -36,7 +36,7 @@ GUIDANCE_SHEET = "Guidance"
 FORM_SHEET = "Summary"
 
 
-Kind = Literal["text", "narrative", "entry", "ids", "date"]
+Kind = Literal["text", "narrative", "entry", "ids", "date", "rating"]
 
 
 @dataclass(frozen=True)
@@ -72,6 +72,9 @@ KEY_DOCUMENTS_NOTE = (
 
 # Texts of forms sent out by earlier versions, still accepted in a returned form.
 EARLIER_TEXTS = (
+    "Up to three key areas of strength identified through Stage 1, and up to three areas "
+    "for improvement with the improvement work ongoing or proposed. Put the supporting "
+    "evidence IDs from the evidence library in column C.",
     "Relevant documents, including strategies, plans, policies and procedures and links to "
     "data and performance, that need to be included and referenced. Give their evidence IDs; "
     "ask the pen holder to add any document that is not in the library yet.",
@@ -86,7 +89,8 @@ def _entry(label: str, key: str, what: str) -> FormField:
         label,
         key,
         "entry",
-        f"{what} In column C: the evidence IDs that show it (e.g. EV-003, EV-011).",
+        f"{what} In column C: the evidence IDs that show it (e.g. EV-003, EV-011). In column "
+        "E (optional): the numbers of the Stage 1 statements it answers (e.g. 3, 7).",
         height=80.0,
     )
 
@@ -119,7 +123,8 @@ SECTIONS: tuple[FormSection, ...] = (
         "Our areas of strength and areas for improvement, and how do we know?",
         "Up to three key areas of strength identified through Stage 1, and up to three areas "
         "for improvement with the improvement work ongoing or proposed. Put the supporting "
-        "evidence IDs from the evidence library in column C.",
+        "evidence IDs from the evidence library in column C and, in column E, the numbers of "
+        "the Stage 1 statements each one answers (the ‘No.’ on the Guidance sheet), e.g. 3, 7.",
         (
             *(
                 _entry(f"Strength {n}", "strengths", "A key area of strength, and how we know.")
@@ -192,16 +197,50 @@ SECTIONS: tuple[FormSection, ...] = (
             ),
         ),
     ),
+    FormSection(
+        "Our self-rating (optional, for internal use)",
+        "How would the CQC score this quality statement on the evidence we have? Choose 1 to 4 "
+        "on the CQC's scale and give the reason in one line. It is not printed in the "
+        "submitted report.",
+        (
+            FormField(
+                "Self-rating (1 to 4)",
+                "self_rating",
+                "rating",
+                "Choose from the list: 1 the evidence shows significant shortfalls, 2 some "
+                "shortfalls, 3 a good standard, 4 an exceptional standard.",
+            ),
+            FormField(
+                "Reason for the self-rating",
+                "rating_reason",
+                "text",
+                "One line: why this score.",
+                height=32.0,
+            ),
+        ),
+    ),
 )
+
+
+SELF_RATINGS = (
+    "1 Significant shortfalls",
+    "2 Some shortfalls",
+    "3 A good standard",
+    "4 An exceptional standard",
+)
+"""The self-rating list: CQC's four scores with their descriptors (the evidence shows ...)."""
 
 
 FIELDS: tuple[FormField, ...] = tuple(f for s in SECTIONS for f in s.fields)
 
 
-LABEL_COL, TEXT_COL, IDS_COL, WORDS_COL = "A", "B", "C", "D"
+LABEL_COL, TEXT_COL, IDS_COL, WORDS_COL, STAGE1_COL = "A", "B", "C", "D", "E"
 
 
-WIDTHS = {"A": 30, "B": 72, "C": 22, "D": 10}
+LAST_COL = STAGE1_COL
+
+
+WIDTHS = {"A": 30, "B": 72, "C": 22, "D": 10, "E": 12}
 
 
 TITLE_ROW, TOTAL_ROW, HEADER_ROW, INTRO_ROW = 1, 2, 3, 4
@@ -236,7 +275,7 @@ def _field_rows() -> tuple[dict[str, int], dict[str, int], int]:
 HEADING_ROWS, FIELD_ROWS, NOTE_ROW = _field_rows()
 
 
-FORM_HEADER = ["Field", "Your text", "Evidence IDs", "Words"]
+FORM_HEADER = ["Field", "Your text", "Evidence IDs", "Words", "Stage 1 statements"]
 
 
 ROW_GROWTH_RULE = (
@@ -299,7 +338,7 @@ def form_texts(title: str) -> set[tuple[str, str]]:
     """
     texts = {(LABEL_COL, title), (LABEL_COL, TOTAL_LABEL), (LABEL_COL, FORM_INTRO)}
     texts |= {(LABEL_COL, intro) for intro in EARLIER_INTROS}
-    texts |= {(col, text) for col, text in zip("ABCD", FORM_HEADER, strict=True)}
+    texts |= {(col, text) for col, text in zip("ABCDE", FORM_HEADER, strict=True)}
     for section in SECTIONS:
         texts |= {(LABEL_COL, section.heading), (LABEL_COL, section.note)}
     texts |= {(LABEL_COL, f.label) for f in FIELDS}
@@ -325,6 +364,7 @@ def input_cells() -> dict[str, set[str]]:
     """Every cell a lead officer fills in a fresh form, by sheet."""
     cells = {field_cell(f.label) for f in FIELDS}
     cells |= {field_cell(f.label, IDS_COL) for f in FIELDS if f.kind == "entry"}
+    cells |= {field_cell(f.label, STAGE1_COL) for f in FIELDS if f.kind == "entry"}
     return {FORM_SHEET: cells}
 
 
@@ -754,7 +794,7 @@ def _form_sheet(
 
     for col, width in WIDTHS.items():
         ws.column_dimensions[col].width = width
-    ws.merge_cells(f"A{TITLE_ROW}:D{TITLE_ROW}")
+    ws.merge_cells(f"A{TITLE_ROW}:{LAST_COL}{TITLE_ROW}")
     style.text(ws[f"A{TITLE_ROW}"], title, style.title)
     ws.row_dimensions[TITLE_ROW].height = row_height([(title, 100)], 21)
 
@@ -797,28 +837,31 @@ def _form_sheet(
     )
 
     style.header_row(ws, HEADER_ROW, FORM_HEADER)
-    ws.row_dimensions[HEADER_ROW].height = 20
-    ws.merge_cells(f"A{INTRO_ROW}:D{INTRO_ROW}")
+    ws.row_dimensions[HEADER_ROW].height = 30
+    ws.merge_cells(f"A{INTRO_ROW}:{LAST_COL}{INTRO_ROW}")
     style.text(ws[f"A{INTRO_ROW}"], FORM_INTRO, style.note)
     ws.row_dimensions[INTRO_ROW].height = row_height([(FORM_INTRO, 150)], 13)
 
     for section in SECTIONS:
         row = HEADING_ROWS[section.heading]
-        ws.merge_cells(f"A{row}:D{row}")
+        ws.merge_cells(f"A{row}:{LAST_COL}{row}")
         style.text(ws[f"A{row}"], section.heading, style.heading)
         ws[f"A{row}"].alignment = Alignment(vertical="bottom", wrap_text=True)
         ws.row_dimensions[row].height = 30
-        ws.merge_cells(f"A{row + 1}:D{row + 1}")
+        ws.merge_cells(f"A{row + 1}:{LAST_COL}{row + 1}")
         style.text(ws[f"A{row + 1}"], section.note, style.note)
         ws.row_dimensions[row + 1].height = row_height([(section.note, 140)], 14)
         for f in section.fields:
             _form_field(ws, f, style, words_formulas.get(f.label))
 
-    ws.merge_cells(f"A{NOTE_ROW}:D{NOTE_ROW}")
+    ws.merge_cells(f"A{NOTE_ROW}:{LAST_COL}{NOTE_ROW}")
     style.text(ws[f"A{NOTE_ROW}"], FORM_NOTE, style.note)
     ws.row_dimensions[NOTE_ROW].height = row_height([(FORM_NOTE, 126)], 14)
 
     for f in FIELDS:
+        if f.kind == "rating":
+            list_validation(ws, field_cell(f.label), list(SELF_RATINGS), f.label, f.help)
+            continue
         dv = DataValidation(
             type="date" if f.kind == "date" else None,
             operator="between" if f.kind == "date" else None,
@@ -854,6 +897,7 @@ def _form_field(ws: Any, f: FormField, style: Style, words_formula: str | None) 
     style.input(text)
     if f.kind == "entry":
         style.input(ws[f"{IDS_COL}{row}"])
+        style.input(ws[f"{STAGE1_COL}{row}"])
     else:
         # One wide cell for the text; C stays locked inside the merge.
         ws[f"{IDS_COL}{row}"].border = style.border
@@ -870,6 +914,9 @@ def _form_field(ws: Any, f: FormField, style: Style, words_formula: str | None) 
         words.font = style.body
     else:
         words.fill = style.label_fill
+    if f.kind != "entry":
+        ws[f"{STAGE1_COL}{row}"].fill = style.label_fill
+        ws[f"{STAGE1_COL}{row}"].border = style.border
     ws.row_dimensions[row].height = f.height
 
 
@@ -891,6 +938,7 @@ def fit_rows(ws: Any) -> None:
         texts: list[tuple[str, float]] = [(text(TEXT_COL), wide)]
         if f.kind == "entry":
             texts = [(text(TEXT_COL), WIDTHS[TEXT_COL]), (text(IDS_COL), WIDTHS[IDS_COL])]
+            texts.append((text(STAGE1_COL), WIDTHS[STAGE1_COL]))
         ws.row_dimensions[row].height = max(f.height, row_height(texts))
     _keep_sections(ws)
 

@@ -221,7 +221,7 @@ CODES: tuple[Code, ...] = (
     Code(
         code="invalid-choice",
         severity="error",
-        title="a Yes/No cell with something else",
+        title="a Yes/No (or other list) cell with something else",
         fix="Choose a value from the cell's list.",
         in_spec=False,
     ),
@@ -447,6 +447,54 @@ CODES: tuple[Code, ...] = (
         "who cannot see it; the report uses a general one",
         fix="Right-click the picture, choose Edit Alt Text (Excel) or Description (LibreOffice) "
         "and describe what it shows.",
+        in_spec=False,
+    ),  # ---- The thread: Stage 1 to Stage 2 to actions
+    Code(
+        code="stage1-not-answered",
+        severity="warning",
+        title="a Stage 1 statement flagged as an emerging area for improvement that no strength "
+        "or area for improvement of the Stage 2 summary cites (column E)",
+        fix="Put the statement's number in column E beside the strength or area for improvement "
+        "that answers it; if none does, consider whether one should.",
+        in_spec=False,
+    ),
+    Code(
+        code="stage1-citation-unknown",
+        severity="warning",
+        title="a Stage 1 statement number in column E of a summary that the quality "
+        "statement's checklist does not have",
+        fix="Use the numbers in the ‘No.’ column of the Guidance sheet's Stage 1 tables, "
+        "separated by commas (e.g. 3, 7).",
+        in_spec=False,
+    ),
+    # ---- The improvement plan
+    Code(
+        code="plan-no-action",
+        severity="warning",
+        title="an area for improvement or priority in the improvement plan with no action",
+        fix="Say what will be done in the Action column (or add a row with the same Ref).",
+        in_spec=False,
+    ),
+    Code(
+        code="plan-action-incomplete",
+        severity="warning",
+        title="an action in the improvement plan without an owner or a due date",
+        fix="Give the post that owns the action and the date it is due (dd/mm/yyyy).",
+        in_spec=False,
+    ),
+    Code(
+        code="plan-overdue",
+        severity="warning",
+        title="an action in the improvement plan past its due date and not Done (the message "
+        "gives the days)",
+        fix="Update its status and latest update, or agree a new due date.",
+        in_spec=False,
+    ),
+    Code(
+        code="plan-done-no-measure",
+        severity="warning",
+        title="an action marked Done in the improvement plan with no measure of success",
+        fix="Say how we know it worked in ‘Measure of success’.",
         in_spec=False,
     ),
 )

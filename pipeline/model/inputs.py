@@ -98,10 +98,29 @@ class Entry(_Model):
     label: str
     text: Text
     evidence: Text
+    # The Stage 1 statement numbers the lead officer cites beside it ("3, 7"), as typed; its
+    # location when the form has the column (None: a form made before it).
+    stage1: Text | None = None
 
     @property
     def evidence_ids(self) -> list[str]:
         return split_ids(self.evidence.value)
+
+    @property
+    def stage1_numbers(self) -> list[int]:
+        """The Stage 1 statement numbers cited (``"3, 7 and 12"`` -> ``[3, 7, 12]``); anything
+        that is not a number is left out (``stage1_problems`` names it)."""
+        return [
+            int(p) for p in split_stage1(self.stage1.value if self.stage1 else "") if p.isdigit()
+        ]
+
+
+def split_stage1(text: str) -> list[str]:
+    """The parts of a Stage 1 citation cell: ``"S3, 7; no. 12"`` -> ``["3", "7", "12"]``. A leading
+    ``S``, ``No.`` or ``#`` is allowed before a number."""
+    text = re.sub(r"\b(?:statements?|nos?\.?)(?=\s|\d|$)", " ", text, flags=re.IGNORECASE)
+    parts = (re.sub(r"^[s#]\s*(?=\d)", "", p, flags=re.IGNORECASE) for p in split_ids(text))
+    return [p for p in parts if p]
 
 
 class Picture(_Model):
@@ -133,6 +152,10 @@ class Summary(_Model):
     verified_on: dt.date | None = None
     verified_on_at: Located | None = None
     pictures: tuple[Picture, ...] = ()
+    # The lead officer's self-rating on CQC's scale (1-4), None when not given, and the reason.
+    self_rating: int | None = None
+    self_rating_at: Located | None = None
+    rating_reason: Text | None = None
     # The fingerprint of the printed-words layout its word total was written with ("" before
     # the total counted Section B as printed): see ``PrintedLayout.signature``.
     layout_signature: str = ""
@@ -223,6 +246,60 @@ class Overview(_Model):
         ]
 
 
+PLAN_STATUSES = ("Not started", "On track", "At risk", "Done")
+
+
+class PlanRow(_Model):
+    """One row of the improvement plan: an area for improvement or a priority (pre-filled from
+    the summaries and the overview), or a row a council added, with its action."""
+
+    row: int
+    ref: str = ""
+    quality_statement: str = ""  # a QS code, "" when not given
+    source: str = ""  # "Area for improvement", "Priority" or what a person typed
+    text: str = ""
+    evidence: str = ""
+    action: str = ""
+    owner: str = ""
+    due: dt.date | None = None
+    status: str = ""  # one of PLAN_STATUSES, or "" when not chosen (or not one of them)
+    measure: str = ""
+    update: str = ""
+    at: Located
+    cells: tuple[tuple[str, str], ...] = ()  # (field key, cell) for every column found
+
+    def cell(self, key: str) -> str | None:
+        for name, ref in self.cells:
+            if name == key:
+                return ref
+        return self.at.cell
+
+    @property
+    def evidence_ids(self) -> list[str]:
+        return split_ids(self.evidence)
+
+    @property
+    def done(self) -> bool:
+        return self.status == "Done"
+
+    def days_overdue(self, today: dt.date) -> int:
+        """Days past its due date and not done (0 when not overdue)."""
+        if self.due is None or self.done or not self.action.strip():
+            return 0
+        return max(0, (today - self.due).days)
+
+
+class ImprovementPlan(_Model):
+    """``inputs/improvement-plan.xlsx`` as read."""
+
+    file: str
+    rows: tuple[PlanRow, ...] = ()
+
+    @property
+    def actions(self) -> list[PlanRow]:
+        return [r for r in self.rows if r.action.strip()]
+
+
 @dataclass
 class Inputs:
     """Everything read from a workspace's ``inputs/``, and what reading it found."""
@@ -238,6 +315,9 @@ class Inputs:
     # How each quality statement's Section B prints (by code), measured from the report
     # template; empty: the typed words only (``PrintedLayout.typed_only``).
     printed: dict[str, PrintedLayout] = field(default_factory=dict)
+    # The improvement plan (None: not made yet), and the day its due dates are checked against.
+    plan: ImprovementPlan | None = None
+    today: dt.date = field(default_factory=dt.date.today)
 
     def printed_words(self, summary: Summary) -> int:
         """The words of ``summary``'s Section B section as the report prints it."""

@@ -2,14 +2,16 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import textwrap
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
+    from pipeline.analysis.rating import SelfRatings
     from pipeline.framework import Framework
     from pipeline.model.findings import Findings
-    from pipeline.model.inputs import Inputs, Summary
+    from pipeline.model.inputs import ImprovementPlan, Inputs, PlanRow, Summary
 
 
 WIDTH = 100
@@ -74,6 +76,8 @@ class StatusTable:
     warnings: int
     next_step: str
     notes: list[str] = field(default_factory=list)
+    # More tables after the main one: the improvement plan's actions, the self-ratings.
+    sections: list[list[str]] = field(default_factory=list)
 
     def lines(self) -> list[str]:
         """Printable lines: a plain-text table that fits in 100 columns."""
@@ -81,6 +85,8 @@ class StatusTable:
         out = [header, "─" * WIDTH]
         for row in self.rows:
             out.append(_line(_shorten(f"{row.code} {row.name}", NAME_WIDTH), row.cells()))
+        for section in self.sections:
+            out += ["", *section]
         out.append("")
         n_err, n_warn = self.errors, self.warnings
         for text in (
@@ -163,3 +169,70 @@ def next_step(rows: list[StatusRow], findings: Findings) -> str:
             "a draft can be built meanwhile: selfassess build --draft"
         )
     return "Ready to build: selfassess build"
+
+
+PLAN_COLUMNS = ("Actions", "Done", "On track", "At risk", "Overdue", "No action")
+
+
+def plan_lines(framework: Framework, plan: ImprovementPlan | None, today: dt.date) -> list[str]:
+    """The improvement plan's actions per quality statement: how many, done, on track, at risk,
+    overdue (past due and not done), and areas for improvement or priorities with no action."""
+    if plan is None:
+        return ["Improvement plan: none yet (selfassess generate plan, once the summaries are in)."]
+    widths = [8] * (len(PLAN_COLUMNS) - 1) + [9]
+    head = f"{'Improvement plan':<{NAME_WIDTH}} " + " ".join(
+        f"{c:>{w}}" for c, w in zip(PLAN_COLUMNS, widths, strict=True)
+    )
+    out = [head, "─" * WIDTH]
+    by_qs: dict[str, list[PlanRow]] = {}
+    for r in plan.rows:
+        by_qs.setdefault(r.quality_statement, []).append(r)
+    names = [(qs.code, f"{qs.code} {qs.name}") for qs in framework.quality_statements]
+    if "" in by_qs:
+        names.append(("", "(no quality statement)"))
+    for code, name in names:
+        rows = by_qs.get(code, [])
+        if not rows:
+            continue
+        actions = [r for r in rows if r.action.strip()]
+        actioned = {r.ref.upper() for r in actions if r.ref}
+        unactioned = {
+            r.ref.upper() or f"row{r.row}"
+            for r in rows
+            if not r.action.strip() and r.text.strip() and r.ref.upper() not in actioned
+        }
+        counts = (
+            len(actions),
+            sum(r.done for r in actions),
+            sum(r.status == "On track" and not r.days_overdue(today) for r in actions),
+            sum(r.status == "At risk" and not r.days_overdue(today) for r in actions),
+            sum(r.days_overdue(today) > 0 for r in actions),
+            len(unactioned),
+        )
+        out.append(
+            f"{_shorten(name, NAME_WIDTH):<{NAME_WIDTH}} "
+            + " ".join(f"{n:>{w}}" for n, w in zip(counts, widths, strict=True))
+        )
+    return out
+
+
+def rating_lines(ratings: SelfRatings) -> list[str]:
+    """The self-ratings per quality statement beside the Stage 1 % agree, then per theme and
+    overall as CQC aggregates scores (a percentage of the maximum, and its band)."""
+    if not ratings.any:
+        return []
+    out = [f"{'Self-rating (CQC scale 1-4)':<{NAME_WIDTH}} {'Score':>5} {'Stage 1':>8}  Note"]
+    out.append("─" * WIDTH)
+    for r in ratings.statements:
+        score = DASH if r.score is None else str(r.score)
+        agree = DASH if r.agree is None else f"{r.agree:.0f}%"
+        note = f"! {r.disagrees}" if r.disagrees else ""
+        line = f"{_shorten(f'{r.code} {r.name}', NAME_WIDTH):<{NAME_WIDTH}} {score:>5} {agree:>8}"
+        out.append(_shorten(f"{line}  {note}".rstrip(), WIDTH))
+    for theme in ratings.themes:
+        out.append(_shorten(f"Theme: {theme.name}: {theme.describe()}", WIDTH))
+    out.append(f"Overall: {ratings.overall.describe()}")
+    out.append(
+        "Stage 1: % agree overall. ! marks a sharp disagreement between the score and Stage 1."
+    )
+    return out

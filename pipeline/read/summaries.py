@@ -15,6 +15,7 @@ from pipeline.forms.summary import (
     IDS_COL,
     LABEL_COL,
     SECTIONS,
+    STAGE1_COL,
     TEXT_COL,
     TOTAL_LABEL,
     WORDS_COL,
@@ -308,6 +309,8 @@ class _FormReader:
         self.entries: dict[str, list[Entry]] = {"strengths": [], "improvements": []}
         self.verified_on: dt.date | None = None
         self.verified_on_at: Located | None = None
+        self.self_rating: int | None = None
+        self.self_rating_at: Located | None = None
         self.findings: list[Finding] = []
         self.ignored: list[Finding] = []
         self.heading_rows: dict[str, int] = {}
@@ -373,7 +376,7 @@ class _FormReader:
         self.findings.extend(cap_per_sheet(self.ignored, self.sheet.name, self.rel))
 
     def _field_row(self, row: int, f: FormField, cells: list[tuple[str, str]]) -> None:
-        inputs = {TEXT_COL, IDS_COL} if f.kind == "entry" else {TEXT_COL}
+        inputs = {TEXT_COL, IDS_COL, STAGE1_COL} if f.kind == "entry" else {TEXT_COL}
         first = self.first_row.setdefault(f.label, row)
         if first != row:
             for col, ref in cells:
@@ -392,10 +395,13 @@ class _FormReader:
                 label=f.label,
                 text=self.text(text_ref, f.label),
                 evidence=self.text(f"C{row}", f.label),
+                stage1=self.text(f"{STAGE1_COL}{row}", f.label),
             )
             self.entries[f.key].append(entry)
         elif f.kind == "date":
             self._date(text_ref)
+        elif f.kind == "rating":
+            self._rating(text_ref, f.label)
         else:
             self.values[f.key] = self.text(text_ref, f.label)
         for col, ref in cells:
@@ -491,6 +497,29 @@ class _FormReader:
             )
         self.verified_on = when
 
+    def _rating(self, ref: str, label: str) -> None:
+        """The self-rating: ``3``, ``3 A good standard`` (from the list) or ``3.0``; anything
+        else is ``rating-invalid``."""
+        self.self_rating_at = self.at(ref)
+        typed = self.text(ref, label).value.strip()
+        if not typed:
+            return
+        match = re.fullmatch(r"([1-4])(?:\.0+)?(?:\s.*)?", typed, flags=re.DOTALL)
+        if match is None:
+            self.findings.append(
+                error(
+                    "rating-invalid",
+                    self.rel,
+                    f"The self-rating “{excerpt(typed)}” is not on the CQC's scale; choose 1, 2, "
+                    "3 or 4 from the list (or leave it blank).",
+                    sheet=self.sheet.name,
+                    cell=ref,
+                    field=label,
+                )
+            )
+            return
+        self.self_rating = int(match.group(1))
+
     def summary(self, code: str) -> Summary:
         """What was read. Strengths and areas for improvement are the rows with something in
         them, in row order; when none has, the first (empty) row, so a rule can point at it."""
@@ -500,7 +529,11 @@ class _FormReader:
 
         def entries(key: str) -> tuple[Entry, ...]:
             rows = self.entries[key]
-            filled = [e for e in rows if not (e.text.blank and e.evidence.blank)]
+            filled = [
+                e
+                for e in rows
+                if not (e.text.blank and e.evidence.blank and (e.stage1 is None or e.stage1.blank))
+            ]
             return tuple(filled or rows[:1])
 
         return Summary(
@@ -518,6 +551,9 @@ class _FormReader:
             verified_by_post=text("verified_by_post"),
             verified_on=self.verified_on,
             verified_on_at=self.verified_on_at,
+            self_rating=self.self_rating,
+            self_rating_at=self.self_rating_at,
+            rating_reason=self.values.get("rating_reason"),
         )
 
 

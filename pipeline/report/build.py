@@ -182,6 +182,36 @@ class RegisterRow:
 
 
 @dataclass(frozen=True)
+class PlanQSView:
+    """One quality statement's actions in the annex "Our improvement plan"."""
+
+    name: Prose
+    table: Block
+
+
+@dataclass(frozen=True)
+class PlanThemeView:
+    name: Prose
+    quality_statements: list[PlanQSView]
+
+
+@dataclass(frozen=True)
+class PlanAnnexView:
+    intro: Prose
+    themes: list[PlanThemeView]
+
+
+@dataclass(frozen=True)
+class RatingAnnexView:
+    """The internal annex of self-ratings: per quality statement, then per theme and overall."""
+
+    intro: Prose
+    table: Block
+    totals: Block
+    note: Prose
+
+
+@dataclass(frozen=True)
 class ReportContext:
     """Every variable the report template may use."""
 
@@ -203,6 +233,9 @@ class ReportContext:
     ir_groups: list[IRGroup]
     register: list[RegisterRow]
     framework: str
+    # Annexes (None: switched off, or nothing to show).
+    improvement_plan: PlanAnnexView | None = None
+    self_rating: RatingAnnexView | None = None
 
     def variables(self) -> dict[str, Any]:
         """The Jinja context: one name per field (no nested dictionaries)."""
@@ -263,7 +296,121 @@ def build_context(
         ir_groups=_ir_groups(framework, items, by_id, ink),
         register=register,
         framework=framework.framework.title,
+        improvement_plan=_plan_annex(framework, inputs, table_style),
+        self_rating=_rating_annex(framework, inputs, table_style),
     )
+
+
+PLAN_WIDTHS_MM = (15.0, 50.0, 60.0, 30.0, 27.0, 19.0, 44.0)
+
+
+def _plan_annex(framework: Framework, inputs: Inputs, table_style: str) -> PlanAnnexView | None:
+    """The improvement plan by theme and quality statement; None without a plan (or rows), or
+    when switched off (``[report] plan_annex``)."""
+    plan = inputs.plan
+    if plan is None or not inputs.ws.settings.report.plan_annex or not plan.rows:
+        return None
+    by_qs: dict[str, list[Any]] = {}
+    for r in plan.rows:
+        by_qs.setdefault(r.quality_statement, []).append(r)
+    headers = ["Ref", "Area for improvement or priority", "Action", "Owner", "Due", "Status"]
+    headers.append("Measure of success and latest update")
+    themes = []
+    for theme in framework.themes:
+        views = []
+        for qs in theme.quality_statements:
+            rows = by_qs.get(qs.code, [])
+            if not rows:
+                continue
+            cells = [
+                [
+                    r.ref or "–",
+                    headline(r.text) or "–",
+                    r.action or "No action yet",
+                    r.owner or "–",
+                    format_date(r.due) or "–",
+                    r.status or ("Not started" if r.action else "–"),
+                    "\n".join(t for t in (r.measure, r.update) if t) or "–",
+                ]
+                for r in rows
+            ]
+            table = table_block(headers, cells, list(PLAN_WIDTHS_MM), table_style, numbers=False)
+            views.append(PlanQSView(Prose(f"{qs.code} {qs.name}"), table))
+        if views:
+            themes.append(PlanThemeView(Prose(theme.name), views))
+    if not themes:
+        return None
+    intro = (
+        "What we are doing about each area for improvement and priority in Section B (each "
+        "named by its first sentence): the action, who owns it, when it is due and where it "
+        "stands."
+    )
+    return PlanAnnexView(Prose(intro), themes)
+
+
+def headline(text: str, limit: int = 200) -> str:
+    """An area for improvement's first sentence (its headline; the whole text is in Section
+    B), cut at a word with "…" beyond ``limit`` characters."""
+    import re
+
+    text = " ".join(text.split())
+    match = re.match(r"(.+?[.!?])(?=\s+[A-Z0-9“‘(\"'])", text)
+    first = match.group(1) if match else text
+    if len(first) <= limit:
+        return first
+    return first[:limit].rsplit(" ", 1)[0].rstrip(",;:") + "…"
+
+
+def _rating_annex(framework: Framework, inputs: Inputs, table_style: str) -> RatingAnnexView | None:
+    """The self-ratings (internal; ``[report] self_rating_annex``, off by default)."""
+    from pipeline.analysis.rating import SCORE_DESCRIPTORS, self_ratings
+
+    report = inputs.ws.settings.report
+    if not report.self_rating_annex:
+        return None
+    ratings = self_ratings(
+        framework,
+        inputs.summaries,
+        inputs.stage1,
+        report.self_rating_low_agree,
+        report.self_rating_high_agree,
+    )
+    if not ratings.any:
+        return None
+    rows = []
+    for r in ratings.statements:
+        score = "–" if r.score is None else f"{r.score} ({SCORE_DESCRIPTORS[r.score]})"
+        agree = "–" if r.agree is None else f"{r.agree:.0f}%"
+        note = r.reason + (f"\nSharp disagreement: {r.disagrees}." if r.disagrees else "")
+        rows.append([f"{r.code} {r.name}", score, agree, note])
+    table = table_block(
+        ["Quality statement", "Self-rating", "Stage 1 agree", "Reason"],
+        rows,
+        [52.0, 36.0, 20.0, 52.0],
+        table_style,
+        numbers=False,
+    )
+    totals_rows = [[t.name, t.describe()] for t in ratings.themes]
+    totals_rows.append(["Overall", ratings.overall.describe()])
+    totals = table_block(
+        ["Theme", "Score (% of maximum, band)"],
+        totals_rows,
+        [80.0, 80.0],
+        table_style,
+        bold_last_row=True,
+        numbers=False,
+    )
+    intro = (
+        "For internal use. Each lead officer's self-rating on the CQC's scale (1 the evidence "
+        "shows significant shortfalls, 2 some shortfalls, 3 a good standard, 4 an exceptional "
+        "standard), beside the share of Stage 1 ratings that agree."
+    )
+    note = (
+        "Per theme and overall, as the CQC aggregates scores: the sum of the scores as a "
+        "percentage of the maximum (4 per quality statement scored); 25–38% inadequate, 39–62% "
+        "requires improvement, 63–87% good, 88–100% outstanding."
+    )
+    return RatingAnnexView(Prose(intro), table, totals, Prose(note))
 
 
 def _register(items: Iterable[EvidenceItem], ink: Ink) -> list[RegisterRow]:

@@ -676,13 +676,15 @@ def table_block(
     style_id: str,
     *,
     bold_last_row: bool = False,
+    numbers: bool = True,
 ) -> Block:
     """A simple table in the template's table style: a repeating header row, then ``rows``;
-    columns after the first are numbers, right-aligned."""
+    columns after the first are numbers, right-aligned (all text, left-aligned, when not
+    ``numbers``)."""
     twips = [round(w / 25.4 * 1440) for w in widths_mm]
 
     def cell(text: str, width: int, first: bool, bold: bool) -> str:
-        jc = "" if first else '<w:jc w:val="right"/>'
+        jc = "" if first or not numbers else '<w:jc w:val="right"/>'
         ppr = f'<w:pPr><w:spacing w:before="0" w:after="0"/>{jc}</w:pPr>'
         return (
             f'<w:tc><w:tcPr><w:tcW w:w="{width}" w:type="dxa"/></w:tcPr>'

@@ -15,9 +15,16 @@ if TYPE_CHECKING:
 
 def all_rules() -> list[Rule]:
     """Every rule of every family, in a stable order."""
-    from pipeline.rules import evidence, overview, personal_data, stage2
+    from pipeline.rules import evidence, overview, personal_data, plan, stage2, thread
 
-    return [*stage2.RULES, *evidence.RULES, *overview.RULES, *personal_data.RULES]
+    return [
+        *stage2.RULES,
+        *evidence.RULES,
+        *overview.RULES,
+        *personal_data.RULES,
+        *thread.RULES,
+        *plan.RULES,
+    ]
 
 
 def run_rules(inputs: Inputs) -> Findings:

@@ -75,7 +75,16 @@ OVERVIEW = TemplateKind(
 )
 
 
-TEMPLATE_KINDS = {k.kind: k for k in (CHECKLIST, SUMMARY, LIBRARY, OVERVIEW)}
+PLAN = TemplateKind(
+    "improvement-plan",
+    "1",
+    "the improvement plan",
+    "the improvement plan",
+    "it belongs at inputs/improvement-plan.xlsx",
+)
+
+
+TEMPLATE_KINDS = {k.kind: k for k in (CHECKLIST, SUMMARY, LIBRARY, OVERVIEW, PLAN)}
 
 
 def identity_problem(

@@ -539,6 +539,29 @@ def _section_d(doc: WordDocument) -> None:
     _tag(doc, "{%p endif %}")
 
 
+def _annexes(doc: WordDocument) -> None:
+    """The annexes, each shown only when the report has it (see pipeline/report/build.py):
+    the improvement plan, and the internal self-ratings. They follow Section D on its pages."""
+    _tag(doc, "{%p if improvement_plan %}")
+    doc.add_paragraph("Annex: Our improvement plan", style="Heading 1")
+    doc.add_paragraph("{{ improvement_plan.intro }}")
+    _tag(doc, "{%p for theme in improvement_plan.themes %}")
+    doc.add_paragraph("{{ theme.name }}", style="Heading 2")
+    _tag(doc, "{%p for qs in theme.quality_statements %}")
+    doc.add_paragraph("{{ qs.name }}", style="Heading 3")
+    doc.add_paragraph("{{p qs.table }}")
+    _tag(doc, "{%p endfor %}")
+    _tag(doc, "{%p endfor %}")
+    _tag(doc, "{%p endif %}")
+    _tag(doc, "{%p if self_rating %}")
+    doc.add_paragraph("Annex: Our self-rating (internal)", style="Heading 1")
+    doc.add_paragraph("{{ self_rating.intro }}")
+    doc.add_paragraph("{{p self_rating.table }}")
+    doc.add_paragraph("{{p self_rating.totals }}")
+    doc.add_paragraph("{{ self_rating.note }}", style="Caption")
+    _tag(doc, "{%p endif %}")
+
+
 def _tag_in_cell(cell: object, tag: str) -> None:
     cell.add_paragraph(tag)  # type: ignore[attr-defined]
 
@@ -577,6 +600,7 @@ def make() -> bytes:
     _section_b(doc)
     _section_c(doc)
     _section_d(doc)
+    _annexes(doc)
     _no_thumbnail(doc)
     _no_styles_with_effects(doc)
     props = doc.core_properties
