@@ -84,6 +84,28 @@ def styled_cell(ws: Any, row: int, col: int, look: Any) -> Any:
     return cell
 
 
+def merge_cells(ws: Any, ref: str) -> None:
+    """``ws.merge_cells(ref)`` for a range whose cells hold no style yet, without the cost of
+    ``MergedCellRange.format``.
+
+    On such a range, format() only gives each cell the default border and protection (style
+    number 0: nothing changes), looking each up in the workbook's style tables. Here the range
+    is added and its cells made as merge_cells makes them; a range with a styled cell in it is
+    merged by openpyxl itself.
+    """
+    from openpyxl.cell.cell import MergedCell
+    from openpyxl.worksheet.merge import MergedCellRange
+
+    mcr = MergedCellRange(ws, ref)  # makes the top-left cell, as merge_cells does
+    cells = list(mcr.cells)
+    if any((cell := ws._cells.get(coord)) is not None and cell.has_style for coord in cells):
+        ws.merge_cells(ref)
+        return
+    ws.merged_cells.add(mcr)
+    for row, col in cells[1:]:
+        ws._cells[row, col] = MergedCell(ws, row, col)
+
+
 def look_of(cell: Any) -> Any:
     """A copy of the cell's style array, for :func:`styled_cell` and :func:`keep_row`."""
     return copy(cell._style)
