@@ -106,6 +106,11 @@ def merge_cells(ws: Any, ref: str) -> None:
         ws._cells[row, col] = MergedCell(ws, row, col)
 
 
+def restyle(cell: Any, look: Any) -> None:
+    """Give ``cell`` a copy of the style array ``look`` (from :func:`look_of`) at once."""
+    cell._style = copy(look)
+
+
 def look_of(cell: Any) -> Any:
     """A copy of the cell's style array, for :func:`styled_cell` and :func:`keep_row`."""
     return copy(cell._style)
