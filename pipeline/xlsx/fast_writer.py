@@ -28,7 +28,7 @@ import re
 from collections.abc import Callable
 from copy import copy
 from functools import lru_cache
-from typing import TYPE_CHECKING, Any, cast
+from typing import TYPE_CHECKING, Any
 
 from pipeline.xlsx.write import write_text
 
@@ -142,6 +142,10 @@ def _plain_value(value: object) -> tuple[str, object]:
     return "", value
 
 
+# What the fast sheet writer's rows stand in for until the part is put together: no cell's text
+# (it is not a sheet's XML), and never written to a file.
+_ROWS_MARKER = "selfassess-rows-0c1b6f3e"
+
 # openpyxl's ERROR_CODES: text that it stores as an error value.
 _ERRORS = frozenset(("#NULL!", "#DIV/0!", "#VALUE!", "#REF!", "#NAME?", "#NUM!", "#N/A"))
 
@@ -203,6 +207,8 @@ def _attributes(attrs: dict[str, str]) -> str:
 def _excel_writer() -> type:
     """openpyxl's ExcelWriter, writing worksheets with the fast sheet writer (made on first use:
     openpyxl is imported only when a workbook is written)."""
+    from io import BytesIO
+
     from lxml import etree
     from openpyxl.cell._writer import _set_attributes
     from openpyxl.cell.cell import Cell
@@ -212,10 +218,6 @@ def _excel_writer() -> type:
     from openpyxl.worksheet._writer import WorksheetWriter
     from openpyxl.worksheet.dimensions import RowDimension, SheetDimension
     from openpyxl.writer.excel import ExcelWriter
-
-    parser = etree.XMLParser(resolve_entities=False, no_network=True, huge_tree=True)
-    # Elements openpyxl opens and closes with nothing inside come out as <c ...></c>.
-    empty_elements = etree.XPath("/sheetData/row[not(node())] | /sheetData/row/c[not(node())]")
 
     class SheetWriter(WorksheetWriter):
         def write_dimensions(self) -> None:
@@ -242,10 +244,13 @@ def _excel_writer() -> type:
                 _materialise(ws)
                 super().write_rows()
                 return
-            data = etree.fromstring(xml.encode("utf-8"), parser)
-            for empty in cast("list[etree._Element]", empty_elements(data)):
-                empty.text = ""
-            self.xf.send(data)
+            # The rows go into the part as they are (Writer.write_worksheet puts them in place of
+            # a marker), written as openpyxl's lxml writer writes them: ASCII, every other
+            # character as a reference.
+            self.rows_xml = xml.encode("ascii", "xmlcharrefreplace")
+            marker = etree.Element("sheetData")
+            marker.text = _ROWS_MARKER
+            self.xf.send(marker)
 
         def sheet_data(self) -> str:
             """What WorksheetWriter.write_rows and lxml_write_cell write, as one string."""
@@ -277,6 +282,8 @@ def _excel_writer() -> type:
             for data_row, height, cells in data_rows[data_index:]:
                 self.data_row(append, data_row, height, cells, heights)
             append("</sheetData>")
+            if len(out) == 2:
+                return "<sheetData/>"
             return "".join(out)
 
         def data_row(
@@ -301,7 +308,7 @@ def _excel_writer() -> type:
                 if kind == "n":
                     append(f'{start} t="n"><v>{_escape(safe_string(value))}</v></c>')
                 elif value == "":
-                    append(f'{start} t="inlineStr"/>')
+                    append(f'{start} t="inlineStr"></c>')
                 else:
                     assert isinstance(value, str)
                     space = ' xml:space="preserve"' if value != value.strip() else ""
@@ -341,7 +348,7 @@ def _excel_writer() -> type:
                     start += f' s="{self.style_id(cell._style)}"'
                 start += ' t="inlineStr"' if kind == "s" else f' t="{_escape(kind, True)}"'
             if value is None or value == "":
-                append(f"{start}/>")
+                append(f"{start}></c>")
             elif kind != "s":
                 append(f"{start}><v>{_escape(safe_string(value))}</v></c>")
             elif type(value) is str:
@@ -357,11 +364,17 @@ def _excel_writer() -> type:
             ws._drawing = SpreadsheetDrawing()
             ws._drawing.charts = ws._charts
             ws._drawing.images = ws._images
-            writer = SheetWriter(ws)
+            writer = SheetWriter(ws, out=BytesIO())
+            writer.rows_xml = None
             writer.write()
             ws._rels = writer._rels
-            self._archive.write(writer.out, ws.path[1:])
+            part = writer.read()
+            if writer.rows_xml is not None:
+                marker = f"<sheetData>{_ROWS_MARKER}</sheetData>".encode()
+                if part.count(marker) != 1:  # never so: the marker is not text a sheet holds
+                    raise AssertionError("the fast sheet writer lost its place")
+                part = part.replace(marker, writer.rows_xml)
+            self._archive.writestr(ws.path[1:], part)
             self.manifest.append(ws)
-            writer.cleanup()
 
     return Writer
