@@ -162,7 +162,7 @@ def save_fast(wb: Workbook, path: Path) -> None:
     from zipfile import ZIP_DEFLATED, ZipFile
 
     writer_class = _excel_writer()
-    with ZipFile(path, "w", ZIP_DEFLATED, allowZip64=True) as archive:
+    with ZipFile(path, "w", ZIP_DEFLATED, allowZip64=True, compresslevel=1) as archive:
         # As openpyxl's save_workbook does.
         wb.properties.modified = datetime.datetime.now(tz=datetime.UTC).replace(tzinfo=None)
         writer_class(wb, archive).save()
