@@ -3,8 +3,11 @@
 Checked against openpyxl >=3.1.2,<3.2 (FAST_WRITER_OPENPYXL; tests/test_fast_writer.py, run
 with 3.1.5). Writing thousands of comment rows cell by cell through openpyxl's public API is
 most of the time ``collect`` takes, so the findings workbook keeps those rows as plain data
-beside each sheet and :func:`save_fast` writes them as one block of XML, the same bytes
-``wb.save`` writes. To do so it reads and writes openpyxl internals, none of them promised:
+beside each sheet and :func:`save_fast` writes them as one block of XML, put straight into the
+sheet's part, the same bytes ``wb.save`` writes. Looks are made once and copied to cells
+(:func:`styled_cell`, :func:`restyle`), and merged ranges of unstyled cells are made without
+openpyxl's per-cell border and protection pass (:func:`merge_cells`). To do so it reads and
+writes openpyxl internals, none of them promised:
 
 - ``Worksheet._cells``, ``Worksheet._current_row``, ``Worksheet._hyperlinks``,
   ``Worksheet._comments``, ``Worksheet._charts``, ``Worksheet._images``, ``Worksheet._rels``,
@@ -13,8 +16,13 @@ beside each sheet and :func:`save_fast` writes them as one block of XML, the sam
 - ``Cell(..., style_array=)``, ``Cell._style``, ``Cell._value``, ``Cell._comment``,
   ``StyleArray.tobytes``, ``Workbook._cell_styles``;
 - ``openpyxl.cell._writer._set_attributes``, ``openpyxl.worksheet._writer.WorksheetWriter``
-  (``xf``, ``rows``, ``write_rows``, ``write_dimensions``, ``out``, ``_rels``, ``cleanup``)
-  and ``ExcelWriter`` (``_archive``, ``manifest``, ``write_worksheet``).
+  (``WorksheetWriter(ws, out=BytesIO())``, ``xf``, ``rows``, ``write_rows``,
+  ``write_dimensions``, ``read``, ``_rels``) and ``ExcelWriter`` (``_archive``, ``manifest``,
+  ``write_worksheet``), and that the lxml writer writes a part as ASCII with character
+  references;
+- ``MergedCellRange(ws, ref)`` (it makes the top-left cell), ``MergedCell(ws, row, col)``,
+  ``Worksheet.merged_cells.add`` and that ``MergedCellRange.format`` changes nothing on
+  unstyled cells.
 
 Outside the checked range :func:`fast_writer_supports` is False and ``write_findings`` uses
 only the public API (``build_findings(..., rows_as_data=False)`` and ``wb.save``): the same
@@ -282,8 +290,6 @@ def _excel_writer() -> type:
             for data_row, height, cells in data_rows[data_index:]:
                 self.data_row(append, data_row, height, cells, heights)
             append("</sheetData>")
-            if len(out) == 2:
-                return "<sheetData/>"
             return "".join(out)
 
         def data_row(
