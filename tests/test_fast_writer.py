@@ -277,6 +277,11 @@ def _merges_and_headers(fast: bool, path: Path) -> None:
     looks.text(ws["B9"], "body text", wrap=False)
     wb.create_sheet("Empty")
     wb.create_sheet("Heights only").row_dimensions[4].height = 30
+    # A formula (never from user text) sends a sheet down openpyxl's own path, rows kept as
+    # data included.
+    unusual = wb.create_sheet("Formula")
+    unusual["A1"] = "=SUM(1,2)"
+    looks.put_row(unusual, 3, [(7, "number"), ("=kept as text", "text")], 30.0)
     if fast:
         xlsx_fast.save_fast(wb, path)
     else:
@@ -293,6 +298,8 @@ def test_merges_and_looks_are_written_the_same_both_ways(tmp_path: Path) -> None
     assert sorted(map(str, ws.merged_cells.ranges)) == ["A1:L1", "A3:D3", "B5:E5"]
     assert ws["A1"].value == "=not a formula" and ws["A1"].data_type == "s"
     assert ws["A3"].fill.fgColor.rgb.endswith(STYLE.values["label_fill"])
+    unusual = openpyxl.load_workbook(fast)["Formula"]
+    assert (unusual["A1"].data_type, unusual["B3"].data_type) == ("f", "s")
 
 
 # --------------------------------------------------------------------------------------------
