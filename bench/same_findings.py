@@ -137,9 +137,7 @@ def same_bytes(path_a: Path, path_b: Path) -> bool:
     with zipfile.ZipFile(path_a) as za, zipfile.ZipFile(path_b) as zb:
         if za.namelist() != zb.namelist():
             return False
-        return all(
-            za.read(n) == zb.read(n) for n in za.namelist() if n != "docProps/core.xml"
-        )
+        return all(za.read(n) == zb.read(n) for n in za.namelist() if n != "docProps/core.xml")
 
 
 def main() -> None:
