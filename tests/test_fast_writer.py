@@ -302,6 +302,13 @@ def test_merges_and_looks_are_written_the_same_both_ways(tmp_path: Path) -> None
     assert (unusual["A1"].data_type, unusual["B3"].data_type) == ("f", "s")
 
 
+def test_text_no_xml_can_hold_is_refused_both_ways(tmp_path: Path) -> None:
+    """A lone surrogate (only a script can make one) is not written as a broken file."""
+    for fast in (True, False):
+        with pytest.raises((ValueError, UnicodeError)):
+            _one_row("half an emoji \ud83d", fast, tmp_path / f"{fast}.xlsx")
+
+
 # --------------------------------------------------------------------------------------------
 # The version fence
 

@@ -154,6 +154,9 @@ def _plain_value(value: object) -> tuple[str, object]:
 # (it is not a sheet's XML), and never written to a file.
 _ROWS_MARKER = "selfassess-rows-0c1b6f3e"
 
+# A lone surrogate is no character: XML cannot hold it, as a reference either.
+_SURROGATES = re.compile("[\ud800-\udfff]")
+
 # openpyxl's ERROR_CODES: text that it stores as an error value.
 _ERRORS = frozenset(("#NULL!", "#DIV/0!", "#VALUE!", "#REF!", "#NAME?", "#NUM!", "#N/A"))
 
@@ -290,7 +293,10 @@ def _excel_writer() -> type:
             for data_row, height, cells in data_rows[data_index:]:
                 self.data_row(append, data_row, height, cells, heights)
             append("</sheetData>")
-            return "".join(out)
+            xml = "".join(out)
+            if _SURROGATES.search(xml):
+                raise _Unusual  # no XML can hold it: openpyxl's writer says so
+            return xml
 
         def data_row(
             self,
