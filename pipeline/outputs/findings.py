@@ -104,7 +104,7 @@ class _Looks:
             self.style.text(cell, value, font, wrap)
             return
         font = font or self.style.body
-        key = ("text", id(font), wrap)
+        key = f"text {id(font)} {wrap}"
         made = self.made.get(key)
         if made is None:  # made on a cell of its own, as style.text would make it here
             scratch = self.scratch(cell.parent).cell(1, 1)

@@ -231,6 +231,10 @@ def _excel_writer() -> type:
     from openpyxl.writer.excel import ExcelWriter
 
     class SheetWriter(WorksheetWriter):
+        # The rows as written by sheet_data, for write_worksheet to put in place (None: the
+        # rows went through openpyxl's own writer).
+        rows_xml: bytes | None = None
+
         def write_dimensions(self) -> None:
             data_rows = self.ws.__dict__.get(_ROWS_AS_DATA)
             if not data_rows:
@@ -377,7 +381,6 @@ def _excel_writer() -> type:
             ws._drawing.charts = ws._charts
             ws._drawing.images = ws._images
             writer = SheetWriter(ws, out=BytesIO())
-            writer.rows_xml = None
             writer.write()
             ws._rels = writer._rels
             part = writer.read()
