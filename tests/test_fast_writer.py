@@ -257,6 +257,58 @@ def test_any_text_is_written_the_same_both_ways(text: str, tmp_path: Path) -> No
         assert cell.quotePrefix
 
 
+def _merges_and_headers(fast: bool, path: Path) -> None:
+    """Merged ranges, text and header cells on fresh and on already styled cells, and an empty
+    sheet, made through _Looks one way or the other."""
+    wb = openpyxl.Workbook()
+    ws = wb.active
+    looks = _Looks(STYLE, rows_as_data=fast)
+    looks.merge(ws, "A1:L1")  # fresh cells
+    looks.text(ws["A1"], "=not a formula", STYLE.title, wrap=False)
+    ws["A3"].border, ws["A3"].fill = STYLE.border, STYLE.label_fill  # styled before merging
+    looks.merge(ws, "A3:D3")
+    looks.text(ws["A3"], "styled first")
+    ws["C5"].font = STYLE.bold  # a styled cell inside the range
+    looks.merge(ws, "B5:E5")
+    ws["B7"].alignment = STYLE.wrap_center  # a header cell styled first
+    looks.header_row(ws, 7, ["No.", "Comment", "Rating"])
+    looks.header_row(ws, 8, ["Again"])
+    looks.text(ws["A9"], 5, STYLE.bold)
+    looks.text(ws["B9"], "body text", wrap=False)
+    wb.create_sheet("Empty")
+    wb.create_sheet("Heights only").row_dimensions[4].height = 30
+    # A formula (never from user text) sends a sheet down openpyxl's own path, rows kept as
+    # data included.
+    unusual = wb.create_sheet("Formula")
+    unusual["A1"] = "=SUM(1,2)"
+    looks.put_row(unusual, 3, [(7, "number"), ("=kept as text", "text")], 30.0)
+    if fast:
+        xlsx_fast.save_fast(wb, path)
+    else:
+        wb.save(path)
+
+
+def test_merges_and_looks_are_written_the_same_both_ways(tmp_path: Path) -> None:
+    fast, plain = tmp_path / "fast.xlsx", tmp_path / "plain.xlsx"
+    _merges_and_headers(True, fast)
+    _merges_and_headers(False, plain)
+    assert_same_bytes(fast, plain)
+    assert_same_workbook(fast, plain)
+    ws = openpyxl.load_workbook(fast).active
+    assert sorted(map(str, ws.merged_cells.ranges)) == ["A1:L1", "A3:D3", "B5:E5"]
+    assert ws["A1"].value == "=not a formula" and ws["A1"].data_type == "s"
+    assert ws["A3"].fill.fgColor.rgb.endswith(STYLE.values["label_fill"])
+    unusual = openpyxl.load_workbook(fast)["Formula"]
+    assert (unusual["A1"].data_type, unusual["B3"].data_type) == ("f", "s")
+
+
+def test_text_no_xml_can_hold_is_refused_both_ways(tmp_path: Path) -> None:
+    """A lone surrogate (only a script can make one) is not written as a broken file."""
+    for fast in (True, False):
+        with pytest.raises((ValueError, UnicodeError)):
+            _one_row("half an emoji \ud83d", fast, tmp_path / f"{fast}.xlsx")
+
+
 # --------------------------------------------------------------------------------------------
 # The version fence
 
@@ -296,7 +348,7 @@ def test_other_openpyxl_versions_write_the_same_findings_without_private_api(
 ) -> None:
     fast, _plain = files
     # The fallback must not go near the private API: every entry to it fails here.
-    for name in ("save_fast", "styled_cell", "look_of", "keep_row"):
+    for name in ("save_fast", "styled_cell", "look_of", "keep_row", "merge_cells", "restyle"):
         monkeypatch.setattr(xlsx_fast, name, _forbidden(name))
     path = write_findings(workspace, result, openpyxl_version="3.2.0")
     assert path == workspace.findings_xlsx

@@ -97,6 +97,50 @@ class _Looks:
         write_text(cell, value)
         return cell
 
+    def text(self, cell: Any, value: object, font: Any = None, wrap: bool = True) -> None:
+        """``style.text(cell, value, font, wrap)``; with ``rows_as_data``, a fresh cell gets a
+        copy of the look made once (font and alignment), as ``put`` does."""
+        if not self.rows_as_data or cell.has_style:
+            self.style.text(cell, value, font, wrap)
+            return
+        font = font or self.style.body
+        key = f"text {id(font)} {wrap}"
+        made = self.made.get(key)
+        if made is None:  # made on a cell of its own, as style.text would make it here
+            scratch = self.scratch(cell.parent).cell(1, 1)
+            self.style.text(scratch, None, font, wrap)
+            made = self.made[key] = xlsx_fast.look_of(scratch)
+        xlsx_fast.restyle(cell, made)
+        write_text(cell, value)
+
+    def header_row(self, ws: Any, row: int, labels: list[str]) -> None:
+        """``style.header_row(ws, row, labels)``; with ``rows_as_data``, each fresh cell gets a
+        copy of the header look made once."""
+        if not self.rows_as_data:
+            self.style.header_row(ws, row, labels)
+            return
+        made = self.made.get("header")
+        if made is None:  # made on a cell of its own, as header_row would make it here
+            scratch = self.scratch(ws)
+            self.style.header_row(scratch, 1, [""])
+            made = self.made["header"] = xlsx_fast.look_of(scratch.cell(1, 1))
+        for col, label in enumerate(labels, start=1):
+            cell = ws.cell(row=row, column=col)
+            if cell.has_style:
+                self.style.text(cell, label, self.style.header)
+                cell.fill, cell.border = self.style.header_fill, self.style.border
+            else:
+                xlsx_fast.restyle(cell, made)
+                write_text(cell, label)
+
+    def merge(self, ws: Any, ref: str) -> None:
+        """``ws.merge_cells(ref)``; with ``rows_as_data``, made as cheaply as the fast writer can
+        (``xlsx_fast.merge_cells``: the same merged range and cells)."""
+        if self.rows_as_data:
+            xlsx_fast.merge_cells(ws, ref)
+        else:
+            ws.merge_cells(ref)
+
     def put_row(self, ws: Any, row: int, values: list[tuple[object, str]], height: float) -> None:
         """``put`` each (value, look) from column A on, and set the row's height.
 
@@ -215,10 +259,10 @@ def _summary_sheet(
     widths = {"A": 50, "B": 11, "C": 11, "D": 11, "E": 16, "F": 16, "G": 16, "H": 16}
     for letter, width in widths.items():
         ws.column_dimensions[letter].width = width
-    style.text(ws["A1"], "Stage 1 findings: what the checklists say", style.title, wrap=False)
+    looks.text(ws["A1"], "Stage 1 findings: what the checklists say", style.title, wrap=False)
     ws.row_dimensions[1].height = 24
     if council:
-        style.text(ws["A2"], council, style.heading, wrap=False)
+        looks.text(ws["A2"], council, style.heading, wrap=False)
     day = today or dt.date.today()
     when = f"{day.day} {day:%B %Y}"
     errors = sum(1 for f in result.findings.errors if f not in result.skipped)
@@ -251,10 +295,10 @@ def _summary_sheet(
             " (for example a rating not on the scale, or text typed outside the form): run "
             "`selfassess validate` to see them."
         )
-    _merged(ws, 3, " ".join(lines), style, "H", _PROSE_WIDTH)
+    _merged(ws, 3, " ".join(lines), style, looks, "H", _PROSE_WIDTH)
 
     header = 5
-    style.header_row(
+    looks.header_row(
         ws,
         header,
         [
@@ -275,7 +319,7 @@ def _summary_sheet(
         rated = sum(s.rated for s in qs.statements)
         agreed = sum(s.counts[3] + s.counts[4] for s in qs.statements)
         link = ws.cell(row, 1)
-        style.text(link, f"{qs.code} {qs.name}", style.link)
+        looks.text(link, f"{qs.code} {qs.name}", style.link)
         link.hyperlink = f"#'{name}'!A1"
         values: list[object] = [
             qs.returns,
@@ -292,7 +336,7 @@ def _summary_sheet(
         longest = max((str(v) for v in values), key=len)
         ws.row_dimensions[row].height = max(20.0, _height(longest, 15, narrow=True))
     row = header + len(result.results) + 1
-    style.text(
+    looks.text(
         ws.cell(row, 1),
         "Strengths, areas for improvement, divergent views and evidence gaps are listed by "
         "statement number; each quality statement's sheet gives the statements in full.",
@@ -300,10 +344,10 @@ def _summary_sheet(
         wrap=False,
     )
     row += 2
-    style.text(ws.cell(row, 1), "How to read these findings", style.heading, wrap=False)
+    looks.text(ws.cell(row, 1), "How to read these findings", style.heading, wrap=False)
     for text in _definitions(framework, settings):
         row += 1
-        _merged(ws, row, text, style, "H", _PROSE_WIDTH)
+        _merged(ws, row, text, style, looks, "H", _PROSE_WIDTH)
     print_setup(ws)
     # One page when the definitions would run a few lines onto a second.
     Pages(ws, sum(widths.values())).fit_last_page(row + 1, share=0.5, most=0.45)
@@ -373,17 +417,17 @@ def _qs_sheet(
     page_width += GROUP_WIDTH - FIGURE_WIDTH
 
     theme = framework.theme_of(qs.code).name
-    style.text(ws["A1"], f"{qs.code} {qs.name}: Stage 1 findings", style.title, wrap=False)
+    looks.text(ws["A1"], f"{qs.code} {qs.name}: Stage 1 findings", style.title, wrap=False)
     ws.row_dimensions[1].height = 24
     returns = _plural(qs.returns, "returned checklist") if qs.returns else "No returns yet"
-    style.text(ws["A2"], f"Theme: {theme}. {returns}.", style.note, wrap=False)
+    looks.text(ws["A2"], f"Theme: {theme}. {returns}.", style.note, wrap=False)
     we = framework.quality_statement(qs.code).we_statement
-    ws.merge_cells("A3:L3")
+    looks.merge(ws, "A3:L3")
     style.labelled(ws["A3"], "We statement", we)
     ws.row_dimensions[3].height = _height(f"We statement\n{we}", page_width)
     if not qs.returns:
         # One short block, not pages of empty tables and an empty chart.
-        style.text(
+        looks.text(
             ws["A5"],
             "No Stage 1 checklists have been returned for this quality statement yet, so there "
             "are no ratings, findings or comments to show.",
@@ -395,7 +439,7 @@ def _qs_sheet(
 
     # The chart first: what people see at a glance; it reads the table further down.
     row = 5
-    style.text(ws.cell(row, 1), "Rating distribution", style.heading, wrap=False)
+    looks.text(ws.cell(row, 1), "Rating distribution", style.heading, wrap=False)
     chart_row = row + 1
     chart_height = max(7.5, 0.7 * len(qs.statements) + 3.5)
     chart_rows = math.ceil(chart_height / _DEFAULT_ROW_CM) + 1
@@ -403,7 +447,7 @@ def _qs_sheet(
         ws.row_dimensions[r].height = LINE_HEIGHT
     row = chart_row + chart_rows + 1
 
-    style.text(ws.cell(row, 1), "Emerging findings", style.heading, wrap=False)
+    looks.text(ws.cell(row, 1), "Emerging findings", style.heading, wrap=False)
     row += 1
     enough = (
         f"None yet: no statement has {settings.min_ratings_for_strength} or more ratings "
@@ -430,12 +474,12 @@ def _qs_sheet(
     pages.keep(1, row)  # the title, the we statement and the chart
     for n, (label, statements, describe, none) in enumerate(blocks):
         start = row - 1 if n == 0 else row  # the first with the "Emerging findings" heading
-        row = _finding_block(ws, row, label, statements, describe, none, style, page_width)
+        row = _finding_block(ws, row, label, statements, describe, none, style, looks, page_width)
         pages.keep(start, row)
 
     row += 1
     start = row
-    style.text(ws.cell(row, 1), "Ratings by statement", style.heading, wrap=False)
+    looks.text(ws.cell(row, 1), "Ratings by statement", style.heading, wrap=False)
     header = row + 1
     _ratings_header(ws, header, style)
     # Where the table runs onto another page, its header row is written again at the top.
@@ -475,23 +519,24 @@ def _finding_block(
     describe: Callable[[StatementResult], str],
     none: str,
     style: Style,
+    looks: _Looks,
     page_width: float,
 ) -> int:
-    ws.merge_cells(start_row=row, start_column=1, end_row=row, end_column=12)
+    looks.merge(ws, f"A{row}:L{row}")
     cell = ws.cell(row, 1)
-    style.text(cell, label, style.bold, wrap=False)
+    looks.text(cell, label, style.bold, wrap=False)
     cell.fill = style.label_fill
     row += 1
     if not statements:
-        style.text(ws.cell(row, 2), none, style.note, wrap=False)
+        looks.text(ws.cell(row, 2), none, style.note, wrap=False)
         return row + 2
     for s in statements:
         number = ws.cell(row, 1)
-        style.text(number, s.number, style.bold)
+        looks.text(number, s.number, style.bold)
         number.alignment = style.wrap_center
-        ws.merge_cells(start_row=row, start_column=2, end_row=row, end_column=12)
+        looks.merge(ws, f"B{row}:L{row}")
         text = f"{s.text} — {describe(s)}"
-        style.text(ws.cell(row, 2), text)
+        looks.text(ws.cell(row, 2), text)
         ws.row_dimensions[row].height = _height(text, page_width - NUMBER_WIDTH)
         row += 1
     return row + 1
@@ -635,7 +680,7 @@ def _group_table(
     pages: Pages,
 ) -> int:
     start = row
-    style.text(ws.cell(row, 1), "By respondent group", style.heading, wrap=False)
+    looks.text(ws.cell(row, 1), "By respondent group", style.heading, wrap=False)
     row += 1
     note = (
         "Each cell: % agree and mean of the group's ratings from 1 to 4, how many, and any "
@@ -643,16 +688,16 @@ def _group_table(
         f"differ by {settings.group_mean_gap:g} or more show divergent views ('Not given' is "
         "not compared)."
     )
-    _merged(ws, row, note, style, "L", page_width, style.note)
+    _merged(ws, row, note, style, looks, "L", page_width, style.note)
     row += 1
     if not groups:
-        style.text(ws.cell(row, 2), "No returns yet.", style.note, wrap=False)
+        looks.text(ws.cell(row, 2), "No returns yet.", style.note, wrap=False)
         pages.keep(start, row + 1)
         return row + 1
 
     def header_row(row: int, continued: bool = False) -> None:
         statement = "Statement (continued)" if continued else "Statement"
-        style.header_row(ws, row, ["No.", statement, *groups])
+        looks.header_row(ws, row, ["No.", statement, *groups])
         # A group's name wraps in its narrow column ("Voluntary and community sector").
         names = [_height(group, FIGURE_WIDTH - 2, narrow=True) for group in groups]
         ws.row_dimensions[row].height = max(45.0, *names)
@@ -709,7 +754,7 @@ def _comments(
     from pipeline.analysis.personal_data import mask_personal_data
     from pipeline.xlsx.write import split_for_cells
 
-    style.text(ws.cell(row, 1), "Evidence comments", style.heading, wrap=False)
+    looks.text(ws.cell(row, 1), "Evidence comments", style.heading, wrap=False)
     row += 1
     total = sum(len(s.comments) for s in qs.statements)
     masked = " (anything that looks like personal data masked)" if mask else ""
@@ -717,14 +762,14 @@ def _comments(
         f"Every comment given, by statement, as typed{masked}; attributed to the respondent's "
         f"group, never to a name. {_plural(total, 'comment')}."
     )
-    _merged(ws, row, note, style, "L", page_width, style.note)
+    _merged(ws, row, note, style, looks, "L", page_width, style.note)
     row += 1
     if not total:
         return None
     labels = {r.value: r.display for r in framework.rating_scale}
     # There may be thousands of comments: no merged cells here (openpyxl checks each merge
     # against every other), and looks are copied (see _Looks).
-    style.header_row(ws, row, ["No.", "Comment", "Rating", "Group"])
+    looks.header_row(ws, row, ["No.", "Comment", "Rating", "Group"])
     header = row
     heights: dict[str, float] = {}
     for s in qs.statements:
@@ -755,10 +800,17 @@ def _comments(
 
 
 def _merged(
-    ws: Any, row: int, text: str, style: Style, last: str, width: float, font: Any = None
+    ws: Any,
+    row: int,
+    text: str,
+    style: Style,
+    looks: _Looks,
+    last: str,
+    width: float,
+    font: Any = None,
 ) -> None:
-    ws.merge_cells(f"A{row}:{last}{row}")
-    style.text(ws[f"A{row}"], text, font)
+    looks.merge(ws, f"A{row}:{last}{row}")
+    looks.text(ws[f"A{row}"], text, font)
     ws.row_dimensions[row].height = _height(text, width)
 
 

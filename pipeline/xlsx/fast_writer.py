@@ -3,8 +3,11 @@
 Checked against openpyxl >=3.1.2,<3.2 (FAST_WRITER_OPENPYXL; tests/test_fast_writer.py, run
 with 3.1.5). Writing thousands of comment rows cell by cell through openpyxl's public API is
 most of the time ``collect`` takes, so the findings workbook keeps those rows as plain data
-beside each sheet and :func:`save_fast` writes them as one block of XML, the same bytes
-``wb.save`` writes. To do so it reads and writes openpyxl internals, none of them promised:
+beside each sheet and :func:`save_fast` writes them as one block of XML, put straight into the
+sheet's part, the same bytes ``wb.save`` writes. Looks are made once and copied to cells
+(:func:`styled_cell`, :func:`restyle`), and merged ranges of unstyled cells are made without
+openpyxl's per-cell border and protection pass (:func:`merge_cells`). To do so it reads and
+writes openpyxl internals, none of them promised:
 
 - ``Worksheet._cells``, ``Worksheet._current_row``, ``Worksheet._hyperlinks``,
   ``Worksheet._comments``, ``Worksheet._charts``, ``Worksheet._images``, ``Worksheet._rels``,
@@ -13,8 +16,13 @@ beside each sheet and :func:`save_fast` writes them as one block of XML, the sam
 - ``Cell(..., style_array=)``, ``Cell._style``, ``Cell._value``, ``Cell._comment``,
   ``StyleArray.tobytes``, ``Workbook._cell_styles``;
 - ``openpyxl.cell._writer._set_attributes``, ``openpyxl.worksheet._writer.WorksheetWriter``
-  (``xf``, ``rows``, ``write_rows``, ``write_dimensions``, ``out``, ``_rels``, ``cleanup``)
-  and ``ExcelWriter`` (``_archive``, ``manifest``, ``write_worksheet``).
+  (``WorksheetWriter(ws, out=BytesIO())``, ``xf``, ``rows``, ``write_rows``,
+  ``write_dimensions``, ``read``, ``_rels``) and ``ExcelWriter`` (``_archive``, ``manifest``,
+  ``write_worksheet``), and that the lxml writer writes a part as ASCII with character
+  references;
+- ``MergedCellRange(ws, ref)`` (it makes the top-left cell), ``MergedCell(ws, row, col)``,
+  ``Worksheet.merged_cells.add`` and that ``MergedCellRange.format`` changes nothing on
+  unstyled cells.
 
 Outside the checked range :func:`fast_writer_supports` is False and ``write_findings`` uses
 only the public API (``build_findings(..., rows_as_data=False)`` and ``wb.save``): the same
@@ -28,7 +36,7 @@ import re
 from collections.abc import Callable
 from copy import copy
 from functools import lru_cache
-from typing import TYPE_CHECKING, Any, cast
+from typing import TYPE_CHECKING, Any
 
 from pipeline.xlsx.write import write_text
 
@@ -84,6 +92,33 @@ def styled_cell(ws: Any, row: int, col: int, look: Any) -> Any:
     return cell
 
 
+def merge_cells(ws: Any, ref: str) -> None:
+    """``ws.merge_cells(ref)`` for a range whose cells hold no style yet, without the cost of
+    ``MergedCellRange.format``.
+
+    On such a range, format() only gives each cell the default border and protection (style
+    number 0: nothing changes), looking each up in the workbook's style tables. Here the range
+    is added and its cells made as merge_cells makes them; a range with a styled cell in it is
+    merged by openpyxl itself.
+    """
+    from openpyxl.cell.cell import MergedCell
+    from openpyxl.worksheet.merge import MergedCellRange
+
+    mcr = MergedCellRange(ws, ref)  # makes the top-left cell, as merge_cells does
+    cells = list(mcr.cells)
+    if any((cell := ws._cells.get(coord)) is not None and cell.has_style for coord in cells):
+        ws.merge_cells(ref)
+        return
+    ws.merged_cells.add(mcr)
+    for row, col in cells[1:]:
+        ws._cells[row, col] = MergedCell(ws, row, col)
+
+
+def restyle(cell: Any, look: Any) -> None:
+    """Give ``cell`` a copy of the style array ``look`` (from :func:`look_of`) at once."""
+    cell._style = copy(look)
+
+
 def look_of(cell: Any) -> Any:
     """A copy of the cell's style array, for :func:`styled_cell` and :func:`keep_row`."""
     return copy(cell._style)
@@ -115,6 +150,13 @@ def _plain_value(value: object) -> tuple[str, object]:
     return "", value
 
 
+# What the fast sheet writer's rows stand in for until the part is put together: no cell's text
+# (it is not a sheet's XML), and never written to a file.
+_ROWS_MARKER = "selfassess-rows-0c1b6f3e"
+
+# A lone surrogate is no character: XML cannot hold it, as a reference either.
+_SURROGATES = re.compile("[\ud800-\udfff]")
+
 # openpyxl's ERROR_CODES: text that it stores as an error value.
 _ERRORS = frozenset(("#NULL!", "#DIV/0!", "#VALUE!", "#REF!", "#NAME?", "#NUM!", "#N/A"))
 
@@ -131,7 +173,7 @@ def save_fast(wb: Workbook, path: Path) -> None:
     from zipfile import ZIP_DEFLATED, ZipFile
 
     writer_class = _excel_writer()
-    with ZipFile(path, "w", ZIP_DEFLATED, allowZip64=True) as archive:
+    with ZipFile(path, "w", ZIP_DEFLATED, allowZip64=True, compresslevel=1) as archive:
         # As openpyxl's save_workbook does.
         wb.properties.modified = datetime.datetime.now(tz=datetime.UTC).replace(tzinfo=None)
         writer_class(wb, archive).save()
@@ -176,6 +218,8 @@ def _attributes(attrs: dict[str, str]) -> str:
 def _excel_writer() -> type:
     """openpyxl's ExcelWriter, writing worksheets with the fast sheet writer (made on first use:
     openpyxl is imported only when a workbook is written)."""
+    from io import BytesIO
+
     from lxml import etree
     from openpyxl.cell._writer import _set_attributes
     from openpyxl.cell.cell import Cell
@@ -186,11 +230,11 @@ def _excel_writer() -> type:
     from openpyxl.worksheet.dimensions import RowDimension, SheetDimension
     from openpyxl.writer.excel import ExcelWriter
 
-    parser = etree.XMLParser(resolve_entities=False, no_network=True, huge_tree=True)
-    # Elements openpyxl opens and closes with nothing inside come out as <c ...></c>.
-    empty_elements = etree.XPath("/sheetData/row[not(node())] | /sheetData/row/c[not(node())]")
-
     class SheetWriter(WorksheetWriter):
+        # The rows as written by sheet_data, for write_worksheet to put in place (None: the
+        # rows went through openpyxl's own writer).
+        rows_xml: bytes | None = None
+
         def write_dimensions(self) -> None:
             data_rows = self.ws.__dict__.get(_ROWS_AS_DATA)
             if not data_rows:
@@ -215,10 +259,13 @@ def _excel_writer() -> type:
                 _materialise(ws)
                 super().write_rows()
                 return
-            data = etree.fromstring(xml.encode("utf-8"), parser)
-            for empty in cast("list[etree._Element]", empty_elements(data)):
-                empty.text = ""
-            self.xf.send(data)
+            # The rows go into the part as they are (Writer.write_worksheet puts them in place of
+            # a marker), written as openpyxl's lxml writer writes them: ASCII, every other
+            # character as a reference.
+            self.rows_xml = xml.encode("ascii", "xmlcharrefreplace")
+            marker = etree.Element("sheetData")
+            marker.text = _ROWS_MARKER
+            self.xf.send(marker)
 
         def sheet_data(self) -> str:
             """What WorksheetWriter.write_rows and lxml_write_cell write, as one string."""
@@ -250,7 +297,10 @@ def _excel_writer() -> type:
             for data_row, height, cells in data_rows[data_index:]:
                 self.data_row(append, data_row, height, cells, heights)
             append("</sheetData>")
-            return "".join(out)
+            xml = "".join(out)
+            if _SURROGATES.search(xml):
+                raise _Unusual  # no XML can hold it: openpyxl's writer says so
+            return xml
 
         def data_row(
             self,
@@ -274,7 +324,7 @@ def _excel_writer() -> type:
                 if kind == "n":
                     append(f'{start} t="n"><v>{_escape(safe_string(value))}</v></c>')
                 elif value == "":
-                    append(f'{start} t="inlineStr"/>')
+                    append(f'{start} t="inlineStr"></c>')
                 else:
                     assert isinstance(value, str)
                     space = ' xml:space="preserve"' if value != value.strip() else ""
@@ -314,7 +364,7 @@ def _excel_writer() -> type:
                     start += f' s="{self.style_id(cell._style)}"'
                 start += ' t="inlineStr"' if kind == "s" else f' t="{_escape(kind, True)}"'
             if value is None or value == "":
-                append(f"{start}/>")
+                append(f"{start}></c>")
             elif kind != "s":
                 append(f"{start}><v>{_escape(safe_string(value))}</v></c>")
             elif type(value) is str:
@@ -330,11 +380,16 @@ def _excel_writer() -> type:
             ws._drawing = SpreadsheetDrawing()
             ws._drawing.charts = ws._charts
             ws._drawing.images = ws._images
-            writer = SheetWriter(ws)
+            writer = SheetWriter(ws, out=BytesIO())
             writer.write()
             ws._rels = writer._rels
-            self._archive.write(writer.out, ws.path[1:])
+            part = writer.read()
+            if writer.rows_xml is not None:
+                marker = f"<sheetData>{_ROWS_MARKER}</sheetData>".encode()
+                if part.count(marker) != 1:  # never so: the marker is not text a sheet holds
+                    raise AssertionError("the fast sheet writer lost its place")
+                part = part.replace(marker, writer.rows_xml)
+            self._archive.writestr(ws.path[1:], part)
             self.manifest.append(ws)
-            writer.cleanup()
 
     return Writer
