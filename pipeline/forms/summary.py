@@ -463,7 +463,7 @@ class _Flow:
         self.sections: list[int] = []  # where each heading's section starts
         # A table long enough to run over pages: its header row, printed atop each page.
         self.repeat: int | None = None
-
+        self.repeat_end = 0  # the row after that table
         self.tabled: set[int] = set()  # the sections with a table (kept whole when they fit)
 
     def keep_sections(self) -> None:
@@ -480,6 +480,11 @@ class _Flow:
             fits = whole <= pages.capacity and start in self.tabled
             pages.keep(start, end, need=whole if whole <= pages.capacity / 2 or fits else first)
         pages.finish(self.row)  # no last page with only a line or two
+        if self.repeat is not None:
+            # The long table's header row is printed atop each page only if it runs over one.
+            breaks = {b.id + 1 for b in self.ws.row_breaks.brk}
+            if not breaks & set(range(self.repeat + 1, self.repeat_end)):
+                self.repeat = None
 
     def para(self, text: str, font: Any = None, height: float | None = None) -> Any:
         ws, row = self.ws, self.row
@@ -666,8 +671,7 @@ def _voices(flow: _Flow, result: QSResult) -> None:
     labels = ["No.", "Statement", "Use services", "Staff", "Seen differently"]
     flow.table(labels, rows)
     flow.ws.row_dimensions[header_row].height = 32
-    if len(rows) > 12:  # runs over a page: its header row repeats
-        flow.repeat = header_row
+    flow.repeat, flow.repeat_end = header_row, flow.row  # kept only if it runs over a page
 
 
 def _share(view: GroupResult | None) -> str:
