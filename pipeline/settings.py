@@ -54,11 +54,19 @@ class ReportSettings(_Section):
     picture_max_pixels: int = Field(25_000_000, ge=1)
 
 
+class ServeSettings(_Section):
+    """Limits of ``selfassess serve``'s upload page (each file is then read with ``limits``)."""
+
+    max_upload_bytes: int = Field(20 * 1024 * 1024, ge=1)
+    max_upload_files: int = Field(100, ge=1)
+
+
 class Settings(_Section):
     council: str = ""
     stage1: Stage1Settings = Stage1Settings()
     limits: LimitSettings = LimitSettings()
     report: ReportSettings = ReportSettings()
+    serve: ServeSettings = ServeSettings()
 
 
 def load_settings(workspace_root: Path) -> Settings:
@@ -128,6 +136,12 @@ engagement_table = {engagement_table}
 # unless larger than this (bytes, and width x height in pixels).
 picture_max_bytes = {r.picture_max_bytes}
 picture_max_pixels = {r.picture_max_pixels}
+
+[serve]
+# The pen holder's page (selfassess serve): the largest workbook it takes (bytes), and how many
+# workbooks one upload may carry. Each is then read with the same limits as collect and validate.
+max_upload_bytes = {v.max_upload_bytes}
+max_upload_files = {v.max_upload_files}
 """
 
 
@@ -137,11 +151,11 @@ def settings_template(council: str) -> str:
 
     # A JSON string is a valid TOML basic string.
     council_toml = json.dumps(council, ensure_ascii=False)
-    s, r = Stage1Settings(), ReportSettings()
+    s, r, v = Stage1Settings(), ReportSettings(), ServeSettings()
     # TOML booleans are lower case (true/false), as JSON's are.
     flags = {
         name: json.dumps(getattr(r, name))
         for name in ("stage1_charts", "stage1_summary", "engagement_table")
     }
     mask = json.dumps(s.mask_personal_data)
-    return _SETTINGS_TEMPLATE.format(council=council_toml, s=s, r=r, mask=mask, **flags)
+    return _SETTINGS_TEMPLATE.format(council=council_toml, s=s, r=r, v=v, mask=mask, **flags)
