@@ -40,6 +40,12 @@ _MAX_NAME = 120
 _TEMP_PREFIX = "._upload-"
 
 
+def _refused(name: str, reason: str) -> Filed:
+    """A refusal with the reader's one-line reason, as a sentence: "It is not a workbook…"."""
+    reason = reason.rstrip(".") + "."
+    return Filed(name, False, f"It {reason}" if reason[:1].islower() else reason)
+
+
 @dataclass(frozen=True)
 class Filed:
     """What happened to one uploaded file: ``accepted`` (filed or already there) or refused.
@@ -87,15 +93,14 @@ def file_upload(ws: Workspace, name: str, stream: IO[bytes], max_bytes: int) -> 
     shown = name or "(no name)"
     clean = clean_name(shown)
     if clean is None:
-        return Filed(shown, False, "is not an Excel workbook (.xlsx); only .xlsx files are taken.")
+        return _refused(shown, "is not an Excel workbook (.xlsx); only .xlsx files are taken.")
     ws.inputs.mkdir(parents=True, exist_ok=True)
     temp = ws.inputs / f"{_TEMP_PREFIX}{secrets.token_hex(8)}.xlsx"
     try:
         size = _copy_limited(stream, temp, max_bytes)
         if size is None:
-            return Filed(
+            return _refused(
                 shown,
-                False,
                 f"is larger than {max_bytes // (1024 * 1024)} MB, the most a workbook may be "
                 "(max_upload_bytes in selfassess.toml).",
             )
@@ -135,7 +140,7 @@ def _file_checked(ws: Workspace, shown: str, clean: str, temp: Path) -> Filed:
         wb = open_workbook(temp, ws.settings.limits)
         identity = read_identity(wb)
     except WorkbookRejected as e:
-        return Filed(shown, False, e.message + ".")
+        return _refused(shown, e.message + ".")
     kind = identity.get("template", "")
     framework = ws.framework
     if kind == CHECKLIST.kind:
@@ -144,7 +149,7 @@ def _file_checked(ws: Workspace, shown: str, clean: str, temp: Path) -> Filed:
         fresh = "use the current summary from outputs/stage2/templates/"
         problem = identity_problem(identity, SUMMARY, framework, fresh, fresh)
         if problem:
-            return Filed(shown, False, problem + ".")
+            return _refused(shown, problem + ".")
         code = identity["quality_statement"]
         qs = framework.quality_statement(code)
         described = f"{code} {qs.name}: Stage 2 summary"
@@ -153,9 +158,8 @@ def _file_checked(ws: Workspace, shown: str, clean: str, temp: Path) -> Filed:
         target = ws.evidence_library if kind == LIBRARY.kind else ws.overview
         what = "The evidence library" if kind == LIBRARY.kind else "The overview workbook"
         return _replace(ws, shown, temp, target, kind, what)
-    return Filed(
+    return _refused(
         shown,
-        False,
         f"is a selfassess workbook of a kind this page does not take ('{kind or 'unknown'}').",
     )
 
@@ -165,9 +169,9 @@ def _file_checklist(ws: Workspace, shown: str, clean: str, temp: Path) -> Filed:
 
     read = read_return(ws, temp)
     if read.skipped:
-        return Filed(shown, False, read.skipped[0].message + ".")
+        return _refused(shown, read.skipped[0].message + ".")
     if not read.returns:  # an exact copy of another return (read_return reads one file)
-        return Filed(shown, False, "could not be read as a checklist.")
+        return _refused(shown, "could not be read as a checklist.")
     ret = read.returns[0]
     errors = sum(1 for f in read.findings if f.severity.value == "error")
     described = describe_return(ret)
