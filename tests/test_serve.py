@@ -141,6 +141,10 @@ def test_a_post_without_the_csrf_token_or_from_another_site_is_refused(served: A
         headers={"Origin": "https://evil.example"},
     )
     assert cross_site.status_code == 403
+    same_site = client.post(
+        "/run/nonsense", data={"csrf": config.csrf}, headers={"Origin": "http://localhost"}
+    )
+    assert same_site.status_code == 404  # past the checks: there is no such action
     assert client.post("/run/validate", data={}).status_code == 403
     assert client.post("/run/validate", data={"csrf": "guess"}).status_code == 403
     assert everything_outside_inputs(ws.root.parent, ws) == before
