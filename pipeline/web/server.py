@@ -154,9 +154,9 @@ def _forbidden(e: Exception) -> tuple[str, int]:
 
 
 def _escape(text: str) -> str:
-    from markupsafe import escape
+    import html
 
-    return str(escape(text))
+    return html.escape(text)
 
 
 def _secure_headers(response: Response) -> Response:
