@@ -56,6 +56,7 @@ def served(prepared: Path, tmp_path: Path) -> Iterator[tuple[Flask, ServeConfig,
     config = ServeConfig(ws.root)
     app = create_app(config)
     app.config["TESTING"] = True
+    app.config["SNAPSHOT_WAIT"] = None  # each page waits for the inputs to be read
     yield app, config, ws, tmp_path / "mailbox"
 
 
@@ -240,6 +241,7 @@ def test_an_oversized_upload_is_refused_and_nothing_is_kept(served: Any) -> None
         "utf-8",
     )
     app = create_app(config)  # the limits are read when the server starts
+    app.config["SNAPSHOT_WAIT"] = None
     client = signed_in(app, config)
     body = (mailbox / "carer.xlsx").read_bytes()
     assert len(body) > 2000

@@ -27,7 +27,7 @@ from werkzeug.wrappers import Response
 from pipeline.errors import SelfAssessError
 from pipeline.web.inbox import Filed, file_upload
 from pipeline.web.jobs import Busy, Job, Jobs, Result
-from pipeline.web.snapshot import RATINGS, Snapshots
+from pipeline.web.snapshot import RATINGS, Snapshot, Snapshots
 
 if TYPE_CHECKING:
     from pipeline.workspace import Workspace
@@ -105,7 +105,7 @@ def create_app(config: ServeConfig) -> Flask:
     app.config["MAX_FORM_PARTS"] = serve_settings.max_upload_files + 50
     jobs = Jobs()
     snapshots = Snapshots(config.root)
-    jobs.changed = snapshots.forget
+    jobs.changed = snapshots.refresh
     state = _State(config, jobs, snapshots)
     app.extensions["selfassess"] = state
 
@@ -234,8 +234,19 @@ class _State:
 
     # ---- pages ---------------------------------------------------------------------------------
 
-    def dashboard(self) -> str:
-        snap = self.snapshots.get()
+    def _snapshot(self) -> Snapshot | None:
+        """The latest snapshot, waiting for a fresh one up to SNAPSHOT_WAIT seconds (None:
+        until read); ``g.stale`` says the page shows an older one and refreshes itself."""
+        from flask import current_app, g
+
+        snap, fresh = self.snapshots.get(current_app.config.get("SNAPSHOT_WAIT", 0.15))
+        g.stale = not fresh
+        return snap
+
+    def dashboard(self) -> Any:
+        snap = self._snapshot()
+        if snap is None:
+            return render_template("reading.html", refresh=True)
         return render_template(
             "dashboard.html",
             snap=snap,
@@ -300,10 +311,12 @@ class _State:
             return jsonify({"error": message}), 413
         return render_template("upload.html", results=None, settings=s, error=message), 413
 
-    def findings(self) -> str:
+    def findings(self) -> Any:
         from pipeline.model import codes
 
-        snap = self.snapshots.get()
+        snap = self._snapshot()
+        if snap is None:
+            return render_template("reading.html", refresh=True)
         severity = request.args.get("severity", "")
         code = request.args.get("code", "")
         file = request.args.get("file", "")
@@ -348,8 +361,10 @@ class _State:
             downloadable={f.file for f in shown if self._within(f.file) is not None},
         )
 
-    def returns(self) -> str:
-        snap = self.snapshots.get()
+    def returns(self) -> Any:
+        snap = self._snapshot()
+        if snap is None:
+            return render_template("reading.html", refresh=True)
         qs = request.args.get("qs", "")
         group = request.args.get("group")
         rows = [
@@ -359,8 +374,10 @@ class _State:
         ]
         return render_template("returns.html", rows=rows, qs=qs, group=group)
 
-    def evidence(self) -> str:
-        snap = self.snapshots.get()
+    def evidence(self) -> Any:
+        snap = self._snapshot()
+        if snap is None:
+            return render_template("reading.html", refresh=True)
         qs = request.args.get("qs", "")
         ir = request.args.get("ir", "")
         library = snap.inputs.library
@@ -607,11 +624,14 @@ def serve(
     echo: Any = print,
 ) -> None:
     """Run the pages until interrupted; prints the address with this run's token."""
+    import logging
     import threading
     import webbrowser
 
     from werkzeug.serving import make_server
 
+    # One line per request is noise for a pen holder; problems still show.
+    logging.getLogger("werkzeug").setLevel(logging.WARNING)
     config = ServeConfig(root=root, allow_remote=allow_remote)
     app = create_app(config)
     server = make_server(host, port, app, threaded=True)
@@ -635,4 +655,4 @@ def _warm(state: _State) -> None:
     import contextlib
 
     with contextlib.suppress(Exception):  # the page itself will say what is wrong
-        state.snapshots.get()
+        state.snapshots.get(wait=None)

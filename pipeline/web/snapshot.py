@@ -91,29 +91,59 @@ def fingerprint(ws: Workspace) -> tuple[tuple[str, int, int], ...]:
 
 
 class Snapshots:
-    """The latest snapshot, made again when the fingerprint changes; one made at a time."""
+    """The latest snapshot, read again (in a background thread) when the fingerprint changes.
+
+    A page waits for a fresh one up to ``wait`` seconds, then shows the one it has (marked not
+    fresh, so that it refreshes itself), so that no page waits for a whole read."""
 
     def __init__(self, root: Path) -> None:
         self.root = root
         self._lock = threading.Lock()
         self._key: object = None
         self._snapshot: Snapshot | None = None
+        self._thread: threading.Thread | None = None
+        self._error: Exception | None = None
 
-    def get(self) -> Snapshot:
+    def get(self, wait: float | None = None) -> tuple[Snapshot | None, bool]:
+        """The snapshot (None before the first read has finished) and whether it is fresh.
+
+        ``wait`` None: until the read has finished. A mistake in a file the council edits is
+        raised (``SelfAssessError``), as the command line would say it."""
         from pipeline.workspace import Workspace
 
+        # A new Workspace each time: settings and framework are read again when changed.
+        key = fingerprint(Workspace(self.root).require())
         with self._lock:
-            # A new Workspace each time: settings and framework are read again when changed.
-            ws = Workspace(self.root).require()
-            key = fingerprint(ws)
-            if self._snapshot is None or key != self._key:
-                self._snapshot = make_snapshot(ws)
-                self._key = key
-            return self._snapshot
+            if self._snapshot is not None and key == self._key:
+                return self._snapshot, True
+            if self._thread is None or not self._thread.is_alive():
+                self._error = None
+                self._thread = threading.Thread(target=self._read, args=(key,), daemon=True)
+                self._thread.start()
+            thread = self._thread
+        thread.join(wait)
+        with self._lock:
+            if self._error is not None and not thread.is_alive():
+                error, self._error = self._error, None
+                raise error
+            return self._snapshot, self._snapshot is not None and key == self._key
 
-    def forget(self) -> None:
+    def refresh(self) -> None:
+        """Start reading again now (after an upload or a stage), so that the next page finds
+        the snapshot ready."""
+        self.get(wait=0)
+
+    def _read(self, key: object) -> None:
+        from pipeline.workspace import Workspace
+
+        try:
+            snapshot = make_snapshot(Workspace(self.root).require())
+        except Exception as e:  # given to the page that waits for it
+            with self._lock:
+                self._error = e
+            return
         with self._lock:
-            self._snapshot = None
+            self._snapshot, self._key = snapshot, key
 
 
 def make_snapshot(ws: Workspace) -> Snapshot:
