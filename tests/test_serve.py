@@ -386,3 +386,47 @@ def test_findings_filter_by_severity_and_code(served: Any) -> None:
     assert '<tr class="error">' not in warnings
     assert "What to do" in errors
     assert "download this file to fix" in errors
+
+
+# ---- the command ------------------------------------------------------------------------------
+
+
+def test_serve_refuses_another_interface_without_allow_remote(served: Any) -> None:
+    from click.testing import CliRunner
+
+    from pipeline.cli import main
+
+    _app, _config, ws, _ = served
+    result = CliRunner().invoke(
+        main, ["--workspace", str(ws.root), "serve", "--host", "0.0.0.0", "--no-browser"]
+    )
+    assert result.exit_code == 2
+    assert "--allow-remote" in result.output
+
+
+def test_the_command_prints_an_address_with_its_token_and_answers_only_with_it(
+    served: Any,
+) -> None:
+    import http.client
+    from urllib.parse import urlsplit
+
+    from tests.browser import serving
+
+    _app, _config, ws, _ = served
+    with serving(ws.root) as url:
+        parts = urlsplit(url)
+        assert parts.hostname == "127.0.0.1" and parts.query.startswith("token=")
+
+        def status(path: str, headers: dict[str, str] | None = None) -> tuple[int, str]:
+            conn = http.client.HTTPConnection("127.0.0.1", parts.port or 80, timeout=60)
+            conn.request("GET", path, headers=headers or {})
+            response = conn.getresponse()
+            response.read()
+            conn.close()
+            return response.status, response.getheader("Set-Cookie") or ""
+
+        assert status("/")[0] == 403
+        assert status("/?token=wrong")[0] == 403
+        code, cookie = status(f"/?{parts.query}")
+        assert code == 303 and "HttpOnly" in cookie
+        assert status("/upload", {"Cookie": cookie.split(";")[0]})[0] == 200
