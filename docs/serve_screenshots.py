@@ -62,9 +62,10 @@ def main() -> int:
                     driver.find_element(
                         By.CSS_SELECTOR, "form[data-action=build-draft] input[name=pdf]"
                     ).click()
+                    screenshot(driver, OUT / "run.png")
                 driver.find_element(By.ID, button).click()
                 wait(lambda: driver.find_elements(By.CSS_SELECTOR, ".outcome"), seconds=600)
-            screenshot(driver, OUT / "run.png")
+            screenshot(driver, OUT / "job.png")
             for name, path in (
                 ("dashboard", "/"),
                 ("findings", "/findings?severity=warning"),
