@@ -41,7 +41,8 @@ def test_drop_returns_validate_build_and_download_in_a_real_browser(tmp_path: Pa
 
     with serving(root) as url, browser(tmp_path / "profile", downloads) as driver:
         driver.get(url)
-        assert "Where the round stands" in driver.page_source
+        # "Reading the workspace…" refreshes itself until the first read is done.
+        wait(lambda: "Where the round stands" in driver.page_source, what="the dashboard")
         assert "token=" not in driver.current_url  # the key left the address bar
 
         driver.find_element(By.LINK_TEXT, "Upload returns").click()

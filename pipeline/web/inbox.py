@@ -191,13 +191,18 @@ def describe_return(ret: Stage1Return) -> str:
 
 def _someone(group: str) -> str:
     """``Unpaid carer`` -> ``an unpaid carer``; a group that names several people keeps its
-    name: ``adult social care staff``."""
+    name (``adult social care staff``), a sector takes ``the``."""
     if not group or group.lower() in ("not given", "(not given)"):
         return "someone who did not give their group"
+    if group.lower() == "other":
+        return "someone in another group"
     text = group[0].lower() + group[1:] if not group[:2].isupper() else group
-    if re.search(r"(staff|sector|people|members)$", text.lower()):
-        return f"a respondent from {text}" if text.lower().endswith("sector") else text
-    article = "an" if text[:1].lower() in "aeiou" else "a"
+    lower = text.lower()
+    if lower.endswith("sector"):
+        return f"the {text}"
+    if re.search(r"(staff|people|members)$", lower):
+        return text
+    article = "an" if lower[:1] in "aeiou" else "a"
     return f"{article} {text}"
 
 

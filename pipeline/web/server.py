@@ -263,6 +263,11 @@ class _State:
         settings = self.ws.settings.serve
         files = [f for f in request.files.getlist("files") if f.filename or f.content_length]
         wants_json = request.accept_mimetypes.best == "application/json"
+        if not files:
+            message = "No workbook was chosen: choose one or more .xlsx files."
+            if wants_json:
+                return jsonify({"error": message}), 400
+            return render_template("upload.html", results=None, settings=settings, error=message)
         if len(files) > settings.max_upload_files:
             message = (
                 f"{len(files)} files at once is more than the {settings.max_upload_files} one "
