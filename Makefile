@@ -6,7 +6,7 @@ STAMP  := $(VENV)/.installed
 # The repository is the demo workspace: the fictional Wealdshire County Council.
 SA     := $(BIN)/selfassess --workspace .
 
-.PHONY: demo demo-inputs docs test bench constraints clean
+.PHONY: demo demo-inputs docs docs-serve test bench constraints clean
 
 # Every version comes from constraints.txt (the releases the tests last passed on). The build
 # backend (hatchling) is installed pinned too and used without build isolation, so it is not
@@ -39,6 +39,11 @@ demo-inputs: $(STAMP)
 docs: $(STAMP)
 	$(BIN)/python docs/make_docs.py
 
+## docs-serve: screenshots of `selfassess serve`'s pages in docs/serve/ (headless chromium and
+## chromium-driver, and LibreOffice, needed)
+docs-serve: $(STAMP)
+	$(BIN)/python docs/serve_screenshots.py
+
 ## test: set up, then lint, check the layers, type-check and run the tests
 test: $(STAMP)
 	$(BIN)/ruff check pipeline tests bench demo templates docs
@@ -52,6 +57,7 @@ bench: $(STAMP)
 	$(BIN)/python bench/bench_collect.py
 	$(BIN)/python bench/bench_build.py
 	$(BIN)/python bench/bench_cli.py
+	$(BIN)/python bench/bench_serve.py
 
 ## constraints: resolve the newest releases pyproject.toml allows in a scratch venv and write them
 ## to constraints.txt (then run `make clean test` before committing it)

@@ -421,6 +421,65 @@ def status(ctx: click.Context) -> None:
         click.echo(line)
 
 
+@main.command()
+@click.option(
+    "--port",
+    type=click.IntRange(0, 65535),
+    default=8765,
+    show_default=True,
+    help="The port to listen on (0: any free port).",
+)
+@click.option(
+    "--host",
+    default="127.0.0.1",
+    show_default=True,
+    help="The address to listen on; another than this computer's needs --allow-remote.",
+)
+@click.option(
+    "--allow-remote",
+    is_flag=True,
+    help="Allow --host to be an address other computers can reach (not recommended).",
+)
+@click.option("--no-browser", is_flag=True, help="Do not open the page in a web browser.")
+@click.pass_context
+@_handle_errors
+def serve(ctx: click.Context, port: int, host: str, allow_remote: bool, no_browser: bool) -> None:
+    """The pen holder's page: the round's status, uploads, findings and every stage.
+
+    Opens a local web page (only on this computer, with a key in its address that this run
+    prints); Ctrl-C stops it.
+
+    \b
+    Example:
+      selfassess --workspace anytown serve
+      selfassess --workspace anytown serve --port 8800 --no-browser
+    """
+    from pipeline.web.server import LOCAL_HOSTS
+    from pipeline.web.server import serve as run_server
+
+    ws = _workspace(ctx)
+    if host not in LOCAL_HOSTS:
+        if not allow_remote:
+            raise click.UsageError(
+                f"--host {host} would let other computers reach the page; add --allow-remote "
+                "if that is really meant."
+            )
+        click.secho(
+            f"Warning: listening on {host}: anyone who can reach this computer and has the "
+            "address below can read and change this workspace. The traffic is not encrypted.",
+            fg="red",
+            err=True,
+        )
+    run_server(
+        ws.root,
+        host=host,
+        port=port,
+        allow_remote=allow_remote,
+        open_browser=not no_browser,
+        echo=lambda text: click.echo(text),
+    )
+
+
 def run() -> None:
     """Entry point: exit codes as documented (Ctrl-C is 130), never a traceback for them."""
     try:

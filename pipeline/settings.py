@@ -65,11 +65,19 @@ class ReportSettings(_Section):
     self_rating_high_agree: float = Field(0.8, ge=0, le=1)
 
 
+class ServeSettings(_Section):
+    """Limits of ``selfassess serve``'s upload page (each file is then read with ``limits``)."""
+
+    max_upload_bytes: int = Field(20 * 1024 * 1024, ge=1)
+    max_upload_files: int = Field(100, ge=1)
+
+
 class Settings(_Section):
     council: str = ""
     stage1: Stage1Settings = Stage1Settings()
     limits: LimitSettings = LimitSettings()
     report: ReportSettings = ReportSettings()
+    serve: ServeSettings = ServeSettings()
 
 
 def load_settings(workspace_root: Path) -> Settings:
@@ -150,6 +158,12 @@ self_rating_annex = {self_rating_annex}
 # than self_rating_high_agree agreeing, is flagged as a sharp disagreement (status, the annex).
 self_rating_low_agree = {r.self_rating_low_agree}
 self_rating_high_agree = {r.self_rating_high_agree}
+
+[serve]
+# The pen holder's page (selfassess serve): the largest workbook it takes (bytes), and how many
+# workbooks one upload may carry. Each is then read with the same limits as collect and validate.
+max_upload_bytes = {v.max_upload_bytes}
+max_upload_files = {v.max_upload_files}
 """
 
 
@@ -159,7 +173,7 @@ def settings_template(council: str) -> str:
 
     # A JSON string is a valid TOML basic string.
     council_toml = json.dumps(council, ensure_ascii=False)
-    s, r = Stage1Settings(), ReportSettings()
+    s, r, v = Stage1Settings(), ReportSettings(), ServeSettings()
     # TOML booleans are lower case (true/false), as JSON's are.
     flags = {
         name: json.dumps(getattr(r, name))
@@ -174,5 +188,5 @@ def settings_template(council: str) -> str:
     mask = json.dumps(s.mask_personal_data)
     weight = json.dumps(s.workshop_weight)
     return _SETTINGS_TEMPLATE.format(
-        council=council_toml, s=s, r=r, mask=mask, workshop_weight=weight, **flags
+        council=council_toml, s=s, r=r, v=v, mask=mask, workshop_weight=weight, **flags
     )

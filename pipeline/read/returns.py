@@ -64,6 +64,13 @@ def read_returns(ws: Workspace, progress: Progress = no_progress) -> ReadReturns
     )
 
 
+def read_return(ws: Workspace, path: Path) -> ReadReturns:
+    """Read and check one workbook as a Stage 1 return (wherever it is); writes nothing."""
+    reader = _ReturnReader(ws)
+    reader.read(path)
+    return ReadReturns(reader.returns, reader.findings, reader.skipped)
+
+
 @dataclass(frozen=True)
 class _Template:
     """A quality statement's blank checklist as read-back sees it."""
