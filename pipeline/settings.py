@@ -52,6 +52,10 @@ class ReportSettings(_Section):
     # Pictures pasted into a Stage 2 form's "What others say" area.
     picture_max_bytes: int = Field(5 * 1024 * 1024, ge=1)
     picture_max_pixels: int = Field(25_000_000, ge=1)
+    # How long LibreOffice may take to make the PDF: this many seconds, plus so many for each
+    # document of the evidence register (the register is what makes a report long).
+    pdf_timeout_seconds: int = Field(120, ge=1)
+    pdf_timeout_seconds_per_document: float = Field(0.1, ge=0)
 
 
 class Settings(_Section):
@@ -128,6 +132,11 @@ engagement_table = {engagement_table}
 # unless larger than this (bytes, and width x height in pixels).
 picture_max_bytes = {r.picture_max_bytes}
 picture_max_pixels = {r.picture_max_pixels}
+# build --pdf stops LibreOffice when the PDF takes longer than pdf_timeout_seconds plus
+# pdf_timeout_seconds_per_document for each document of the evidence register (a register
+# of 2,500 documents: 120 + 250 seconds). Raise them on a slow or busy computer.
+pdf_timeout_seconds = {r.pdf_timeout_seconds}
+pdf_timeout_seconds_per_document = {r.pdf_timeout_seconds_per_document}
 """
 
 
