@@ -215,12 +215,7 @@ def test_a_conversion_stopped_on_time_leaves_nothing_behind_and_the_next_build_w
     assert _scratch(complete.outputs) == []
     # The private folder is gone, and so is the LibreOffice that worked in it.
     assert list(scratch.iterdir()) == []
-    if Path("/proc/self/cmdline").exists():
-        for cmdline in Path("/proc").glob("[0-9]*/cmdline"):
-            try:
-                assert str(scratch) not in cmdline.read_text("utf-8", "replace")
-            except OSError:
-                continue  # the process has ended
+    assert _running_in(scratch) == []
     settings.write_text(original, "utf-8")
     result = build_report(Workspace(complete.root), pdf=True)
     assert result.pdf is not None and result.pdf.read_bytes().startswith(b"%PDF-")
@@ -236,3 +231,53 @@ def test_the_timeout_message_says_how_far_libreoffice_got() -> None:
         _timed_out(180, "loading\npages 1305\n", register)
     )
     assert "within 1 second (it was still starting)" in _timed_out(1, "", register)
+
+
+def _running_in(folder: Path) -> list[str]:
+    """The processes whose command line names ``folder`` (Linux; none elsewhere)."""
+    found = []
+    for cmdline in Path("/proc").glob("[0-9]*/cmdline"):
+        try:
+            if str(folder) in cmdline.read_text("utf-8", "replace"):
+                found.append(cmdline.parent.name)
+        except OSError:
+            continue  # the process has ended
+    return found
+
+
+@pytest.mark.libreoffice
+@pytest.mark.skipif(not Path("/proc/self/cmdline").exists(), reason="needs /proc")
+def test_a_build_killed_mid_conversion_leaves_nothing_running_or_behind(
+    complete: Workspace, tmp_path: Path
+) -> None:
+    """The pen holder closes the window while the PDF is being made: the command is killed
+    outright, with no chance to clean up after itself."""
+    soffice_or_skip()
+    scratch = tmp_path / "system-temp"
+    scratch.mkdir()
+    command = [sys.executable, "-m", "pipeline", "--workspace", str(complete.root)]
+    build = subprocess.Popen(
+        [*command, "build", "--pdf"],
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+        env={**os.environ, "TMPDIR": str(scratch)},
+    )
+    deadline = time.monotonic() + 120
+    while not list(scratch.glob("selfassess-pdf-*/profile")) and time.monotonic() < deadline:
+        assert build.poll() is None, "the build ended before LibreOffice started"
+        time.sleep(0.1)
+    assert _running_in(scratch), "LibreOffice did not start"
+    build.kill()
+    build.wait()
+    # LibreOffice notices, stops, and its private folder goes.
+    deadline = time.monotonic() + 60
+    while (_running_in(scratch) or list(scratch.iterdir())) and time.monotonic() < deadline:
+        time.sleep(0.2)
+    assert _running_in(scratch) == []
+    assert list(scratch.iterdir()) == []
+    assert _scratch(complete.outputs) == []
+    assert not complete.report_pdf.exists()
+    rebuilt = subprocess.run([*command, "build", "--pdf"], capture_output=True, text=True)
+    assert rebuilt.returncode == 0, rebuilt.stdout + rebuilt.stderr
+    assert complete.report_pdf.read_bytes().startswith(b"%PDF-")
+    assert _scratch(complete.outputs) == []

@@ -122,7 +122,7 @@ def docx_to_pdf(docx: Path, pdf: Path, *, timeout: float = TIMEOUT_SECONDS, size
                 "written."
             ) from e
         made = work / "report.pdf"
-        _run_conversion(python, soffice, copy, made, work / "profile", timeout, size)
+        _run_conversion(python, soffice, copy, made, work, timeout, size)
         _check_pdf(made)
         # Only the finished PDF goes into the report's folder, in one step.
         try:
@@ -143,7 +143,7 @@ def _run_conversion(
     soffice: str,
     docx: Path,
     out: Path,
-    profile: Path,
+    work: Path,
     timeout: float,
     size: str,
 ) -> None:
@@ -154,9 +154,10 @@ def _run_conversion(
         soffice,
         docx.resolve().as_uri(),
         out.resolve().as_uri(),
-        profile.resolve().as_uri(),
+        (work / "profile").resolve().as_uri(),
         f"selfassess_{uuid.uuid4().hex}",
         str(int(timeout)),
+        str(work),
     ]
     kwargs: dict[str, object] = {}
     if sys.platform == "win32":
@@ -212,7 +213,8 @@ def _timed_out(timeout: float, progress: str, size: str) -> str:
 def _stop(proc: subprocess.Popen[bytes]) -> None:
     """Stop the conversion script and the LibreOffice it started (same process group)."""
     try:
-        if sys.platform == "win32":
+        if sys.platform == "win32":  # the script and the LibreOffice it started
+            subprocess.run(["taskkill", "/T", "/F", "/PID", str(proc.pid)], capture_output=True)
             proc.kill()
         else:
             os.killpg(proc.pid, signal.SIGKILL)
@@ -230,18 +232,24 @@ def _check_pdf(path: Path) -> None:
 
 # Runs in LibreOffice's Python (which has ``uno``): start a private headless LibreOffice, open
 # the document, update its indexes, export to PDF, quit. Arguments: soffice, document URL, PDF
-# URL, profile URL, pipe name, timeout in seconds.
+# URL, profile URL, pipe name, timeout in seconds, the private folder (removed if we are left
+# running alone).
 UNO_SCRIPT = r"""
+import os
+import shutil
+import signal
 import subprocess
 import sys
+import threading
 import time
 
 import uno
 from com.sun.star.beans import PropertyValue
 from com.sun.star.connection import NoConnectException
 
-soffice, src, dst, profile, pipe, timeout = sys.argv[1:7]
+soffice, src, dst, profile, pipe, timeout, work = sys.argv[1:8]
 deadline = time.monotonic() + float(timeout)
+parent = os.getppid()
 
 
 def step(what):
@@ -262,6 +270,24 @@ office = subprocess.Popen(
      "--accept=pipe,name=" + pipe + ";urp;StarOffice.ComponentContext"],
     stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
 )
+
+
+def watch():
+    # Whoever asked for this PDF has gone (killed, its window closed) without stopping us: stop
+    # LibreOffice and remove the private folder, which nobody else will.
+    while os.getppid() == parent:
+        time.sleep(1)
+    if os.name == "nt":
+        subprocess.run(["taskkill", "/T", "/F", "/PID", str(office.pid)], capture_output=True)
+        shutil.rmtree(work, ignore_errors=True)
+        os._exit(1)
+    subprocess.Popen(["/bin/sh", "-c", 'sleep 2; rm -rf "$0"', work], start_new_session=True,
+                     stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL,
+                     stderr=subprocess.DEVNULL)
+    os.killpg(os.getpgrp(), signal.SIGKILL)  # LibreOffice and this script
+
+
+threading.Thread(target=watch, daemon=True).start()
 desktop = None
 try:
     local = uno.getComponentContext()

@@ -244,6 +244,7 @@ def _measure(
             engagement=None,
             ir_groups=[],
             register=[],
+            register_parts=[],
             framework=framework.framework.title,
         )
         tpl = _template_class()(io.BytesIO(data))
