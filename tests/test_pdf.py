@@ -230,6 +230,9 @@ def test_the_timeout_message_says_how_far_libreoffice_got() -> None:
     assert "(it had laid out the report's 1,305 pages and was writing the PDF)" in (
         _timed_out(180, "loading\npages 1305\n", register)
     )
+    assert "(it was laying out the report's pages; the report has an evidence register of " in (
+        _timed_out(180, "loading\nloaded\n", register)
+    )
     assert "within 1 second (it was still starting)" in _timed_out(1, "", register)
 
 

@@ -198,6 +198,10 @@ def _timed_out(timeout: float, progress: str, size: str) -> str:
         count = steps[steps.index("pages") + 1 :][:1]
         pages = f"{int(count[0]):,} " if count and count[0].isdigit() else ""
         doing = f"it had laid out the report's {pages}pages and was writing the PDF"
+    elif "loaded" in steps:
+        doing = "it was laying out the report's pages" + (
+            f"; the report has {size}" if size else ""
+        )
     elif "loading" in steps:
         doing = "it was still opening the report" + (f", which has {size}" if size else "")
     else:
@@ -308,7 +312,8 @@ try:
     step("loading")
     doc = desktop.loadComponentFromURL(src, "_blank", 0, (prop("Hidden", True),))
     if doc is None:
-        sys.exit("LibreOffice could not open the document")
+        sys.exit("LibreOffice could not read the report")
+    step("loaded")
     try:
         for _ in range(2):
             indexes = doc.getDocumentIndexes()
