@@ -268,11 +268,15 @@ def prop(name, value):
     return p
 
 
+# LibreOffice's own temporary files go in the private folder too, so they go with it.
+scratch = os.path.join(work, "tmp")
+os.makedirs(scratch, exist_ok=True)
+env = dict(os.environ, TMPDIR=scratch, TMP=scratch, TEMP=scratch)
 office = subprocess.Popen(
     [soffice, "--headless", "--invisible", "--nologo", "--norestore", "--nodefault",
      "--nolockcheck", "-env:UserInstallation=" + profile,
      "--accept=pipe,name=" + pipe + ";urp;StarOffice.ComponentContext"],
-    stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+    stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, env=env,
 )
 
 
