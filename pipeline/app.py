@@ -523,7 +523,16 @@ def build_report(
         return BuildResult(findings, ws.report_docx, None, gaps, personal)
     from pipeline.report.pdf import docx_to_pdf
 
-    made = docx_to_pdf(ws.report_docx, ws.report_pdf)
+    library = validated.inputs.library
+    documents = len(library.items) if library is not None else 0
+    report = ws.settings.report
+    made = docx_to_pdf(
+        ws.report_docx,
+        ws.report_pdf,
+        # The evidence register is what makes a report long.
+        timeout=report.pdf_timeout_seconds + report.pdf_timeout_seconds_per_document * documents,
+        size=f"an evidence register of {documents:,} document{'s' * (documents != 1)}",
+    )
     return BuildResult(findings, ws.report_docx, made, gaps, personal)
 
 

@@ -64,6 +64,11 @@ class ReportSettings(_Section):
     self_rating_low_agree: float = Field(0.5, ge=0, le=1)
     self_rating_high_agree: float = Field(0.8, ge=0, le=1)
 
+    # How long LibreOffice may take to make the PDF: this many seconds, plus so many for each
+    # document of the evidence register (the register is what makes a report long).
+    pdf_timeout_seconds: int = Field(120, ge=1)
+    pdf_timeout_seconds_per_document: float = Field(0.1, ge=0)
+
 
 class ServeSettings(_Section):
     """Limits of ``selfassess serve``'s upload page (each file is then read with ``limits``)."""
@@ -158,6 +163,12 @@ self_rating_annex = {self_rating_annex}
 # than self_rating_high_agree agreeing, is flagged as a sharp disagreement (status, the annex).
 self_rating_low_agree = {r.self_rating_low_agree}
 self_rating_high_agree = {r.self_rating_high_agree}
+
+# build --pdf stops LibreOffice when the PDF takes longer than pdf_timeout_seconds plus
+# pdf_timeout_seconds_per_document for each document of the evidence register (a register
+# of 2,500 documents: 120 + 250 seconds). Raise them on a slow or busy computer.
+pdf_timeout_seconds = {r.pdf_timeout_seconds}
+pdf_timeout_seconds_per_document = {r.pdf_timeout_seconds_per_document}
 
 [serve]
 # The pen holder's page (selfassess serve): the largest workbook it takes (bytes), and how many

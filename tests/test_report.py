@@ -20,7 +20,7 @@ from pipeline.app import build_report
 from pipeline.errors import SelfAssessError
 from pipeline.framework import Framework
 from pipeline.model.inputs import Inputs
-from pipeline.report.build import TEMPLATE, format_date, render_report
+from pipeline.report.build import TEMPLATE, format_date, register_parts, render_report
 from pipeline.report.docx import HYPERLINK_REL
 from pipeline.resources import template_path
 from pipeline.workspace import Workspace
@@ -397,6 +397,37 @@ def test_register_lists_every_document_with_a_bookmark(report: Document) -> None
         "Not applicable",
     ]
     assert bookmarks(report) == ["ev_EV_001", "ev_EV_002", "ev_EV_003"]
+
+
+def test_a_long_register_is_printed_as_several_tables_each_with_its_header(
+    framework: Framework, inputs: Inputs
+) -> None:
+    """One table of thousands of rows is slow for LibreOffice to lay out (issue 17): 600
+    documents are three tables of 200, one after the other, every row in order."""
+    inputs.library = library(*(evidence(n) for n in range(1, 601)))
+    doc = read(render_report(framework, inputs, draft=True, template=TEMPLATE_PATH))
+    tables = [t for t in doc.tables if t.rows[0].cells[0].text == "ID"]
+    assert [len(t.rows) for t in tables] == [201, 201, 201]
+    for table in tables:
+        assert table.rows[0]._tr.trPr.find(qn("w:tblHeader")) is not None  # repeats on pages
+    ids = [row.cells[0].text for t in tables for row in t.rows[1:]]
+    assert ids == [f"EV-{n:03d}" for n in range(1, 601)]
+    assert bookmarks(doc) == [f"ev_EV_{n:03d}" for n in range(1, 601)]
+    # A paragraph between two tables keeps them apart (Word joins tables that touch).
+    for table in tables[:-1]:
+        assert table._tbl.getnext().tag == qn("w:p")
+        assert table._tbl.getnext().getnext().tag == qn("w:tbl")
+
+
+@pytest.mark.parametrize(
+    ("documents", "parts"),
+    [(0, []), (1, [1]), (250, [250]), (251, [126, 125]), (2600, [237] * 4 + [236] * 7)],
+)
+def test_register_parts_are_as_even_as_they_can_be(documents: int, parts: list[int]) -> None:
+    rows = list(range(documents))
+    split = register_parts(rows)  # type: ignore[arg-type]
+    assert [len(part) for part in split] == parts
+    assert [row for part in split for row in part] == rows
 
 
 def test_a_link_that_is_not_a_url_is_shown_as_text(framework: Framework, inputs: Inputs) -> None:

@@ -305,6 +305,7 @@ def _measure(
             engagement=None,
             ir_groups=[],
             register=[],
+            register_parts=[],
             framework=framework.framework.title,
         )
         tpl = _template_class()(io.BytesIO(data))

@@ -512,6 +512,10 @@ def _section_d(doc: WordDocument) -> None:
 
     doc.add_paragraph("Evidence register", style="Heading 2")
     _tag(doc, "{%p if register %}")
+    # A long register is printed as several tables of a few hundred rows each (the report's
+    # register_parts), each with its header row: LibreOffice lays out one table of thousands
+    # of rows in time that grows faster than its length (issue 17).
+    _tag(doc, "{%p for part in register_parts %}")
     _table(
         doc,
         ["ID", "Document", "IR items", "Type", "Owner", "Date", "Public", "Redacted"],
@@ -528,12 +532,25 @@ def _section_d(doc: WordDocument) -> None:
         # Sized for their longest words and a date on one line (in Arial and in the wider
         # DejaVu Sans that LibreOffice uses where Arial is not installed).
         [1.8, 6.9, 2.0, 3.2, 3.0, 3.8, 1.7, 2.3],
-        "for ev in register",
+        "for ev in part",
     )
     title_cell = doc.tables[-1].rows[2].cells[1]
     _tag_in_cell(title_cell, "{%p if ev.sections %}")
     title_cell.add_paragraph("{{ ev.sections }}", style="Caption")
     _tag_in_cell(title_cell, "{%p endif %}")
+    # Between two parts, a paragraph one point high keeps the tables apart (Word joins
+    # tables that touch) without a visible gap.
+    _tag(doc, "{%p if not loop.last %}")
+    gap = doc.add_paragraph()
+    gap.paragraph_format.space_before = gap.paragraph_format.space_after = Pt(0)
+    gap.paragraph_format.line_spacing = Pt(1)  # exactly
+    mark = OxmlElement("w:rPr")  # the paragraph mark's size: 1 pt
+    size = OxmlElement("w:sz")
+    size.set(qn("w:val"), "2")
+    mark.append(size)
+    gap._p.get_or_add_pPr().append(mark)
+    _tag(doc, "{%p endif %}")
+    _tag(doc, "{%p endfor %}")
     _tag(doc, "{%p else %}")
     doc.add_paragraph("The evidence library is empty.")
     _tag(doc, "{%p endif %}")
