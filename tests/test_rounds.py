@@ -283,3 +283,19 @@ def test_areas_for_improvement_are_matched_by_their_text_not_exactly() -> None:
     assert new == ["Occupational therapy assessments take too long."]
     assert resolved == ["Too few people have an annual review."]
     assert match_texts([], []) == ([], [])
+
+
+def test_a_round_that_cannot_be_read_at_all_is_not_closed(tmp_path: Path) -> None:
+    ws = new_workspace(tmp_path / "ws")
+    (ws.stage1_inputs / "return.xlsx").write_bytes(b"not a workbook")  # read, and reported
+    (ws.root / "selfassess.toml").write_text("council = [unclosed\n", "utf-8")
+    before = sorted(p.relative_to(ws.root) for p in ws.root.rglob("*"))
+    with pytest.raises(SelfAssessError, match=r"selfassess\.toml"):
+        close_round(Workspace(ws.root))
+    assert sorted(p.relative_to(ws.root) for p in ws.root.rglob("*")) == before
+    # Mended, the same round closes, its unreadable return and all (errors do not stop it).
+    shutil.copy(ROOT / "selfassess.toml", ws.root / "selfassess.toml")
+    result = close_round(Workspace(ws.root), on=CLOSED)
+    assert (result.archive / "inputs" / "stage1" / "return.xlsx").read_bytes() == b"not a workbook"
+    assert result.counts["stage1_returns"] == 0 and result.counts["files"] == 1
+    assert not (ws.stage1_inputs / "return.xlsx").exists()
