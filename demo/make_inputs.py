@@ -78,7 +78,7 @@ from pipeline.forms.summary import (
 from pipeline.framework import Framework, QualityStatement
 from pipeline.read.register import HEADER_SEARCH_ROWS
 from pipeline.read.returns import read_returns
-from pipeline.workspace import Workspace, slugify
+from pipeline.workspace import Workspace, input_files, slugify
 from pipeline.xlsx.write import Style, save_atomic, write_text
 
 RETURNS_EXPECTED = 50  # 48 checklists and 2 workshops
@@ -750,6 +750,136 @@ def make_inputs(root: Path, *, force: bool, echo: Callable[[str], None] = print)
     return written
 
 
+# ---- A second round (issue 14: round close, then compare) ------------------------------------
+
+# What the second round changes, and nothing else: `selfassess compare` shows exactly these.
+ROUND2_STATEMENT = ("QS1", 3)  # every QS1 answer to statement 3 becomes "Strongly agree"
+ROUND2_RESOLVED = ("QS1", 1)  # QS1's area for improvement 2 (0-based 1): annual reviews, done
+ROUND2_NEW_IMPROVEMENT = (
+    "QS1",
+    "Occupational therapy assessments take too long. 164 people were waiting in October 2026, "
+    "with a median wait of 38 days; equipment and minor adaptations wait on the assessment. A "
+    "trusted assessor scheme with the community health trust starts in February 2027.",
+    "EV-046",
+)
+ROUND2_RATING = ("QS3", 3)  # QS3's self-rating: 2 -> 3
+ROUND2_RETIRED = "EV-045"
+ROUND2_ADDED = {
+    "id": "EV-046",
+    "title": "Occupational therapy waiting list report, October 2026",
+    "link": "https://www.wealdshire.example/adult-social-care/performance/ot-waiting-2026-10.pdf",
+    "ir_items": "IR2",
+    "document_type": "Performance reports",
+    "owner": "ASC Performance and Intelligence",
+    "date": "2026-11-02",
+    "public": "No",
+    "redacted": "Not applicable",
+    "notes": "Waiting numbers and times for OT assessments, by locality.",
+}
+ROUND2_DONE = "QS1-I2"  # the plan's action for annual reviews: Done in the second round
+ROUND2_DAYS = 182  # the second round's returns are saved six months after the first's
+
+
+def round2_content(
+    framework: Framework,
+    stage1: dict[str, Any],
+    documents: list[dict[str, Any]],
+    summaries: dict[str, dict[str, Any]],
+) -> tuple[list[Return], list[dict[str, Any]], dict[str, dict[str, Any]]]:
+    """The first round's content with the second round's planted changes."""
+    code, number = ROUND2_STATEMENT
+    strongly = next(o for o in framework.rating_scale if o.value == 4).display
+    returns = []
+    for r in synthesise_returns(framework, stage1):
+        if r.code == code and r.answers[number - 1].rating is not None:
+            answers = list(r.answers)
+            answers[number - 1] = Answer(4, strongly, answers[number - 1].comment)
+            r = Return(r.number, r.code, r.group, r.team, tuple(answers), r.workshop)
+        returns.append(r)
+    documents = [d for d in documents if d["id"] != ROUND2_RETIRED] + [ROUND2_ADDED]
+    summaries = {k: dict(v) for k, v in summaries.items()}
+    qs1 = summaries[ROUND2_RESOLVED[0]]
+    improvements = [e for i, e in enumerate(qs1["improvements"]) if i != ROUND2_RESOLVED[1]]
+    qs, text, evidence = ROUND2_NEW_IMPROVEMENT
+    summaries[qs]["improvements"] = [*improvements, {"text": text, "evidence": evidence}]
+    summaries[ROUND2_RATING[0]]["self_rating"] = ROUND2_RATING[1]
+    return returns, documents, summaries
+
+
+def make_round2(root: Path, *, echo: Callable[[str], None] = print) -> list[Path]:
+    """Lay down the demo council's second round in a workspace whose first round has been
+    closed (`selfassess round close`): new returns, survey and summaries, the register updated
+    (one document retired, one added) and the plan's annual-reviews action marked Done."""
+    import openpyxl
+
+    from pipeline.forms.plan import PLAN_SHEET, plan_column
+    from pipeline.read.plan import read_plan
+
+    ws = Workspace(root)
+    framework = ws.framework
+    leftover = input_files(ws.stage1_inputs) + input_files(ws.stage2_inputs)
+    if leftover:
+        raise ContentError(
+            f"{ws.relative(leftover[0])} is still there: close the first round first "
+            "(selfassess round close)"
+        )
+    stage1 = load_yaml(CONTENT / "stage1.yaml")
+    survey = load_yaml(CONTENT / "survey.yaml")
+    documents = load_yaml(CONTENT / "evidence.yaml")
+    summary_content = {
+        qs.code: load_yaml(CONTENT / "summaries" / f"{qs.code}.yaml")
+        for qs in framework.quality_statements
+    }
+    returns, documents, summary_content = round2_content(
+        framework, stage1, documents, summary_content
+    )
+    style = Style.load(ws.template("xlsx/style.toml"))
+    council = ws.settings.council
+    written: list[Path] = []
+
+    def save(path: Path, wb: Any) -> None:
+        save_atomic(wb, path)
+        written.append(path)
+        echo(f"wrote {ws.relative(path)}")
+
+    save(ws.evidence_library, library_workbook(ws, style, documents))
+    later = dt.timedelta(days=ROUND2_DAYS)
+    first, last = (as_date(stage1["round"][k]) + later for k in ("first", "last"))
+    for i, r in enumerate(returns):
+        path = ws.stage1_inputs / r.folder / r.file_name
+        qs = framework.quality_statement(r.code)
+        save(path, return_workbook(framework, qs, style, council, r))
+        days = (last - first).days * i // max(len(returns) - 1, 1)
+        stamp_saved(path, dt.datetime.combine(first + dt.timedelta(days=days), dt.time(10, 30)))
+    for path in write_survey(ws, survey):
+        written.append(path)
+        echo(f"wrote {ws.relative(path)}")
+    findings = stage1_results(ws)
+    layouts = printed_layouts(ws, read_returns(ws).returns)
+    for qs in framework.quality_statements:
+        wb = summary_workbook(
+            ws, style, qs, summary_content[qs.code], findings.get(qs.code), layouts.get(qs.code)
+        )
+        save(ws.stage2_inputs / f"{qs.file_stem}.xlsx", wb)
+    plan, _found = read_plan(ws)
+    row = next((r for r in plan.rows if r.ref == ROUND2_DONE), None) if plan else None
+    if row is not None:
+        wb = openpyxl.load_workbook(ws.improvement_plan)
+        sheet = wb[PLAN_SHEET]
+        values = {
+            "action": row.action or "Clear the backlog of overdue annual reviews",
+            "owner": row.owner or "Head of Reviewing",
+            "due": row.due or dt.date(2027, 3, 31),
+            "status": "Done",
+            "measure": row.measure or "85% of people in long-term support reviewed in 12 months",
+            "update": "Done: 86% reviewed by November 2026, 78% of people placed out of area.",
+        }
+        for key, value in values.items():
+            put(sheet[f"{plan_column(key)}{row.row}"], value, "DD/MM/YYYY")
+        save(ws.improvement_plan, wb)
+    return written
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     parser = argparse.ArgumentParser(
         description="Regenerate the fictional Wealdshire County Council's inputs/ from "
@@ -765,9 +895,20 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser.add_argument(
         "--force", action="store_true", help="replace input files that already exist"
     )
+    parser.add_argument(
+        "--round",
+        type=int,
+        choices=(1, 2),
+        default=1,
+        help="2: lay down the second round (planted changes for `selfassess compare`) in a "
+        "workspace whose first round has been closed with `selfassess round close`",
+    )
     args = parser.parse_args(argv)
     try:
-        written = make_inputs(args.workspace.resolve(), force=args.force)
+        if args.round == 2:
+            written = make_round2(args.workspace.resolve())
+        else:
+            written = make_inputs(args.workspace.resolve(), force=args.force)
     except (ContentError, SelfAssessError) as e:
         print(f"make_inputs: {e}", file=sys.stderr)
         return 1

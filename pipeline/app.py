@@ -546,3 +546,227 @@ def _remove_stale_pdf(ws: Workspace) -> None:
             f"{ws.relative(ws.report_pdf)}, could not be removed ({e.strerror}): close it, or "
             "build again with --pdf."
         ) from e
+
+
+# ---- rounds -----------------------------------------------------------------------------------
+
+
+# What a new round starts with: the register, the overview and the improvement plan (without its
+# Done actions), and the council's own framework changes. Everything else under inputs/ (Stage 1
+# returns, Stage 2 summaries, survey exports and their mapping) stays in the archive only.
+CARRIED_FORWARD = (
+    "evidence-library.xlsx",
+    "overview.xlsx",
+    "improvement-plan.xlsx",
+    "framework.yaml",
+)
+
+
+ROUND_FILE = "round.json"
+
+
+@dataclass
+class CloseResult:
+    """What ``round close`` did: the archive, what the next round starts with, what left
+    ``inputs/`` (it is in the archive), and the Done actions taken out of the plan."""
+
+    archive: Path
+    carried: list[Path] = field(default_factory=list)
+    removed: list[str] = field(default_factory=list)
+    done_actions: list[str] = field(default_factory=list)
+    counts: dict[str, int] = field(default_factory=dict)
+
+
+def close_round(ws: Workspace, *, on: Any = None) -> CloseResult:
+    """Archive the round (``inputs/``, ``outputs/``, ``selfassess.toml``, the workspace's own
+    templates, and ``round.json`` with the framework's version) into ``rounds/<date>/``, read-only
+    (a second close the same day: ``<date>-2``), then start the next round: the register, the
+    overview and the improvement plan stay in ``inputs/`` (the plan without its Done actions);
+    Stage 1 returns, surveys, Stage 2 summaries and the outputs leave the workspace (they are in
+    the archive). Refuses when there is nothing to close. ``on``: the date (default today)."""
+    import datetime as dt
+    import json
+    import shutil
+
+    from pipeline._version import __version__
+    from pipeline.read.expected import framework_digest
+    from pipeline.settings import SETTINGS_FILE
+    from pipeline.workspace import input_files
+
+    ws.require()
+    day: dt.date = on or dt.date.today()
+    round_files = [
+        p
+        for p in input_files(ws.inputs)
+        if p.relative_to(ws.inputs).as_posix() not in CARRIED_FORWARD
+    ]
+    if not round_files:
+        raise SelfAssessError(
+            "There is nothing to close: inputs/ has no Stage 1 returns, surveys or Stage 2 "
+            "summaries this round."
+        )
+    # Read it all first, as validate does: a round that cannot be read at all is not archived.
+    inputs = read_inputs(ws)
+    framework = ws.framework
+    plan = inputs.plan
+    counts = {
+        "stage1_returns": len(inputs.returns),
+        "quality_statements_with_returns": len(inputs.stage1),
+        "stage2_summaries": len(inputs.summaries),
+        "evidence_items": len(inputs.library.items) if inputs.library else 0,
+        "plan_rows": len(plan.rows) if plan else 0,
+        "plan_actions": len(plan.actions) if plan else 0,
+        "plan_actions_done": sum(r.done for r in plan.actions) if plan else 0,
+        "files": len(round_files),
+    }
+    archive = _new_round_folder(ws.rounds_dir, day.isoformat())
+    staging = archive.with_name(f".closing-{archive.name}")
+    shutil.rmtree(staging, ignore_errors=True)
+    try:
+        staging.mkdir(parents=True)
+        cache = ws.outputs / ".cache"
+        shutil.copytree(ws.inputs, staging / "inputs")
+        if ws.outputs.is_dir():
+            shutil.copytree(
+                ws.outputs,
+                staging / "outputs",
+                ignore=lambda folder, names: [".cache"] if Path(folder) == cache else [],
+            )
+        if (ws.root / SETTINGS_FILE).is_file():
+            shutil.copy2(ws.root / SETTINGS_FILE, staging / SETTINGS_FILE)
+        if (ws.root / "templates").is_dir():
+            shutil.copytree(ws.root / "templates", staging / "templates")
+        record = {
+            "closed": day.isoformat(),
+            "council": ws.settings.council,
+            "framework": framework.version_tag,
+            "framework_digest": framework_digest(framework),
+            "selfassess": __version__,
+            "counts": counts,
+        }
+        (staging / ROUND_FILE).write_text(json.dumps(record, indent=2) + "\n", "utf-8")
+        # The archive is whole before anything leaves the workspace.
+        copied = {p.relative_to(staging / "inputs") for p in input_files(staging / "inputs")}
+        missing = [p for p in round_files if p.relative_to(ws.inputs) not in copied]
+        if missing:
+            raise SelfAssessError(
+                f"{ws.relative(missing[0])} could not be copied into the archive; nothing was "
+                "changed in inputs/."
+            )
+        staging.rename(archive)
+    except BaseException:
+        shutil.rmtree(staging, ignore_errors=True)
+        raise
+    _read_only(archive)
+    result = CloseResult(archive=archive, counts=counts)
+    if plan is not None and any(r.done for r in plan.rows):
+        result.done_actions = _remove_done_actions(ws, plan)
+    for path in sorted(ws.inputs.iterdir()):
+        if path.name in CARRIED_FORWARD:
+            result.carried.append(path)
+            continue
+        result.removed.append(ws.relative(path))
+        if path.is_dir():
+            shutil.rmtree(path)
+        else:
+            path.unlink()
+    for folder in (ws.stage1_inputs, ws.stage2_inputs):
+        folder.mkdir(parents=True, exist_ok=True)
+    if ws.outputs.is_dir():
+        for path in sorted(ws.outputs.iterdir()):
+            if path.name == ".cache":
+                continue
+            shutil.rmtree(path) if path.is_dir() else path.unlink()
+    return result
+
+
+def _new_round_folder(rounds: Path, name: str) -> Path:
+    """``rounds/<name>``, or ``<name>-2``, ``-3``... when it is taken: never an existing one."""
+    n = 1
+    while True:
+        folder = rounds / (name if n == 1 else f"{name}-{n}")
+        if not folder.exists():
+            return folder
+        n += 1
+
+
+def _read_only(folder: Path) -> None:
+    """Files 0o444 and folders 0o555, so that nobody changes a closed round by mistake."""
+    import os
+
+    for path in sorted(folder.rglob("*"), key=lambda p: len(p.parts), reverse=True):
+        os.chmod(path, 0o555 if path.is_dir() else 0o444)
+    os.chmod(folder, 0o555)
+
+
+def _remove_done_actions(ws: Workspace, plan: Any) -> list[str]:
+    """Take the Done actions out of ``inputs/improvement-plan.xlsx`` (the rows below move up,
+    with their row heights); the others keep their status. Returns the Refs taken out."""
+    import openpyxl
+
+    from pipeline.xlsx.write import save_atomic
+
+    wb = openpyxl.load_workbook(ws.improvement_plan)
+    sheet = wb[plan.rows[0].at.sheet] if plan.rows[0].at.sheet else wb.active
+    done = sorted((r for r in plan.rows if r.done), key=lambda r: r.row, reverse=True)
+    heights = {r: d.height for r, d in sheet.row_dimensions.items() if d.height is not None}
+    last = max(heights, default=0)
+    for row in done:
+        sheet.delete_rows(row.row)
+        for r in range(row.row, last + 1):
+            below = heights.get(r + 1)
+            heights[r] = below if below is not None else heights.get(r, 15.0)
+            sheet.row_dimensions[r].height = heights[r]
+    save_atomic(wb, ws.improvement_plan)
+    return [r.ref or f"row {r.row}" for r in reversed(done)]
+
+
+@dataclass
+class CompareResult:
+    """What ``compare`` found, and the workbook it wrote."""
+
+    comparison: Any  # pipeline.analysis.rounds.Comparison
+    then: Path
+    xlsx: Path
+
+
+def closed_rounds(ws: Workspace) -> list[Path]:
+    """The archived rounds, oldest first (``2026-12-01`` before ``2026-12-01-2``)."""
+    if not ws.rounds_dir.is_dir():
+        return []
+
+    def key(path: Path) -> tuple[str, int]:
+        # <YYYY-MM-DD> or <YYYY-MM-DD>-<n>
+        date, _, n = path.name[:10], path.name[10:11], path.name[11:]
+        return (date, int(n) if n.isdigit() else 1)
+
+    folders = [p for p in ws.rounds_dir.iterdir() if p.is_dir() and (p / ROUND_FILE).is_file()]
+    return sorted(folders, key=key)
+
+
+def compare_rounds(ws: Workspace, round_name: str | None = None) -> CompareResult:
+    """Compare the workspace's round with an archived one (default: the latest) and write
+    ``outputs/comparison.xlsx``. Both rounds are read with the same readers."""
+    from pipeline.analysis.rounds import compare_inputs
+    from pipeline.outputs.comparison import write_comparison
+    from pipeline.xlsx.write import Style
+
+    ws.require()
+    rounds = closed_rounds(ws)
+    if round_name is None:
+        if not rounds:
+            raise SelfAssessError(
+                "There is no closed round to compare with: `selfassess round close` archives "
+                "one into rounds/."
+            )
+        then = rounds[-1]
+    else:
+        then = next((p for p in rounds if p.name == round_name), None)  # type: ignore[assignment]
+        if then is None:
+            known = ", ".join(p.name for p in rounds) or "none yet"
+            raise SelfAssessError(f"There is no closed round {round_name} (closed: {known}).")
+    old = Workspace(then)
+    comparison = compare_inputs(ws.framework, read_inputs(old), read_inputs(ws), then.name)
+    style = Style.load(ws.template("xlsx/style.toml"))
+    write_comparison(ws.comparison_xlsx, comparison, style, ws.settings.council)
+    return CompareResult(comparison, then, ws.comparison_xlsx)

@@ -480,6 +480,118 @@ def serve(ctx: click.Context, port: int, host: str, allow_remote: bool, no_brows
     )
 
 
+@main.group("round")
+def round_group() -> None:
+    """Close a round of the self-assessment and start the next one."""
+
+
+@round_group.command("close")
+@click.pass_context
+@_handle_errors
+def round_close_cmd(ctx: click.Context) -> None:
+    """Archive this round into rounds/<date>/ (read-only) and start the next one.
+
+    The archive holds inputs/, outputs/, selfassess.toml and round.json (the date, the framework's
+    version, counts). The next round keeps the evidence library, the overview and the
+    improvement plan (without its Done actions, which stay in the archive); the Stage 1 returns,
+    surveys, Stage 2 summaries and outputs leave the workspace (they are in the archive).
+
+    \b
+    Example:
+      selfassess --workspace anytown round close
+    """
+    from pipeline.app import close_round
+
+    ws = _workspace(ctx)
+    result = close_round(ws)
+    c = result.counts
+    click.echo(
+        f"archived this round in {ws.relative(result.archive)} (read-only): "
+        f"{c['stage1_returns']} Stage 1 returns, {c['stage2_summaries']} Stage 2 summaries, "
+        f"{c['evidence_items']} evidence items, {c['plan_actions']} actions."
+    )
+    for path in result.carried:
+        click.echo(f"kept {ws.relative(path)} for the next round")
+    if result.done_actions:
+        click.echo(
+            f"took {len(result.done_actions)} Done action(s) out of the plan "
+            f"({', '.join(result.done_actions)}); they are in the archive."
+        )
+    click.echo(
+        "The next round has started: send out new checklists with "
+        "`selfassess generate checklists`, and later run `selfassess compare`."
+    )
+
+
+@main.command()
+@click.argument("round_name", metavar="[ROUND]", required=False)
+@click.option("--json", "as_json", is_flag=True, help="Print the comparison as JSON.")
+@click.pass_context
+@_handle_errors
+def compare(ctx: click.Context, round_name: str | None, as_json: bool) -> None:
+    """Compare this round with a closed one (default: the latest) and write
+    outputs/comparison.xlsx.
+
+    Per Stage 1 statement: % agree and mean then and now, with the number of returns; new and
+    resolved areas for improvement, self-rating changes and Stage 2 words per quality statement;
+    evidence added and retired; actions completed.
+
+    \b
+    Example:
+      selfassess --workspace anytown compare
+      selfassess --workspace anytown compare 2026-12-01
+    """
+    from pipeline.app import compare_rounds
+
+    ws = _workspace(ctx)
+    result = compare_rounds(ws, round_name)
+    if as_json:
+        _dump_json(result.comparison.as_json())
+        return
+    for line in comparison_lines(result.comparison):
+        click.echo(line)
+    click.echo(f"wrote {ws.relative(result.xlsx)}")
+
+
+def _num(value: float | None, places: int = 1) -> str:
+    return "none" if value is None else f"{value:.{places}f}"
+
+
+def _short(text: str, most: int = 90) -> str:
+    line = " ".join(text.split())
+    return line if len(line) <= most else line[: most - 1].rstrip() + "…"
+
+
+def comparison_lines(c: Any) -> list[str]:
+    """The printed summary of a comparison: what changed, nothing that did not."""
+    lines = [f"Compared with the round of {c.then_label}:"]
+    moved = c.changed_statements()
+    lines.append(f"Stage 1: {len(moved)} of {len(c.statements)} statements moved.")
+    for s in moved:
+        lines.append(
+            f"  {s.quality_statement} statement {s.number}: % agree {_num(s.agree_then)} -> "
+            f"{_num(s.agree_now)}, mean {_num(s.mean_then, 2)} -> {_num(s.mean_now, 2)} "
+            f"(answers {s.responses_then} -> {s.responses_now}, "
+            f"returns {s.returns_then} -> {s.returns_now})"
+        )
+    for q in c.quality_statements:
+        for text in q.new_improvements:
+            lines.append(f"  {q.code} new area for improvement: {_short(text)}")
+        for text in q.resolved_improvements:
+            lines.append(f"  {q.code} resolved area for improvement: {_short(text)}")
+        if q.rating_changed:
+            lines.append(f"  {q.code} self-rating {q.rating_then} -> {q.rating_now}")
+    lines.append(
+        "Evidence added: "
+        + (", ".join(c.evidence_added) or "none")
+        + "; retired: "
+        + (", ".join(c.evidence_retired) or "none")
+    )
+    done = [f"{ref} ({qs})" for ref, qs, _action in c.actions_completed]
+    lines.append(f"Actions completed: {', '.join(done) or 'none'}")
+    return lines
+
+
 def run() -> None:
     """Entry point: exit codes as documented (Ctrl-C is 130), never a traceback for them."""
     try:

@@ -94,6 +94,15 @@ class Workspace:
         return self.outputs / "ir-coverage.xlsx"
 
     @property
+    def rounds_dir(self) -> Path:
+        """Closed rounds, one read-only folder each (``selfassess round close``)."""
+        return self.root / "rounds"
+
+    @property
+    def comparison_xlsx(self) -> Path:
+        return self.outputs / "comparison.xlsx"
+
+    @property
     def report_docx(self) -> Path:
         return self.outputs / "self-assessment.docx"
 
