@@ -8,14 +8,15 @@ SA     := $(BIN)/selfassess --workspace .
 
 # Python's bytecode caches (__pycache__/, ignored by git) are written even where
 # PYTHONDONTWRITEBYTECODE is set: without them each test run compiles the package again in
-# every process it starts, and pytest rewrites every test module's asserts again (7-17 s of
-# collection on a loaded 2-core machine, against about 2 s with them).
+# every process it starts, and pytest rewrites the asserts of every test module and of the whole
+# hypothesis package (a pytest plugin) again: 3-17 s of collection on a 2-core machine, with the
+# load, against 0.7-2.5 s with them.
 unexport PYTHONDONTWRITEBYTECODE
 
 # The tests run in WORKERS processes (pytest-xdist; `make test WORKERS=4` on a bigger machine).
-# Two workers use about 20% more CPU time than one (each collects, each makes the session
-# fixtures), so on an idle 2-core machine they take about 60% of one's wall time; on a machine
-# already busy with other work they take about the same time as one.
+# Two workers use 5-20% more CPU time than one (each collects, each makes the session fixtures),
+# so they pay where a core is free; on a machine busy with other work they take about as long
+# as one.
 WORKERS ?= 2
 PYTEST  := $(BIN)/pytest -q -n $(WORKERS)
 
