@@ -6,7 +6,21 @@ STAMP  := $(VENV)/.installed
 # The repository is the demo workspace: the fictional Wealdshire County Council.
 SA     := $(BIN)/selfassess --workspace .
 
-.PHONY: demo demo-inputs docs docs-serve test bench constraints clean
+# Python's bytecode caches (__pycache__/, ignored by git) are written even where
+# PYTHONDONTWRITEBYTECODE is set: without them each test run compiles the package again in
+# every process it starts, and pytest rewrites the asserts of every test module and of the whole
+# hypothesis package (a pytest plugin) again: 3-17 s of collection on a 2-core machine, with the
+# load, against 0.7-2.5 s with them.
+unexport PYTHONDONTWRITEBYTECODE
+
+# The tests run in WORKERS processes (pytest-xdist; `make test WORKERS=4` on a bigger machine).
+# Two workers use 5-20% more CPU time than one (each collects, each makes the session fixtures),
+# so they pay where a core is free; on a machine busy with other work they take about as long
+# as one.
+WORKERS ?= 2
+PYTEST  := $(BIN)/pytest -q -n $(WORKERS)
+
+.PHONY: demo demo-inputs docs docs-serve check test test-all bench constraints clean
 
 # Every version comes from constraints.txt (the releases the tests last passed on). The build
 # backend (hatchling) is installed pinned too and used without build isolation, so it is not
@@ -44,13 +58,23 @@ docs: $(STAMP)
 docs-serve: $(STAMP)
 	$(BIN)/python docs/serve_screenshots.py
 
-## test: set up, then lint, check the layers, type-check and run the tests
-test: $(STAMP)
+## check: set up, then lint, check the layers and type-check (no tests)
+check: $(STAMP)
 	$(BIN)/ruff check pipeline tests bench demo templates docs
 	$(BIN)/ruff format --check pipeline tests bench demo templates docs
 	$(BIN)/lint-imports
 	$(BIN)/mypy
-	$(BIN)/pytest -q
+
+## test: check, then run the tests except the slow ones (marked slow: LibreOffice round trips
+## and renders, the wheel, long property tests), then say how many were left out
+test: check
+	$(PYTEST) -m "not slow"
+	@$(BIN)/pytest --collect-only -q -m slow -p no:cacheprovider | tail -1 | sed -E \
+	  's#^([0-9]+)/([0-9]+) tests.*#Left out: the \1 slow tests of \2 (LibreOffice, the wheel, long property tests). "make test-all" runs every test, as CI does.#'
+
+## test-all: check, then run every test (what CI runs)
+test-all: check
+	$(PYTEST)
 
 ## bench: time collect, build and the command line's start-up
 bench: $(STAMP)

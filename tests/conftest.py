@@ -1,4 +1,11 @@
-"""Shared fixtures: a fresh workspace, the framework, and LibreOffice for round trips."""
+"""Shared fixtures: a fresh workspace, the framework, and LibreOffice for round trips.
+
+Slow tests: every test marked ``libreoffice`` (or ``wheel`` or ``browser``) is also marked ``slow``, as are the
+long property tests (``@pytest.mark.slow``). ``make test`` runs ``pytest -m "not slow"``;
+``make test-all`` (and CI) runs everything. In a run that leaves the slow tests out, a test that
+starts LibreOffice through the helpers below without the ``libreoffice`` marker fails, so the
+quick run stays quick.
+"""
 
 from __future__ import annotations
 
@@ -15,6 +22,46 @@ from pipeline.framework import Framework, load_framework
 from pipeline.workspace import Workspace
 
 COUNCIL = "Testshire Council"
+
+
+_SLOW_MARKERS = ("libreoffice", "wheel", "browser")
+
+
+class _Run:
+    """This process's run: whether ``-m`` left the slow tests out, and the test running now.
+    Kept on ``tests.conftest``, the module the tests import the helpers from (pytest loads this
+    file as a plugin under another name)."""
+
+    quick = False
+    item: pytest.Item | None = None
+
+
+@pytest.hookimpl(tryfirst=True)
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    """Mark LibreOffice and wheel tests ``slow`` (before ``-m`` deselects anything)."""
+    for item in items:
+        if any(item.get_closest_marker(m) for m in _SLOW_MARKERS):
+            item.add_marker(pytest.mark.slow)
+
+
+def pytest_deselected(items: list[pytest.Item]) -> None:
+    if any(item.get_closest_marker("slow") for item in items):
+        _shared().quick = True
+
+
+def pytest_runtest_setup(item: pytest.Item) -> None:
+    _shared().item = item
+
+
+def _shared() -> type[_Run]:
+    import tests.conftest
+
+    return tests.conftest._Run
+
+
+def slow_tests_selected(request: pytest.FixtureRequest) -> bool:
+    """Whether this run includes any slow test (``make test-all``, CI, or a file run alone)."""
+    return any(item.get_closest_marker("slow") for item in request.session.items)
 
 
 @pytest.fixture(scope="session")
@@ -48,6 +95,12 @@ def complete(complete_prepared: Path, tmp_path: Path) -> Workspace:
 
 def soffice_or_skip() -> str:
     """The LibreOffice binary; skip (or, in CI, fail) when it is not installed."""
+    item = _Run.item
+    if _Run.quick and item is not None and not item.get_closest_marker("libreoffice"):
+        pytest.fail(
+            f"{item.nodeid} runs LibreOffice: mark it @pytest.mark.libreoffice, so that "
+            "`make test` leaves it to `make test-all`"
+        )
     found = shutil.which("soffice")
     if found:
         return found

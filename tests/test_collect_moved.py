@@ -274,6 +274,7 @@ def shared(
     return ws, (ws.stage1_inputs / "edited.xlsx").read_bytes()
 
 
+@pytest.mark.slow  # a long property test: make test-all and CI
 @settings(
     max_examples=25,
     deadline=None,

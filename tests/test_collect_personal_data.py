@@ -68,6 +68,7 @@ def _summary_text(ws: Workspace) -> str:
     return str(wb["Summary"]["A3"].value)
 
 
+@pytest.mark.libreoffice
 def test_collect_reports_personal_data_by_file_sheet_and_cell(ws: Workspace) -> None:
     result = CliRunner().invoke(main, ["--workspace", str(ws.root), "collect"])
     # A warning: the returns were all read and counted, so collect succeeds.
@@ -87,6 +88,7 @@ def test_collect_reports_personal_data_by_file_sheet_and_cell(ws: Workspace) -> 
     assert "2 returns read, 0 skipped" in result.stdout
 
 
+@pytest.mark.libreoffice
 def test_findings_xlsx_masks_the_comments_by_default(ws: Workspace) -> None:
     CliRunner().invoke(main, ["--workspace", str(ws.root), "collect"])
     comments = _comments(ws)
@@ -112,6 +114,7 @@ def test_findings_xlsx_masks_the_comments_by_default(ws: Workspace) -> None:
     assert "jo.bloggs" not in everything and "07700 900123" not in everything
 
 
+@pytest.mark.libreoffice
 def test_with_masking_off_comments_are_as_typed_and_still_reported(ws: Workspace) -> None:
     settings = ws.root / "selfassess.toml"
     settings.write_text(
@@ -126,6 +129,7 @@ def test_with_masking_off_comments_are_as_typed_and_still_reported(ws: Workspace
     assert "they are shown as typed (mask_personal_data = false in selfassess.toml)" in summary
 
 
+@pytest.mark.libreoffice
 def test_collect_and_validate_report_the_same_comments(ws: Workspace) -> None:
     """One implementation: validate's rule finds what collect finds, at the same cells."""
     from pipeline.app import collect

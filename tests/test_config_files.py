@@ -73,6 +73,7 @@ OVERRIDES = st.one_of(
 )
 
 
+@pytest.mark.slow  # a long property test: make test-all and CI
 @settings(
     max_examples=150, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
 )

@@ -25,7 +25,7 @@ from docx import Document
 from pipeline.cli import main
 from pipeline.settings import Settings
 from pipeline.workspace import Workspace
-from tests.conftest import soffice_convert
+from tests.conftest import slow_tests_selected, soffice_convert
 from tests.factories import (
     VALID,
     fill_checklist,
@@ -69,8 +69,10 @@ def invoke(root: Path, *args: str) -> Result:
 
 
 @pytest.fixture(scope="module")
-def round_(tmp_path_factory: pytest.TempPathFactory) -> Round:
-    """The whole round, once; each test below looks at one part of it."""
+def round_(tmp_path_factory: pytest.TempPathFactory, request: pytest.FixtureRequest) -> Round:
+    """The whole round, once; each test below looks at one part of it. The return re-saved by
+    LibreOffice is in it when the run includes the slow tests (``make test-all``, CI), which
+    check it; ``make test`` runs the same round without it."""
     tmp = tmp_path_factory.mktemp("e2e")
     root = tmp / "testshire"
     results: dict[str, Result] = {}
@@ -92,7 +94,7 @@ def round_(tmp_path_factory: pytest.TempPathFactory) -> Round:
     )
     fill_checklist(ws, "QS1", "carers/from a carer.xlsx", CARER, {1: "2 Tend to disagree", 2: 3})
     fill_checklist(ws, "QS7", "partners/ICB.xlsx", HEALTH, {1: "3 Tend to agree"})
-    libreoffice = libreoffice_available()
+    libreoffice = slow_tests_selected(request) and libreoffice_available()
     if libreoffice:
         # Filled, then opened and saved again in LibreOffice Calc before it came back.
         staged = fill_checklist(
@@ -153,6 +155,7 @@ def test_collect_counts_every_return(round_: Round) -> None:
     assert round_.ws.findings_xlsx.is_file()
 
 
+@pytest.mark.libreoffice
 def test_a_return_resaved_by_libreoffice_is_counted(round_: Round) -> None:
     if not round_.libreoffice:
         pytest.skip("LibreOffice (soffice) is not installed: apt-get install libreoffice-calc")

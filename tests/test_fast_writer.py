@@ -240,6 +240,7 @@ def _one_row(text: str, fast: bool, path: Path) -> None:
         wb.save(path)
 
 
+@pytest.mark.slow  # a long property test: make test-all and CI
 @settings(
     max_examples=100, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
 )

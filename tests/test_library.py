@@ -369,6 +369,7 @@ _TEXT = st.text(
 ).filter(lambda s: s.strip() != "")
 
 
+@pytest.mark.slow  # a long property test: make test-all and CI
 @settings(
     max_examples=10, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
 )

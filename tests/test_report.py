@@ -278,6 +278,7 @@ def test_a_break_in_the_title_or_a_line_in_a_table_stays(
     assert "A & B" in body_text(doc)
 
 
+@pytest.mark.slow  # a long property test: make test-all and CI
 @settings(
     max_examples=15, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
 )
