@@ -1,10 +1,10 @@
 """Shared fixtures: a fresh workspace, the framework, and LibreOffice for round trips.
 
 Slow tests: every test marked ``libreoffice`` (or ``wheel`` or ``browser``) is also marked
-``slow``, as are the long property tests (``@pytest.mark.slow``). ``make test`` runs
-``pytest -m "not slow"``; ``make test-all`` (and CI) runs everything. In a run that leaves the slow tests out, a test that
-starts LibreOffice through the helpers below without the ``libreoffice`` marker fails, so the
-quick run stays quick.
+``slow``, as are the long property tests (``@pytest.mark.slow``). ``make test`` runs ``pytest -m
+"not slow"``; ``make test-all`` (and CI) runs everything. In a run that leaves the slow tests out,
+a test that starts LibreOffice through the helpers below without the ``libreoffice`` marker fails,
+so the quick run stays quick.
 """
 
 from __future__ import annotations
