@@ -119,6 +119,7 @@ def _cell(key: str, row: int) -> str:
     return f"{plan_column(key)}{row}"
 
 
+@pytest.mark.libreoffice
 def test_a_plan_filled_in_libreoffice_is_checked_cell_by_cell(
     demo: Workspace, tmp_path: Path
 ) -> None:
