@@ -309,6 +309,20 @@ def test_a_new_register_replaces_the_old_one_which_is_kept(served: Any) -> None:
     assert (ws.inputs / "replaced" / "evidence-library.xlsx").read_bytes() == old
 
 
+def test_an_improvement_plan_is_filed_as_the_plan(served: Any, complete: Workspace) -> None:
+    from pipeline.app import generate_plan
+
+    app, config, ws, _ = served
+    client = signed_in(app, config)
+    generate_plan(complete)
+    body = complete.improvement_plan.read_bytes()
+    result = upload(client, config, ("plan (Jo's copy).xlsx", body)).get_json()["results"][0]
+    assert result["accepted"], result["message"]
+    assert result["path"] == "inputs/improvement-plan.xlsx"
+    assert result["message"].startswith("The improvement plan")
+    assert ws.improvement_plan.read_bytes() == body
+
+
 def test_a_completed_summary_goes_to_stage2(served: Any, complete: Workspace) -> None:
     app, config, _ws, _ = served
     client = signed_in(app, config)

@@ -130,6 +130,7 @@ def _file_checked(ws: Workspace, shown: str, clean: str, temp: Path) -> Filed:
         CHECKLIST,
         LIBRARY,
         OVERVIEW,
+        PLAN,
         SUMMARY,
         identity_problem,
         read_identity,
@@ -154,9 +155,13 @@ def _file_checked(ws: Workspace, shown: str, clean: str, temp: Path) -> Filed:
         qs = framework.quality_statement(code)
         described = f"{code} {qs.name}: Stage 2 summary"
         return _place(ws, shown, temp, ws.stage2_inputs, clean, "summary", described)
-    if kind in (LIBRARY.kind, OVERVIEW.kind):
-        target = ws.evidence_library if kind == LIBRARY.kind else ws.overview
-        what = "The evidence library" if kind == LIBRARY.kind else "The overview workbook"
+    replaced = {
+        LIBRARY.kind: (ws.evidence_library, "The evidence library"),
+        OVERVIEW.kind: (ws.overview, "The overview workbook"),
+        PLAN.kind: (ws.improvement_plan, "The improvement plan"),
+    }
+    if kind in replaced:
+        target, what = replaced[kind]
         return _replace(ws, shown, temp, target, kind, what)
     return _refused(
         shown,
