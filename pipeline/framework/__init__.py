@@ -211,9 +211,9 @@ def _load_standards(path: str | None, mtime: float) -> PracticeStandards:
         ) from e
 
 
-def load_standards(override: Path | None = None, framework: Framework | None = None) -> (
-    PracticeStandards
-):
+def load_standards(
+    override: Path | None = None, framework: Framework | None = None
+) -> PracticeStandards:
     """The practice assurance standards case files are audited against: a council's own file
     (``inputs/practice-standards.yaml``) when it exists, else the packaged ones. With
     ``framework``, every IR item the standards name must be one of its items."""
