@@ -290,3 +290,16 @@ def test_generate_keeps_filled_audits_and_collect_without_audits_says_so(
     assert result.exit_code == 1
     assert "No case-file audit to count" in result.output
     assert not workspace.audit_findings_xlsx.exists()
+
+
+def test_an_audit_saved_by_libreoffice_reads_the_same(workspace: Workspace, tmp_path: Path) -> None:
+    from tests.conftest import soffice_convert
+
+    answers = {"2.1": ("Met", "Risk plan on file & signed"), "2.2": ("Partly met", "")}
+    path = fill_audit(workspace, "lo.xlsx", answers, date=dt.date(2026, 11, 14))
+    saved = soffice_convert(path, "xlsx:Calc MS Excel 2007 XML", tmp_path / "lo")
+    path.write_bytes(saved.read_bytes())
+    (audit,) = collect_audits(workspace).summary.audits
+    assert audit.date == dt.date(2026, 11, 14) and audit.case_reference == "CR-2026-0001"
+    read = {a.criterion: (a.finding, a.evidence) for a in audit.answers if a.finding}
+    assert read == answers
