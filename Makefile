@@ -36,6 +36,7 @@ $(STAMP): pyproject.toml constraints.txt
 demo: $(STAMP)
 	$(SA) generate checklists
 	$(SA) collect
+	$(SA) collect audits
 	$(SA) generate summaries
 	$(SA) validate
 	@if command -v soffice >/dev/null; then \

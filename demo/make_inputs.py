@@ -17,6 +17,8 @@ people would, cell by cell, finding the cells by their labels and column heading
                                                checked as the pen holder would
     inputs/stage2/QSn-<slug>.xlsx              summaries/QSn.yaml (made after the Stage 1
                                                returns, so their findings are in the guidance)
+    inputs/audits/audit-NN.xlsx                audits.yaml: a dozen case-file audits against
+                                               the practice assurance standards
 
 The same content gives the same cell values on every run (file bytes differ only in the
 timestamps openpyxl writes). Files under inputs/ belong to people: an existing one is replaced
@@ -647,6 +649,54 @@ def summary_workbook(
 # ---- The whole workspace ------------------------------------------------------------------
 
 
+def audit_workbooks(ws: Workspace, style: Style, content: dict[str, Any]) -> list[tuple[str, Any]]:
+    """The demo's case-file audits, filled as auditors fill them: (file name, workbook)."""
+    from pipeline.forms.audit import (
+        AUDIT_SHEET,
+        CASE_CELL,
+        DATE_CELL,
+        MET,
+        NOT_APPLICABLE,
+        NOT_MET,
+        PARTLY,
+        POST_CELL,
+        AuditLayout,
+        build_audit,
+    )
+    from pipeline.forms.audit import TEAM_CELL as AUDIT_TEAM_CELL
+
+    rng = random.Random(content["seed"])
+    standards = ws.standards
+    layout = AuditLayout(standards)
+    first = as_date(content["first"])
+    assert first is not None
+    teams = [team for team in content["teams"] for _ in range(int(team["audits"]))]
+    out = []
+    for n, team in enumerate(teams, start=1):
+        wb = build_audit(ws.framework, standards, style, ws.settings.council)
+        sheet = wb[AUDIT_SHEET]
+        write_text(sheet[CASE_CELL], f"WCC-{rng.randint(100000, 999999)}")
+        write_text(sheet[AUDIT_TEAM_CELL], team["name"])
+        put(sheet[DATE_CELL], first + dt.timedelta(days=(n - 1) * int(content["every_days"])))
+        write_text(sheet[POST_CELL], content["posts"][n % len(content["posts"])])
+        for standard in standards.standards:
+            met = float(team["met"]) - float(content["weaker"].get(standard.code, 0))
+            for criterion in standard.criteria:
+                if standard.code == "S3" and n == content["no_safeguarding"]:
+                    finding = NOT_APPLICABLE
+                else:
+                    finding = rng.choices(
+                        (MET, PARTLY, NOT_MET, NOT_APPLICABLE),
+                        (met, 0.9 - met, 0.1, 0.08),
+                    )[0]
+                write_text(sheet[layout.finding_cell(criterion.code)], finding)
+                evidence = content["evidence"][finding]
+                if evidence:
+                    write_text(sheet[layout.evidence_cell(criterion.code)], evidence)
+        out.append((f"audit-{n:02d}.xlsx", wb))
+    return out
+
+
 def make_inputs(root: Path, *, force: bool, echo: Callable[[str], None] = print) -> list[Path]:
     """Write the demo inputs into the workspace at ``root``; the files written."""
     if not (root / "selfassess.toml").is_file():
@@ -664,6 +714,7 @@ def make_inputs(root: Path, *, force: bool, echo: Callable[[str], None] = print)
     documents = load_yaml(CONTENT / "evidence.yaml")
     stage1 = load_yaml(CONTENT / "stage1.yaml")
     survey = load_yaml(CONTENT / "survey.yaml")
+    audits = load_yaml(CONTENT / "audits.yaml")
     summary_content = {
         qs.code: load_yaml(CONTENT / "summaries" / f"{qs.code}.yaml")
         for qs in framework.quality_statements
@@ -687,6 +738,8 @@ def make_inputs(root: Path, *, force: bool, echo: Callable[[str], None] = print)
             return_workbook, framework, framework.quality_statement(r.code), style, council, r
         )
         plans.append(Plan(ws.stage1_inputs / r.folder / r.file_name, make))
+    for name, wb in audit_workbooks(ws, style, audits):
+        plans.append(Plan(ws.audits_inputs / name, partial(lambda wb: wb, wb)))
     stage2_paths = {
         qs.code: ws.stage2_inputs / f"{qs.file_stem}.xlsx" for qs in framework.quality_statements
     }
@@ -740,6 +793,7 @@ def make_inputs(root: Path, *, force: bool, echo: Callable[[str], None] = print)
         keep = set(written)
         removable += [p for p in sorted(ws.stage1_inputs.glob("*/*-*.xlsx")) if p not in keep]
         removable += [p for p in sorted(ws.surveys_dir.glob("*")) if p not in keep]
+        removable += [p for p in sorted(ws.audits_inputs.glob("audit-*.xlsx")) if p not in keep]
     for path in removable:
         if path.is_file():
             path.unlink()

@@ -55,6 +55,8 @@ SOURCES: dict[str, tuple[str, ...]] = {
     "improvement-plan.png": ALL_INPUTS,
     "report-plan-annex.png": ALL_INPUTS,
     "report-self-rating.png": ALL_INPUTS,
+    "audit-findings.png": ("selfassess.toml", "inputs/audits/**/*", "templates/xlsx/style.toml"),
+    "report-section-d-audits.png": ALL_INPUTS,
 }
 
 
@@ -213,6 +215,8 @@ def _round(root: Path, *, report: bool = False) -> Any:
     ws = Workspace(root)
     app.generate_checklists(ws)
     app.collect(ws)
+    if report:
+        app.collect_audits(ws)
     app.generate_summaries(ws)
     app.validate_workspace(ws)
     if report:
@@ -355,6 +359,7 @@ def make(work: Path) -> dict[str, tuple[Path, list[Any], str]]:
             "ir-coverage": demo.ir_coverage,
             "evidence-library": demo.evidence_library,
             "improvement-plan": planned.improvement_plan,
+            "audit-findings": demo.audit_findings_xlsx,
         },
         work / "pdf",
     )
@@ -388,8 +393,19 @@ def make(work: Path) -> dict[str, tuple[Path, list[Any], str]]:
         "report-contents.png": (report, [starts("Contents")], "the contents"),
         "report-section-b.png": (report, [starts("Section B")], "Section B"),
         "report-section-d.png": (report, [starts("Section D")], "Section D"),
+        "report-section-d-audits.png": (
+            report,
+            [has("AUDIT-", "Working with people")],
+            "the case-file audit summary under IR5 in Section D",
+        ),
+        "audit-findings.png": (
+            pdfs["audit-findings"],
+            [starts("Case-file audit findings: compliance by standard")],
+            "compliance by standard, with its chart",
+        ),
         "report-sign-off.png": (report, [has("Sign off", "Endorsement")], "the sign-off"),
-        "report-register.png": (report, [starts("Evidence register")], "the register"),
+        # The register follows the IR tables on the same page when there is room.
+        "report-register.png": (report, [has("Evidence register", "Redacted")], "the register"),
         "report-stage1-chart.png": (
             report,
             [starts("Current performance")],

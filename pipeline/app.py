@@ -251,7 +251,79 @@ def _by_quality_statement(ws: Workspace, returns: list[Any]) -> dict[str, QSResu
     return {r.code: r for r in results if r.returns}
 
 
+def generate_audits(ws: Workspace, *, force: bool = False, count: int = 1) -> GenerateResult:
+    """Write blank case-file audit workbooks to ``outputs/audits/templates/``: one, or ``count``
+    numbered ones (one per case to audit); keep any that have been filled in (unless ``force``)."""
+    from pipeline.forms.audit import AuditLayout, build_audit
+    from pipeline.read.expected import is_filled, stamp_blank
+    from pipeline.xlsx.write import Style, atomic_path
+
+    if count < 1:
+        raise SelfAssessError("--count must be 1 or more.")
+    standards = ws.standards
+    style = Style.load(ws.template("xlsx/style.toml"))
+    inputs = AuditLayout(standards).input_cells
+    names = (
+        ["case-file-audit.xlsx"]
+        if count == 1
+        else [f"case-file-audit-{n:0{len(str(count))}d}.xlsx" for n in range(1, count + 1)]
+    )
+    result = GenerateResult()
+    data: bytes | None = None
+    for name in names:
+        path = ws.audit_templates_dir / name
+        if not force and is_filled(path, inputs):
+            result.kept.append(path)
+            continue
+        if data is None:
+            wb = build_audit(ws.framework, standards, style, ws.settings.council)
+            stamp_blank(wb)
+            buffer = io.BytesIO()
+            wb.save(buffer)
+            data = buffer.getvalue()
+        with atomic_path(path) as tmp:
+            tmp.write_bytes(data)
+        result.written.append(path)
+    return result
+
+
 # ---- collect ----------------------------------------------------------------------------------
+
+
+@dataclass
+class AuditCollectResult:
+    """What ``collect audits`` read and wrote: the summary, every finding, the files skipped."""
+
+    summary: Any
+    findings: Findings
+    skipped: list[Finding]
+    written: Path | None
+
+
+def read_audit_findings(ws: Workspace) -> tuple[Any, list[Finding], list[Finding]]:
+    """The returned case-file audits summed up, with what reading them found (personal data
+    included) and the files skipped."""
+    from pipeline.analysis.audits import audit_personal_data, summarise_audits
+    from pipeline.read.audits import read_audits
+
+    read = read_audits(ws)
+    summary = summarise_audits(ws.standards, read.audits, ws.framework)
+    findings = [*read.findings, *audit_personal_data(read.audits)]
+    return summary, findings, read.skipped
+
+
+def collect_audits(ws: Workspace) -> AuditCollectResult:
+    """Read every case-file audit in ``inputs/audits/`` and write
+    ``outputs/audits/audit-findings.xlsx`` (nothing is written when there is no audit)."""
+    from pipeline.model.findings import Findings
+    from pipeline.outputs.audits import write_audit_findings
+
+    summary, findings, skipped = read_audit_findings(ws)
+    written = None
+    if summary.audits:
+        write_audit_findings(ws, summary)
+        written = ws.audit_findings_xlsx
+    return AuditCollectResult(summary, Findings(findings), skipped, written)
 
 
 def collect(ws: Workspace, progress: Progress = no_progress) -> CollectResult:
@@ -386,8 +458,26 @@ def read_inputs(ws: Workspace, progress: Progress = no_progress) -> Inputs:
     inputs.read_findings.extend(found)
     inputs.plan, found = read_plan(ws)
     inputs.read_findings.extend(found)
+    _read_audits(ws, inputs)
     inputs.printed = printed_layouts(ws, returns.returns)
     return inputs
+
+
+def _read_audits(ws: Workspace, inputs: Inputs) -> None:
+    """The case-file audits in ``inputs/audits/``: their findings, and their summary as a dated
+    evidence document of the library (for the IR items its standards serve)."""
+    from pipeline.analysis.audits import audit_document
+    from pipeline.read.audits import audit_files
+
+    if not audit_files(ws):
+        return
+    summary, found, _skipped = read_audit_findings(ws)
+    inputs.audits = summary.audits
+    inputs.read_findings.extend(found)
+    document = audit_document(summary, ws.framework, ws.relative(ws.audits_inputs))
+    if document is not None and inputs.library is not None:
+        library = inputs.library
+        inputs.library = library.model_copy(update={"extra": (*library.extra, document)})
 
 
 def printed_layouts(ws: Workspace, returns: list[Any] | None = None) -> dict[str, PrintedLayout]:

@@ -225,12 +225,40 @@ def generate_plan_cmd(ctx: click.Context, force: bool) -> None:
         )
 
 
+@generate.command("audits")
+@click.option(
+    "--count", type=int, default=1, show_default=True, help="How many numbered audits to write."
+)
+@click.option("--force", is_flag=True, help="Replace audits in outputs/ even if filled in.")
+@click.pass_context
+@_handle_errors
+def generate_audits_cmd(ctx: click.Context, count: int, force: bool) -> None:
+    """Write blank case-file audit workbooks to outputs/audits/templates/.
+
+    One workbook per case audited, against the practice assurance standards: the case reference
+    (not a name), team, audit date and auditor's post, then each criterion met, partly met, not
+    met or not applicable, with the auditor's evidence. Returned audits go in inputs/audits/.
+
+    \b
+    Example:
+      selfassess --workspace anytown generate audits --count 20
+    """
+    from pipeline.app import generate_audits
+
+    ws = _workspace(ctx)
+    _echo_generated(ws, generate_audits(ws, force=force, count=count), "audits")
+
+
 @main.command()
+@click.argument("what", required=False, type=click.Choice(["audits"]), metavar="[audits]")
 @click.option("--json", "as_json", is_flag=True, help="Print the aggregates as JSON.")
 @click.pass_context
 @_handle_errors
-def collect(ctx: click.Context, as_json: bool) -> None:
+def collect(ctx: click.Context, what: str | None, as_json: bool) -> None:
     """Read the Stage 1 returns in inputs/stage1/ and write outputs/stage1/findings.xlsx.
+
+    `collect audits` reads the case-file audits in inputs/audits/ instead, and writes
+    outputs/audits/audit-findings.xlsx.
 
     Returns may have any file names and sit in sub-folders. A return that cannot be read is
     reported and skipped, after everything else has been written; any error (a skipped return,
@@ -240,7 +268,11 @@ def collect(ctx: click.Context, as_json: bool) -> None:
     Example:
       selfassess --workspace anytown collect
       selfassess --workspace anytown collect --json > stage1.json
+      selfassess --workspace anytown collect audits
     """
+    if what == "audits":
+        _collect_audits(ctx, as_json)
+        return
     from pipeline.app import collect as run_collect
 
     ws = _workspace(ctx)
@@ -255,6 +287,45 @@ def collect(ctx: click.Context, as_json: bool) -> None:
             f"wrote {ws.relative(ws.findings_xlsx)}"
         )
     if result.skipped or result.findings.errors:
+        sys.exit(1)
+
+
+def _collect_audits(ctx: click.Context, as_json: bool) -> None:
+    from pipeline.analysis.audits import percent
+    from pipeline.app import collect_audits
+
+    ws = _workspace(ctx)
+    result = collect_audits(ws)
+    summary = result.summary
+    if as_json:
+        _dump_json(
+            {
+                "audits": len(summary.audits),
+                "skipped": len(result.skipped),
+                "compliance": summary.overall.compliance,
+                "by_standard": {s.code: t.compliance for s, t in summary.by_standard},
+                "by_team": {team: t.compliance for team, t in summary.by_team.items()},
+                "findings": result.findings.as_json(),
+            }
+        )
+    else:
+        for f in result.findings.sorted():
+            click.echo(f.line(), err=True)
+        n = len(summary.audits)
+        if result.written is None:
+            click.echo(
+                f"No case-file audit to count in {ws.relative(ws.audits_inputs)}/ "
+                f"({len(result.skipped)} skipped); nothing written. Make blank ones with "
+                "`selfassess generate audits`.",
+                err=True,
+            )
+        else:
+            click.echo(
+                f"{n} audit{'s' * (n != 1)} read, {len(result.skipped)} skipped; overall "
+                f"compliance {percent(summary.overall.compliance)}; wrote "
+                f"{ws.relative(result.written)}"
+            )
+    if result.skipped or result.findings.errors or result.written is None:
         sys.exit(1)
 
 

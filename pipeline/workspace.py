@@ -12,7 +12,7 @@ from pipeline.errors import SelfAssessError
 from pipeline.resources import template_path
 
 if TYPE_CHECKING:
-    from pipeline.framework import Framework
+    from pipeline.framework import Framework, PracticeStandards
     from pipeline.settings import Settings
 
 
@@ -68,6 +68,24 @@ class Workspace:
     def survey_mapping(self) -> Path:
         """How each survey export's columns are read (written by ``import survey``)."""
         return self.inputs / "survey-mapping.yaml"
+
+    @property
+    def audits_inputs(self) -> Path:
+        """Returned case-file audits (``selfassess collect audits`` and ``validate`` read them)."""
+        return self.inputs / "audits"
+
+    @property
+    def practice_standards(self) -> Path:
+        """A council's own practice standards for case-file audits (replaces the packaged)."""
+        return self.inputs / "practice-standards.yaml"
+
+    @property
+    def audit_templates_dir(self) -> Path:
+        return self.outputs / "audits" / "templates"
+
+    @property
+    def audit_findings_xlsx(self) -> Path:
+        return self.outputs / "audits" / "audit-findings.xlsx"
 
     @property
     def stage2_inputs(self) -> Path:
@@ -142,6 +160,16 @@ class Workspace:
 
         try:
             return load_framework(self.framework_overrides)
+        except FrameworkError as e:
+            raise SelfAssessError(str(e)) from e
+
+    @cached_property
+    def standards(self) -> PracticeStandards:
+        """The practice assurance standards case files are audited against."""
+        from pipeline.framework import FrameworkError, load_standards
+
+        try:
+            return load_standards(self.practice_standards, self.framework)
         except FrameworkError as e:
             raise SelfAssessError(str(e)) from e
 

@@ -510,3 +510,48 @@ def full_inputs(ws: Workspace, framework: Framework) -> Inputs:
         library=evidence_library(*items),
         overview=overview(),
     )
+
+
+# ---- Case-file audits -------------------------------------------------------------------------
+
+
+def fill_audit(
+    ws: Workspace,
+    name: str,
+    answers: dict[str, tuple[str, str]],
+    *,
+    case: str = "CR-2026-0001",
+    team: str = "Hospital discharge team",
+    date: dt.date | str | None = dt.date(2026, 11, 2),
+    post: str = "Senior practitioner",
+) -> Path:
+    """A blank audit from ``generate audits``, filled as an auditor fills it (criterion code ->
+    (finding, evidence)), saved as ``inputs/audits/<name>``."""
+    from pipeline.app import generate_audits
+    from pipeline.forms.audit import (
+        AUDIT_SHEET,
+        CASE_CELL,
+        DATE_CELL,
+        POST_CELL,
+        AuditLayout,
+    )
+    from pipeline.forms.audit import TEAM_CELL as AUDIT_TEAM_CELL
+
+    blank = ws.audit_templates_dir / "case-file-audit.xlsx"
+    if not blank.exists():
+        generate_audits(ws)
+    wb = openpyxl.load_workbook(blank)
+    sheet = wb[AUDIT_SHEET]
+    layout = AuditLayout(ws.standards)
+    for ref, value in ((CASE_CELL, case), (AUDIT_TEAM_CELL, team), (POST_CELL, post)):
+        write_text(sheet[ref], value)
+    sheet[DATE_CELL] = date
+    for code, (finding, evidence) in answers.items():
+        if finding:
+            write_text(sheet[layout.finding_cell(code)], finding)
+        if evidence:
+            write_text(sheet[layout.evidence_cell(code)], evidence)
+    path = ws.audits_inputs / name
+    path.parent.mkdir(parents=True, exist_ok=True)
+    wb.save(path)
+    return path

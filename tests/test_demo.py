@@ -244,3 +244,39 @@ def test_the_lived_experience_view_flags_the_planted_statement(demo: Workspace) 
         if row[len(row) - 1].value == SEEN_DIFFERENTLY
     }
     assert ("QS2", 10) in flagged
+
+
+AUDITS = 12  # case-file audits in inputs/audits/
+
+
+def test_committed_audits_are_the_ones_the_script_makes(
+    make_inputs: ModuleType, committed: Workspace
+) -> None:
+    from pipeline.read.audits import read_audits
+    from pipeline.read.expected import _read
+    from pipeline.xlsx.write import Style
+
+    style = Style.load(committed.template("xlsx/style.toml"))
+    made = make_inputs.audit_workbooks(committed, style, _content("audits.yaml"))
+    read = read_audits(committed)
+    assert read.skipped == [] and read.findings == []
+    assert len(read.audits) == len(made) == AUDITS
+    for (name, wb), audit in zip(made, read.audits, strict=True):
+        assert audit.file == f"inputs/audits/{name}"
+        cells = _read(wb).sheets["Audit"]
+        typed = [cells.text(a.cell) for a in audit.answers]
+        assert [a.finding for a in audit.answers] == typed, "run `make demo-inputs`"
+
+
+def test_the_demo_audits_are_in_section_d_and_carers_are_the_weakest(demo: Workspace) -> None:
+    from pipeline.app import collect_audits, read_inputs
+
+    result = collect_audits(demo)
+    assert len(result.summary.audits) == AUDITS and not result.findings
+    weakest = min(result.summary.by_standard, key=lambda st: st[1].compliance or 0)
+    assert weakest[0].code == "S7"
+    library = read_inputs(demo).library
+    assert library is not None
+    (document,) = library.extra
+    assert document.id == f"AUDIT-{result.summary.latest}"
+    assert document.ir_items == ("IR5", "IR6", "IR7", "IR28", "IR29")

@@ -29,7 +29,7 @@ class CoverageRow:
 def ir_coverage(framework: Framework, library: EvidenceLibrary | None) -> list[CoverageRow]:
     """Every IR item of the framework, in order, with the documents that name it."""
     all_codes = tuple(qs.code for qs in framework.quality_statements)
-    items = library.items if library is not None else ()
+    items = library.documents if library is not None else ()
     rows = []
     for ir in framework.ir_items:
         documents = [doc for doc in items if ir.code in doc.ir_items]

@@ -11,23 +11,30 @@ from pydantic import BaseModel, ConfigDict, ValidationError
 
 from pipeline.errors import describe_validation_error
 from pipeline.framework.models import (
+    Criterion,
     Framework,
     IRItem,
+    PracticeStandards,
     QualityStatement,
     RatingOption,
+    Standard,
     TextBlock,
     Theme,
 )
 
 __all__ = [
+    "Criterion",
     "Framework",
     "FrameworkError",
     "IRItem",
+    "PracticeStandards",
     "QualityStatement",
     "RatingOption",
+    "Standard",
     "TextBlock",
     "Theme",
     "load_framework",
+    "load_standards",
 ]
 
 DEFAULT_FILE = "pch-cqc-la-v3.yaml"
@@ -179,3 +186,44 @@ def load_framework(override: Path | None = None) -> Framework:
     if override is not None and override.is_file():
         return _load(str(override.resolve()), override.stat().st_mtime)
     return _load(None, 0.0)
+
+
+STANDARDS_FILE = "practice-assurance-standards.yaml"
+
+
+@lru_cache(maxsize=8)
+def _load_standards(path: str | None, mtime: float) -> PracticeStandards:
+    if path is None:
+        source = STANDARDS_FILE
+        text = resources.files("pipeline.framework.data").joinpath(source).read_text("utf-8")
+    else:
+        source = Path(path).name
+        try:
+            text = Path(path).read_bytes().decode("utf-8-sig")
+        except (OSError, UnicodeDecodeError) as e:
+            raise FrameworkError(f"{source} cannot be read as UTF-8 text ({e}).") from e
+    data = _read_yaml(text, source)
+    try:
+        return PracticeStandards.model_validate(data)
+    except ValidationError as e:
+        raise FrameworkError(
+            f"The practice standards ({source}) are not valid: {describe_validation_error(e)}"
+        ) from e
+
+
+def load_standards(
+    override: Path | None = None, framework: Framework | None = None
+) -> PracticeStandards:
+    """The practice assurance standards case files are audited against: a council's own file
+    (``inputs/practice-standards.yaml``) when it exists, else the packaged ones. With
+    ``framework``, every IR item the standards name must be one of its items."""
+    if override is not None and override.is_file():
+        standards = _load_standards(str(override.resolve()), override.stat().st_mtime)
+    else:
+        standards = _load_standards(None, 0.0)
+    if framework is not None:
+        try:
+            standards.check_ir_items(framework)
+        except ValueError as e:
+            raise FrameworkError(f"The practice standards are not valid: {e}.") from e
+    return standards

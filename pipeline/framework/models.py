@@ -179,3 +179,100 @@ class Framework(_Strict):
     def version_tag(self) -> str:
         """``pch-cqc-la@3.0``: written into every generated workbook's identity."""
         return f"{self.framework.id}@{self.framework.version}"
+
+
+# ---- Practice assurance standards (case-file audits) -------------------------------------------
+
+CRITERION_CODE = re.compile(r"^[1-9][0-9]*\.[1-9][0-9]*$")
+
+
+class Criterion(_Strict):
+    """One criterion of a practice standard, audited as met, partly met, not met or n/a."""
+
+    code: str  # "3.2": standard 3, criterion 2
+    text: str
+
+    @field_validator("code")
+    @classmethod
+    def _code(cls, v: str) -> str:
+        if not CRITERION_CODE.match(v):
+            raise ValueError(f"criterion code {v!r} must look like 3.2")
+        return v
+
+
+class Standard(_Strict):
+    """A practice assurance standard: its criteria and the IR items its audits serve."""
+
+    code: str  # "S3"
+    name: str
+    introduction: str = ""
+    ir_items: tuple[str, ...] = ()
+    criteria: tuple[Criterion, ...]
+
+    @field_validator("code")
+    @classmethod
+    def _code(cls, v: str) -> str:
+        if not re.fullmatch(r"S[1-9][0-9]*", v):
+            raise ValueError(f"standard code {v!r} must look like S3")
+        return v
+
+    @property
+    def number(self) -> int:
+        return int(self.code[1:])
+
+    @property
+    def title(self) -> str:
+        """``Standard 3: Safeguarding everyone``."""
+        return f"Standard {self.number}: {self.name}"
+
+
+class PracticeStandards(_Strict):
+    """The standards case files are audited against (``practice-assurance-standards.yaml``)."""
+
+    id: str
+    version: str
+    title: str
+    standards: tuple[Standard, ...]
+
+    @model_validator(mode="after")
+    def _consistent(self) -> PracticeStandards:
+        codes = [s.code for s in self.standards]
+        if len(set(codes)) != len(codes):
+            raise ValueError(f"standard codes repeat: {codes}")
+        criteria = [c.code for c in self.criteria]
+        if len(set(criteria)) != len(criteria):
+            raise ValueError(f"criterion codes repeat: {criteria}")
+        for standard in self.standards:
+            if not standard.criteria:
+                raise ValueError(f"{standard.code} has no criteria")
+            for criterion in standard.criteria:
+                if criterion.code.split(".")[0] != str(standard.number):
+                    raise ValueError(f"criterion {criterion.code} is not of {standard.code}")
+        return self
+
+    @property
+    def criteria(self) -> tuple[Criterion, ...]:
+        return tuple(c for s in self.standards for c in s.criteria)
+
+    def standard_of(self, criterion: str) -> Standard:
+        number = int(criterion.split(".")[0])
+        for standard in self.standards:
+            if standard.number == number:
+                return standard
+        raise KeyError(criterion)
+
+    @property
+    def version_tag(self) -> str:
+        """``practice-assurance@1``: written into every audit workbook's identity."""
+        return f"{self.id}@{self.version}"
+
+    def check_ir_items(self, framework: Framework) -> None:
+        """Every IR item a standard names is one of ``framework``'s (ValueError otherwise)."""
+        known = {item.code for item in framework.ir_items}
+        for standard in self.standards:
+            unknown = sorted(set(standard.ir_items) - known)
+            if unknown:
+                raise ValueError(
+                    f"{standard.code} names IR items the framework does not have: "
+                    f"{', '.join(unknown)}"
+                )

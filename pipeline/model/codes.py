@@ -497,6 +497,32 @@ CODES: tuple[Code, ...] = (
         fix="Say how we know it worked in ‘Measure of success’.",
         in_spec=False,
     ),
+    # ---- Case-file audits (inputs/audits/)
+    Code(
+        code="audit-case-reference-name",
+        severity="warning",
+        title="a case-file audit whose case reference has no digits: it looks like a person's "
+        "name rather than a case number",
+        fix="Replace it with the case number from the case-recording system; names must not be "
+        "in the audits.",
+        in_spec=False,
+    ),
+    Code(
+        code="audit-missing-detail",
+        severity="warning",
+        title="a case-file audit without its case reference, team or audit date (the summary "
+        "counts it under 'Team not given', and the date is left out of the summary's date)",
+        fix="Fill in the case reference, team and audit date at the top of the audit.",
+        in_spec=False,
+    ),
+    Code(
+        code="audit-empty",
+        severity="warning",
+        title="a case-file audit with no criterion answered: it is not counted",
+        fix="Choose Met, Partly met, Not met or Not applicable for each criterion, or remove the "
+        "file from inputs/audits/.",
+        in_spec=False,
+    ),
 )
 
 

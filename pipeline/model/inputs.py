@@ -13,6 +13,7 @@ from typing import TYPE_CHECKING
 
 from pydantic import BaseModel, ConfigDict, Field
 
+from pipeline.model.audits import Audit
 from pipeline.model.findings import Finding
 from pipeline.model.words import PrintedLayout
 
@@ -203,11 +204,19 @@ class EvidenceItem(_Model):
 class EvidenceLibrary(_Model):
     file: str
     items: tuple[EvidenceItem, ...] = ()
+    # Documents the tool made, not rows of the register (the case-file audit summary): in
+    # Section D and IR coverage like the rest; the register's own checks do not apply to them.
+    extra: tuple[EvidenceItem, ...] = ()
+
+    @property
+    def documents(self) -> tuple[EvidenceItem, ...]:
+        """The register's rows, then the documents the tool made."""
+        return self.items + self.extra
 
     def by_id(self) -> dict[str, EvidenceItem]:
         """The first item of each ID (duplicates are a finding, not a crash)."""
         out: dict[str, EvidenceItem] = {}
-        for item in self.items:
+        for item in self.documents:
             out.setdefault(item.id.upper(), item)
         return out
 
@@ -318,6 +327,8 @@ class Inputs:
     # The improvement plan (None: not made yet), and the day its due dates are checked against.
     plan: ImprovementPlan | None = None
     today: dt.date = field(default_factory=dt.date.today)
+    # The returned case-file audits (inputs/audits/) counted.
+    audits: list[Audit] = field(default_factory=list)
 
     def printed_words(self, summary: Summary) -> int:
         """The words of ``summary``'s Section B section as the report prints it."""

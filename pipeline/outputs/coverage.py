@@ -140,7 +140,7 @@ def build_ir_coverage(
     row_number += 1
     label = sheet.cell(row_number, 2)
     style.text(label, "Documents per quality statement", style.bold)
-    items = library.items if library is not None else ()
+    items = library.documents if library is not None else ()
     for i, qs in enumerate(statements):
         count = sum(
             1

@@ -272,7 +272,7 @@ def build_context(
     pictures (Stage 1 charts, pictures from Stage 2) by ``pictures`` (none without it)."""
     overview = inputs.overview
     library = inputs.library
-    items = library.items if library is not None else ()
+    items = library.documents if library is not None else ()
     by_id = library.by_id() if library is not None else {}
     # The register is made first: its bookmarks are where every evidence link leads.
     register = _register(items, ink)

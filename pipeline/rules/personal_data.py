@@ -95,8 +95,8 @@ _NOT_PRINTED = {
 
 def printed_personal_data(inputs: Inputs, findings: Iterable[Finding]) -> list[Finding]:
     """The ``personal-data`` findings in text the report prints (Section A to D), not in what
-    only the pen holder sees (a Stage 1 comment, a lead officer's name)."""
-    stage1 = {ret.file for ret in inputs.returns}
+    only the pen holder sees (a Stage 1 comment, a lead officer's name, a case-file audit)."""
+    stage1 = {ret.file for ret in inputs.returns} | {audit.file for audit in inputs.audits}
     return [
         f
         for f in findings

@@ -84,7 +84,18 @@ PLAN = TemplateKind(
 )
 
 
-TEMPLATE_KINDS = {k.kind: k for k in (CHECKLIST, SUMMARY, LIBRARY, OVERVIEW, PLAN)}
+AUDIT = TemplateKind(
+    "case-file-audit",
+    "1",
+    "a case-file audit",
+    "a case-file audit",
+    "put it in inputs/audits/",
+    "audit",
+    "only returned case-file audits belong in inputs/audits/",
+)
+
+
+TEMPLATE_KINDS = {k.kind: k for k in (CHECKLIST, SUMMARY, LIBRARY, OVERVIEW, PLAN, AUDIT)}
 
 
 def identity_problem(
