@@ -649,6 +649,7 @@ CARRIED_FORWARD = (
     "overview.xlsx",
     "improvement-plan.xlsx",
     "framework.yaml",
+    "practice-standards.yaml",  # a council's own practice standards for case-file audits
 )
 
 
