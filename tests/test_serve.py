@@ -323,6 +323,19 @@ def test_an_improvement_plan_is_filed_as_the_plan(served: Any, complete: Workspa
     assert ws.improvement_plan.read_bytes() == body
 
 
+def test_a_case_file_audit_goes_to_inputs_audits(served: Any) -> None:
+    from pipeline.app import generate_audits
+
+    app, config, ws, _ = served
+    client = signed_in(app, config)
+    generate_audits(ws)
+    blank = next(ws.audit_templates_dir.glob("*.xlsx"))
+    result = upload(client, config, (blank.name, blank.read_bytes())).get_json()["results"][0]
+    assert result["accepted"], result["message"]
+    assert result["path"] == f"inputs/audits/{blank.name}"
+    assert (ws.audits_inputs / blank.name).read_bytes() == blank.read_bytes()
+
+
 def test_a_completed_summary_goes_to_stage2(served: Any, complete: Workspace) -> None:
     app, config, _ws, _ = served
     client = signed_in(app, config)

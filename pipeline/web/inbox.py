@@ -127,6 +127,7 @@ def _copy_limited(stream: IO[bytes], target: Path, max_bytes: int) -> int | None
 def _file_checked(ws: Workspace, shown: str, clean: str, temp: Path) -> Filed:
     from pipeline.xlsx.cells import WorkbookRejected
     from pipeline.xlsx.identity import (
+        AUDIT,
         CHECKLIST,
         LIBRARY,
         OVERVIEW,
@@ -155,6 +156,8 @@ def _file_checked(ws: Workspace, shown: str, clean: str, temp: Path) -> Filed:
         qs = framework.quality_statement(code)
         described = f"{code} {qs.name}: Stage 2 summary"
         return _place(ws, shown, temp, ws.stage2_inputs, clean, "summary", described)
+    if kind == AUDIT.kind:
+        return _place(ws, shown, temp, ws.audits_inputs, clean, "audit", "A case-file audit")
     replaced = {
         LIBRARY.kind: (ws.evidence_library, "The evidence library"),
         OVERVIEW.kind: (ws.overview, "The overview workbook"),
