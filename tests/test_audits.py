@@ -292,6 +292,7 @@ def test_generate_keeps_filled_audits_and_collect_without_audits_says_so(
     assert not workspace.audit_findings_xlsx.exists()
 
 
+@pytest.mark.libreoffice
 def test_an_audit_saved_by_libreoffice_reads_the_same(workspace: Workspace, tmp_path: Path) -> None:
     from tests.conftest import soffice_convert
 
