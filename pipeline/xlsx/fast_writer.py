@@ -21,8 +21,8 @@ writes openpyxl internals, none of them promised:
   ``write_worksheet``), and that the lxml writer writes a part as ASCII with character
   references;
 - ``MergedCellRange(ws, ref)`` (it makes the top-left cell), ``MergedCell(ws, row, col)``,
-  ``Worksheet.merged_cells.ranges`` (a set, added to as ``MultiCellRange.add`` does) and that ``MergedCellRange.format`` changes nothing on
-  unstyled cells.
+  ``Worksheet.merged_cells.ranges`` (a set, added to as ``MultiCellRange.add`` does) and
+  that ``MergedCellRange.format`` changes nothing on unstyled cells.
 
 Outside the checked range :func:`fast_writer_supports` is False and ``write_findings`` uses
 only the public API (``build_findings(..., rows_as_data=False)`` and ``wb.save``): the same
