@@ -271,6 +271,13 @@ def _merges_and_headers(fast: bool, path: Path) -> None:
     looks.text(ws["A3"], "styled first")
     ws["C5"].font = STYLE.bold  # a styled cell inside the range
     looks.merge(ws, "B5:E5")
+    # Ranges inside ones already merged (by openpyxl, A3:D3, or the fast way) are not added
+    # again; a range over two rows holds one that starts on its second.
+    looks.merge(ws, "B3:C3")
+    looks.merge(ws, "C1:F1")
+    looks.merge(ws, "A13:C14")
+    looks.merge(ws, "B14:C14")
+    looks.merge(ws, "D14:E14")
     ws["B7"].alignment = STYLE.wrap_center  # a header cell styled first
     looks.header_row(ws, 7, ["No.", "Comment", "Rating"])
     looks.header_row(ws, 8, ["Again"])
@@ -296,7 +303,8 @@ def test_merges_and_looks_are_written_the_same_both_ways(tmp_path: Path) -> None
     assert_same_bytes(fast, plain)
     assert_same_workbook(fast, plain)
     ws = openpyxl.load_workbook(fast).active
-    assert sorted(map(str, ws.merged_cells.ranges)) == ["A1:L1", "A3:D3", "B5:E5"]
+    merged = ["A13:C14", "A1:L1", "A3:D3", "B5:E5", "D14:E14"]
+    assert sorted(map(str, ws.merged_cells.ranges)) == merged
     assert ws["A1"].value == "=not a formula" and ws["A1"].data_type == "s"
     assert ws["A3"].fill.fgColor.rgb.endswith(STYLE.values["label_fill"])
     unusual = openpyxl.load_workbook(fast)["Formula"]

@@ -217,7 +217,9 @@ def build_findings(
     # The lived-experience view, after the quality statements (outputs/findings_voices.py).
     from pipeline.outputs.findings_voices import voices_sheet
 
-    voices_sheet(wb.create_sheet(), framework, result, style, settings, settings.mask_personal_data)
+    voices_sheet(
+        wb.create_sheet(), framework, result, style, settings, settings.mask_personal_data, looks
+    )
     wb.properties.title = f"Stage 1 findings{' — ' + council if council else ''}"
     wb.properties.creator = "selfassess"
     return wb

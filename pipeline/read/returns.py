@@ -49,13 +49,16 @@ def return_files(ws: Workspace) -> list[Path]:
 
 def read_returns(ws: Workspace, progress: Progress = no_progress) -> ReadReturns:
     """Read and check every return under ``inputs/stage1/``; writes nothing."""
-    from pipeline.read.surveys import read_surveys
-
     reader = _ReturnReader(ws)
     files = return_files(ws)
     for path in progress(files, len(files), "Reading Stage 1 returns"):
         reader.read(path)
-    # Survey exports in inputs/surveys/: each respondent's answers are returns like the rest.
+    # Survey exports in inputs/surveys/: each respondent's answers are returns like the rest
+    # (the survey reader is imported only when there are some: read_surveys reads these files).
+    if not input_files(ws.surveys_dir):
+        return ReadReturns(reader.returns, reader.findings, reader.skipped)
+    from pipeline.read.surveys import read_surveys
+
     surveys = read_surveys(ws, reader.ratings, parse_rating)
     return ReadReturns(
         [*reader.returns, *surveys.returns],

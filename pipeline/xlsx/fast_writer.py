@@ -21,8 +21,8 @@ writes openpyxl internals, none of them promised:
   ``write_worksheet``), and that the lxml writer writes a part as ASCII with character
   references;
 - ``MergedCellRange(ws, ref)`` (it makes the top-left cell), ``MergedCell(ws, row, col)``,
-  ``Worksheet.merged_cells.add`` and that ``MergedCellRange.format`` changes nothing on
-  unstyled cells.
+  ``Worksheet.merged_cells.ranges`` (a set, added to as ``MultiCellRange.add`` does) and
+  that ``MergedCellRange.format`` changes nothing on unstyled cells.
 
 Outside the checked range :func:`fast_writer_supports` is False and ``write_findings`` uses
 only the public API (``build_findings(..., rows_as_data=False)`` and ``wb.save``): the same
@@ -109,9 +109,39 @@ def merge_cells(ws: Any, ref: str) -> None:
     if any((cell := ws._cells.get(coord)) is not None and cell.has_style for coord in cells):
         ws.merge_cells(ref)
         return
-    ws.merged_cells.add(mcr)
+    _add_merged(ws, mcr)
     for row, col in cells[1:]:
         ws._cells[row, col] = MergedCell(ws, row, col)
+
+
+# Where a sheet keeps its merged ranges by row for _add_merged: [how many ranges it has seen,
+# {row: [ranges covering it]}].
+_MERGED_BY_ROW = "_selfassess_merged_by_row"
+
+
+def _add_merged(ws: Any, mcr: Any) -> None:
+    """``ws.merged_cells.add(mcr)``: added unless a range already merged holds it.
+
+    openpyxl compares the new range with every merged range of the sheet, so that a sheet of
+    a thousand merges costs half a million comparisons; here only the ranges covering the new
+    range's first row are compared (any range that holds it covers that row). The index is
+    made again whenever the sheet has ranges it has not seen (merged by openpyxl itself).
+    """
+    ranges = ws.merged_cells.ranges
+    index = ws.__dict__.get(_MERGED_BY_ROW)
+    if index is None or index[0] != len(ranges):
+        by_row: dict[int, list[Any]] = {}
+        for merged in ranges:
+            for row in range(merged.min_row, merged.max_row + 1):
+                by_row.setdefault(row, []).append(merged)
+        index = ws.__dict__[_MERGED_BY_ROW] = [len(ranges), by_row]
+    by_row = index[1]
+    if any(mcr <= merged for merged in by_row.get(mcr.min_row, ())):
+        return
+    ranges.add(mcr)
+    for row in range(mcr.min_row, mcr.max_row + 1):
+        by_row.setdefault(row, []).append(mcr)
+    index[0] = len(ranges)
 
 
 def restyle(cell: Any, look: Any) -> None:
