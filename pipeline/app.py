@@ -535,7 +535,7 @@ def validate_workspace(ws: Workspace, progress: Progress = no_progress) -> Valid
 def workspace_status(ws: Workspace) -> StatusTable:
     """Read and check everything (writing nothing) and sum it up per quality statement."""
     from pipeline.analysis.coverage import coverage_line, ir_coverage
-    from pipeline.analysis.rating import self_ratings
+    from pipeline.analysis.rating import workspace_ratings
     from pipeline.outputs.status import (
         StatusTable,
         next_step,
@@ -549,14 +549,7 @@ def workspace_status(ws: Workspace) -> StatusTable:
     findings = run_rules(inputs)
     framework = ws.framework
     rows = status_rows(framework, inputs, findings)
-    report = ws.settings.report
-    ratings = self_ratings(
-        framework,
-        inputs.summaries,
-        inputs.stage1,
-        report.self_rating_low_agree,
-        report.self_rating_high_agree,
-    )
+    ratings = workspace_ratings(framework, inputs)
     sections = [plan_lines(framework, inputs.plan, inputs.today)]
     if ratings.any:
         sections.append(rating_lines(ratings))

@@ -17,7 +17,7 @@ from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
     from pipeline.framework import Framework
-    from pipeline.model.inputs import Summary
+    from pipeline.model.inputs import Inputs, Summary
     from pipeline.model.stage1 import QSResult
 
 
@@ -123,6 +123,18 @@ def disagreement(score: int | None, agree: float | None, low: float, high: float
     if score <= 2 and agree > 100 * high:
         return f"rated {score} but {agree:.0f}% agree at Stage 1 (above {100 * high:g}%)"
     return ""
+
+
+def workspace_ratings(framework: Framework, inputs: Inputs) -> SelfRatings:
+    """The self-ratings of what was read, with the workspace's ``[report]`` thresholds."""
+    report = inputs.ws.settings.report
+    return self_ratings(
+        framework,
+        inputs.summaries,
+        inputs.stage1,
+        report.self_rating_low_agree,
+        report.self_rating_high_agree,
+    )
 
 
 def self_ratings(

@@ -366,18 +366,11 @@ def headline(text: str, limit: int = 200) -> str:
 
 def _rating_annex(framework: Framework, inputs: Inputs, table_style: str) -> RatingAnnexView | None:
     """The self-ratings (internal; ``[report] self_rating_annex``, off by default)."""
-    from pipeline.analysis.rating import SCORE_DESCRIPTORS, self_ratings
+    from pipeline.analysis.rating import SCORE_DESCRIPTORS, workspace_ratings
 
-    report = inputs.ws.settings.report
-    if not report.self_rating_annex:
+    if not inputs.ws.settings.report.self_rating_annex:
         return None
-    ratings = self_ratings(
-        framework,
-        inputs.summaries,
-        inputs.stage1,
-        report.self_rating_low_agree,
-        report.self_rating_high_agree,
-    )
+    ratings = workspace_ratings(framework, inputs)
     if not ratings.any:
         return None
     rows = []
