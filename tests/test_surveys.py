@@ -244,3 +244,35 @@ def test_the_cli_imports_and_names_what_it_did_not_match(ws: Workspace, tmp_path
     bad.write_text("x", "utf-8")
     run = CliRunner().invoke(main, ["--workspace", str(ws.root), "import", "survey", str(bad)])
     assert run.exit_code == 1 and "not a CSV or .xlsx" in run.output
+
+
+def test_a_why_column_after_each_statement_is_that_statements_comment(
+    ws: Workspace, tmp_path: Path
+) -> None:
+    """SmartSurvey and Forms write a follow-up "Why?" after each rating: each is the comment of
+    the statement before it, known by its place when the mapping is read again."""
+    texts = ws.framework.quality_statement("QS2").checklist_statements
+    header = f"Group;{texts[0]};Why?;{texts[1]};Why?;Postcode"
+    rows = ["Unpaid carer;Tend to agree;R&D <team> 👍;Strongly agree;Cymraeg: ŵ ŷ;AB1"]
+    export = tmp_path / "why.csv"
+    export.write_text("\n".join([header, *rows]) + "\n", "utf-8-sig")
+    import_survey(ws, export)
+    (entry,) = load_mapping(ws.survey_mapping).surveys
+    assert [c.read_as for c in entry.columns] == [
+        "group",
+        "QS2.1",
+        "QS2.1 comment",
+        "QS2.2",
+        "QS2.2 comment",
+        "?",
+    ]
+    (qs2,) = [q for q in collect(ws).results if q.code == "QS2"]
+    assert [c[2] for c in qs2.statements[0].comments] == ["R&D <team> 👍"]
+    assert [c[2] for c in qs2.statements[1].comments] == ["Cymraeg: ŵ ŷ"]
+    # A person says the second "Why?" is not wanted: kept by its place on the next import.
+    text = ws.survey_mapping.read_text("utf-8")
+    assert text.count("QS2.2 comment") == 1
+    ws.survey_mapping.write_text(text.replace("QS2.2 comment", "ignore"), "utf-8")
+    import_survey(ws, export)
+    (entry,) = load_mapping(ws.survey_mapping).surveys
+    assert [c.read_as for c in entry.columns][2:5] == ["QS2.1 comment", "QS2.2", "ignore"]

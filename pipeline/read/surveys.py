@@ -22,6 +22,7 @@ import difflib
 import hashlib
 import io
 import re
+from collections import Counter
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -405,6 +406,19 @@ def guess_column(heading: str, values: Iterable[str], framework: Framework) -> s
     return UNMATCHED
 
 
+# Words a follow-up question's heading may hold besides _COMMENT_WORDS ("Please tell us why").
+_FOLLOW_UP_WORDS = frozenset(
+    {"please", "us", "your", "you", "answer", "about", "this", "the", "give", "any", "other"}
+    | {"optional", "details", "say", "if", "can", "specify", "a", "is", "that"}
+)
+
+
+def _asks_why(norm: str) -> bool:
+    """A heading that is only a follow-up question: "Why?", "Comments", "Please explain"."""
+    words = set(norm.split())
+    return bool(words & _COMMENT_WORDS) and words <= _COMMENT_WORDS | _FOLLOW_UP_WORDS
+
+
 def _similar(norm: str, framework: Framework) -> _Statement | None:
     """The statement a heading holds with its text a little changed (at least 85% alike to the
     heading's end), if one is clearly it."""
@@ -453,16 +467,28 @@ def guess_mapping(
 ) -> SurveyMapping:
     """The mapping of ``file``: what ``known`` (the mapping file's entry) says of each column it
     has (by heading), the tool's guesses for the rest; the groups' answers likewise."""
-    by_heading = {}
+    by_heading: dict[str, str] = {}
+    by_place: dict[tuple[str, str], str] = {}
     if known is not None:
         by_heading = {normalise_label(c.heading): c.read_as for c in known.columns}
-    columns = []
+        by_place = {(c.column, normalise_label(c.heading)): c.read_as for c in known.columns}
+    # A heading used for several columns ("Why?" after each statement) is known by its place.
+    times = Counter(normalise_label(h) for h in table.headings)
+    columns: list[ColumnMapping] = []
     for index, heading in enumerate(table.headings):
         values = [_text(row[index]) for _n, row in table.rows if index < len(row)]
-        read_as = by_heading.get(normalise_label(heading))
+        norm, letter = normalise_label(heading), column_letter(index)
+        read_as = by_place.get((letter, norm))
+        if read_as is None and times[norm] == 1:
+            read_as = by_heading.get(norm)
         if read_as is None:
             read_as = guess_column(heading, values[:200], framework)
-        columns.append(ColumnMapping(column=column_letter(index), heading=heading, read_as=read_as))
+            if read_as == UNMATCHED and columns and _asks_why(norm):
+                # "Why?", "Please explain" just after a statement's rating: its comment.
+                before = _TARGET.match(columns[-1].read_as)
+                if before is not None and before.group(3) is None:
+                    read_as = f"{columns[-1].read_as} comment"
+        columns.append(ColumnMapping(column=letter, heading=heading, read_as=read_as))
     groups = dict(known.groups) if known is not None else {}
     for index, c in enumerate(columns):
         if c.read_as != GROUP:
