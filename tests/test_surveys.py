@@ -276,3 +276,17 @@ def test_a_why_column_after_each_statement_is_that_statements_comment(
     import_survey(ws, export)
     (entry,) = load_mapping(ws.survey_mapping).surveys
     assert [c.read_as for c in entry.columns][2:5] == ["QS2.1 comment", "QS2.2", "ignore"]
+
+
+def test_a_selfassess_workbook_is_not_taken_as_a_survey(ws: Workspace) -> None:
+    """A checklist (or any workbook the tool made) given to `import survey` is refused, saying
+    where it belongs, and nothing is copied."""
+    from pipeline.app import generate_checklists
+    from pipeline.errors import SelfAssessError
+
+    generate_checklists(ws)
+    checklist = sorted(ws.checklists_dir.glob("*.xlsx"))[0]
+    with pytest.raises(SelfAssessError, match="is a Stage 1 checklist, not a survey export"):
+        import_survey(ws, checklist)
+    assert not ws.surveys_dir.exists() or not any(ws.surveys_dir.iterdir())
+    assert not ws.survey_mapping.exists()

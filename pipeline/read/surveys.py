@@ -305,6 +305,9 @@ def _xlsx_grid(
         wb = open_workbook(path, limits)
     except WorkbookRejected as e:
         raise SurveyUnreadable(str(e)) from e
+    ours = _selfassess_kind(wb)
+    if ours is not None:
+        raise SurveyUnreadable(f"is {ours.found_as}, not a survey export: {ours.belongs}")
     sheets = [s for s in wb.sheets.values() if s.state == "visible" and s.cells]
     if not sheets:
         raise SurveyUnreadable("has no sheet with anything on it")
@@ -318,6 +321,20 @@ def _xlsx_grid(
             values.append("=" + cell.formula if cell.formula is not None else cell.value)
         grid.append((row, values))
     return grid, sheet.name, wb.sha256
+
+
+def _selfassess_kind(wb: Any) -> Any:
+    """The kind of selfassess workbook ``wb`` is (None: not one of ours)."""
+    from pipeline.xlsx.cells import WorkbookRejected
+    from pipeline.xlsx.identity import TEMPLATE_KINDS, identity_places, read_identity
+
+    if not identity_places(wb):
+        return None
+    try:
+        kind = read_identity(wb).get("template", "")
+    except WorkbookRejected:
+        return None
+    return TEMPLATE_KINDS.get(kind)
 
 
 def _text(value: object) -> str:
