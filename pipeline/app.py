@@ -365,10 +365,13 @@ class ImportResult:
     findings: Findings
 
 
-def import_survey(ws: Workspace, source: Path) -> ImportResult:
+def import_survey(ws: Workspace, source: Path, *, replace: bool = False) -> ImportResult:
     """Copy a survey export (CSV or XLSX) into ``inputs/surveys/`` and write (or update) its
     entry in ``inputs/survey-mapping.yaml``: what it already says of a column is kept, the
-    other columns are guessed. ``collect`` then counts its respondents."""
+    other columns are guessed. ``collect`` then counts its respondents.
+
+    A different export already there under the same name is replaced only with ``replace``
+    (a newer export of the same survey); otherwise the import is refused, changing nothing."""
     import shutil
 
     from pipeline.model.findings import Findings
@@ -408,6 +411,13 @@ def import_survey(ws: Workspace, source: Path) -> ImportResult:
     replaced = False
     if not inside:
         replaced = target.exists()
+        if replaced and not replace and target.read_bytes() != source.read_bytes():
+            raise SelfAssessError(
+                f"{ws.relative(target)} already holds a different export. To add this one "
+                f"beside it, give the file another name (such as {source.stem}-2"
+                f"{source.suffix}); if it is a newer export of the same survey, import it again "
+                "with --replace."
+            )
         target.parent.mkdir(parents=True, exist_ok=True)
         with atomic_path(target) as tmp:
             shutil.copyfile(source, tmp)

@@ -341,9 +341,15 @@ def import_group() -> None:
 
 @import_group.command("survey")
 @click.argument("file", type=click.Path(dir_okay=False, path_type=Path))
+@click.option(
+    "--replace",
+    is_flag=True,
+    help="Replace a different export already imported under the same name (a newer export of "
+    "the same survey).",
+)
 @click.pass_context
 @_handle_errors
-def import_survey_cmd(ctx: click.Context, file: Path) -> None:
+def import_survey_cmd(ctx: click.Context, file: Path, replace: bool) -> None:
     """Copy a survey export (CSV or .xlsx) into inputs/surveys/ and write its column mapping.
 
     One row per respondent, one column per checklist statement (plus any group and comment
@@ -355,11 +361,12 @@ def import_survey_cmd(ctx: click.Context, file: Path) -> None:
     \b
     Example:
       selfassess --workspace anytown import survey ~/Downloads/stage1-survey.csv
+      selfassess --workspace anytown import survey ~/Downloads/stage1-survey.csv --replace
     """
     from pipeline.app import import_survey
 
     ws = _workspace(ctx)
-    result = import_survey(ws, file)
+    result = import_survey(ws, file, replace=replace)
     verb = "replaced" if result.replaced else "wrote"
     click.echo(f"{verb} {ws.relative(result.survey)}")
     statements = sum(1 for _c, _h, r in result.columns if r.startswith("QS") and "comment" not in r)

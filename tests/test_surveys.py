@@ -290,3 +290,29 @@ def test_a_selfassess_workbook_is_not_taken_as_a_survey(ws: Workspace) -> None:
         import_survey(ws, checklist)
     assert not ws.surveys_dir.exists() or not any(ws.surveys_dir.iterdir())
     assert not ws.survey_mapping.exists()
+
+
+def test_a_different_export_of_the_same_name_is_never_replaced_silently(
+    ws: Workspace, tmp_path: Path
+) -> None:
+    """Two surveys both downloaded as export.csv: the second is refused, the first kept; a
+    newer export of the same survey replaces it with --replace."""
+    text = ws.framework.quality_statement("QS1").checklist_statements[0]
+    first, second = tmp_path / "a" / "export.csv", tmp_path / "b" / "export.csv"
+    for path, answer in ((first, "Tend to agree"), (second, "Strongly agree")):
+        path.parent.mkdir()
+        path.write_text(f"Group;{text}\nUnpaid carer;{answer}\n", "utf-8")
+    cli = ["--workspace", str(ws.root), "import", "survey"]
+    assert CliRunner().invoke(main, [*cli, str(first)]).exit_code == 0
+    mapping = ws.survey_mapping.read_bytes()
+    run = CliRunner().invoke(main, [*cli, str(second)])
+    assert run.exit_code == 1
+    assert "inputs/surveys/export.csv already holds a different export" in run.output
+    assert "export-2.csv" in run.output and "--replace" in run.output
+    assert (ws.surveys_dir / "export.csv").read_bytes() == first.read_bytes()
+    assert ws.survey_mapping.read_bytes() == mapping
+    # The same file again is no change; a newer export with --replace replaces it.
+    assert CliRunner().invoke(main, [*cli, str(first)]).exit_code == 0
+    run = CliRunner().invoke(main, [*cli, str(second), "--replace"])
+    assert run.exit_code == 0 and "replaced inputs/surveys/export.csv" in run.output
+    assert (ws.surveys_dir / "export.csv").read_bytes() == second.read_bytes()
