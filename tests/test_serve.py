@@ -99,6 +99,9 @@ def test_a_request_without_the_token_is_refused(served: Any) -> None:
     assert client.get("/download/inputs/overview.xlsx").status_code == 403
     client.set_cookie(COOKIE, "guess")
     assert client.get("/findings").status_code == 403
+    client.set_cookie(_config.cookie, "é")  # any text: refused, not an error
+    assert client.get("/findings").status_code == 403
+    assert client.get("/?token=%C3%A9").status_code == 403
 
 
 def test_the_token_in_the_address_becomes_a_strict_http_only_cookie(served: Any) -> None:
@@ -412,8 +415,44 @@ def test_downloads_come_from_inputs_and_outputs_only(served: Any) -> None:
         "/etc/passwd",
         "inputs",
         "outputs/.cache/x",
+        "outputs/" + "x" * 5000,
     ):
         assert client.get(f"/download/{bad}", follow_redirects=True).status_code == 404, bad
+    # A link inside outputs/ to a file elsewhere is neither listed nor served.
+    outside = ws.root.parent / "secret.txt"
+    outside.write_text("not the council's to share", "utf-8")
+    (ws.outputs / "leak.txt").symlink_to(outside)
+    assert client.get("/download/outputs/leak.txt").status_code == 404
+    assert "leak.txt" not in client.get("/files").text
+    # A name with "#" and "%" is linked quoted, and the link works.
+    (ws.outputs / "Q3 #2 100%.xlsx").write_bytes(b"PK")
+    assert 'href="/download/outputs/Q3%20%232%20100%25.xlsx"' in client.get("/files").text
+    assert client.get("/download/outputs/Q3%20%232%20100%25.xlsx").data == b"PK"
+
+
+def test_two_servers_on_this_computer_keep_their_own_cookies(prepared: Path) -> None:
+    """Cookies ignore ports: each run's cookie has a name of its own."""
+    first, second = ServeConfig(prepared), ServeConfig(prepared)
+    assert first.cookie != second.cookie and first.cookie.startswith(COOKIE)
+
+
+def test_names_the_disk_or_windows_would_refuse_are_made_safe() -> None:
+    from pipeline.web.inbox import clean_name
+
+    long = clean_name("😀" * 120 + ".xlsx")
+    assert long is not None and len(long.encode()) <= 130 and long.endswith(".xlsx")
+    assert clean_name("CON.xlsx") == "CON_.xlsx"
+    assert clean_name("nul .xlsx") == "nul_.xlsx"
+    assert clean_name("report\u202excod.xlsx") == "report_xcod.xlsx"
+
+
+def test_an_unreadable_pdf_shows_no_pages_rather_than_an_error(served: Any) -> None:
+    app, config, ws, _ = served
+    client = signed_in(app, config)
+    ws.outputs.mkdir(exist_ok=True)
+    ws.report_pdf.write_text("not a pdf", "utf-8")
+    assert client.get("/report").status_code == 200
+    assert client.get("/report/page-1.png").status_code == 404
 
 
 def test_findings_filter_by_severity_and_code(served: Any) -> None:

@@ -30,10 +30,24 @@ REPLACED = "replaced"
 
 
 # Characters no file name keeps on Windows, macOS or Linux, and control characters.
-_UNSAFE = re.compile(r'[<>:"/\\|?*\x00-\x1f\x7f]')
+# Not allowed in Windows file names, control characters, and the bidirectional controls that make
+# a name show as another ("report\u202excod.xlsx").
+_UNSAFE = re.compile(r'[<>:"/\\|?*\x00-\x1f\x7f\u200e\u200f\u202a-\u202e\u2066-\u2069]')
+
+# Names Windows keeps for devices, whatever the extension ("CON.xlsx" is the console).
+_DEVICES = frozenset(
+    {
+        "CON",
+        "PRN",
+        "AUX",
+        "NUL",
+        *(f"COM{n}" for n in range(1, 10)),
+        *(f"LPT{n}" for n in range(1, 10)),
+    }
+)
 
 
-_MAX_NAME = 120
+_MAX_NAME = 120  # bytes of UTF-8: well within any file system's 255
 
 
 # Uploads are written here first (inside inputs/, with a prefix no reader looks at).
@@ -85,7 +99,11 @@ def clean_name(name: str) -> str | None:
     stem = base[: -len(".xlsx")].rstrip(". ")
     if not stem or stem.startswith("~$"):
         stem = "upload"
-    return stem[:_MAX_NAME] + ".xlsx"
+    if stem.split(".")[0].strip().upper() in _DEVICES:
+        stem = f"{stem}_"
+    while len(stem.encode("utf-8")) > _MAX_NAME:
+        stem = stem[:-1]
+    return stem.rstrip(". ") + ".xlsx"
 
 
 def file_upload(ws: Workspace, name: str, stream: IO[bytes], max_bytes: int) -> Filed:

@@ -9,16 +9,18 @@ one action runs at a time (a second is told the page is busy).
 
 from __future__ import annotations
 
+import hashlib
 import hmac
 import mimetypes
 import secrets
 import shutil
 import subprocess
 import tempfile
+import threading
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import IO, TYPE_CHECKING, Any
-from urllib.parse import urlsplit
+from urllib.parse import quote, urlsplit
 
 from flask import Flask, Request, abort, jsonify, redirect, render_template, request
 from werkzeug.datastructures import FileStorage
@@ -61,6 +63,12 @@ class ServeConfig:
     token: str = field(default_factory=lambda: secrets.token_urlsafe(24))
     csrf: str = field(default_factory=lambda: secrets.token_urlsafe(24))
     allow_remote: bool = False
+
+    @property
+    def cookie(self) -> str:
+        """The cookie that carries the token: named for this run, so that two servers on this
+        computer (cookies ignore ports) do not overwrite each other's."""
+        return f"{COOKIE}_{hashlib.sha256(self.token.encode()).hexdigest()[:12]}"
 
 
 class _WorkspaceRequest(Request):
@@ -131,6 +139,8 @@ def create_app(config: ServeConfig) -> Flask:
     app.register_error_handler(SelfAssessError, _problem)
     app.jinja_env.globals["ratings_order"] = RATINGS
     app.jinja_env.filters["datetime"] = _when
+    # A file's download address, its name quoted ("Q3 #2 100%.xlsx" is not cut at the "#").
+    app.jinja_env.filters["download_url"] = lambda rel: "/download/" + quote(rel)
     return app
 
 
@@ -181,6 +191,7 @@ class _State:
         self.config = config
         self.jobs = jobs
         self.snapshots = snapshots
+        self._pages_lock = threading.Lock()  # one pdftoppm at a time (a page, the job)
         self._pages: tuple[int, list[bytes]] | None = None  # (pdf mtime, PNG pages)
 
     @property
@@ -197,14 +208,14 @@ class _State:
         if not self.config.allow_remote and host not in LOCAL_HOSTS:
             abort(403, "This page answers only on this computer (127.0.0.1).")
         given = request.args.get("token")
-        if given is not None and hmac.compare_digest(given, self.config.token):
+        if given is not None and _same(given, self.config.token):
             if request.method == "GET":
                 args = {k: v for k, v in request.args.items(multi=False) if k != "token"}
                 target = request.path + ("?" + _query(args) if args else "")
                 response = redirect(target, 303)
                 self._set_cookie(response)
                 return response
-        elif not hmac.compare_digest(request.cookies.get(COOKIE, ""), self.config.token):
+        elif not _same(request.cookies.get(self.config.cookie, ""), self.config.token):
             abort(
                 403,
                 "Open the address that `selfassess serve` printed (it carries this run's key).",
@@ -214,13 +225,18 @@ class _State:
             if origin is not None and urlsplit(origin).netloc != request.host:
                 abort(403, "A request from another site was refused.")
             sent = request.headers.get("X-CSRF-Token") or request.form.get("csrf", "")
-            if not hmac.compare_digest(sent, self.config.csrf):
+            if not _same(sent, self.config.csrf):
                 abort(403, "This form has expired: reload the page and try again.")
         return None
 
     def _set_cookie(self, response: Response) -> None:
         response.set_cookie(
-            COOKIE, self.config.token, httponly=True, samesite="Strict", path="/", secure=False
+            self.config.cookie,
+            self.config.token,
+            httponly=True,
+            samesite="Strict",
+            path="/",
+            secure=False,
         )
 
     def context(self) -> dict[str, Any]:
@@ -301,7 +317,16 @@ class _State:
 
     def _file_all(self, files: list[FileStorage], max_bytes: int) -> Result:
         ws = self.ws
-        filed = [file_upload(ws, f.filename or "", f.stream, max_bytes) for f in files]
+        filed = []
+        for f in files:
+            # One file that cannot be kept (a name the disk refuses, a full disk) is refused on
+            # its own; the others are still filed and answered.
+            try:
+                filed.append(file_upload(ws, f.filename or "", f.stream, max_bytes))
+            except OSError as e:
+                name = f.filename or "(no name)"
+                reason = e.strerror or "could not be saved"
+                filed.append(Filed(name, False, f"It could not be kept ({reason})."))
         result = Result(True, [f"{f.name}: {f.message}" for f in filed])
         result.filed = filed  # type: ignore[attr-defined]
         return result
@@ -511,6 +536,8 @@ class _State:
                     parts = path.relative_to(base).parts
                     if any(p.startswith(_HIDDEN) for p in parts) or not path.is_file():
                         continue
+                    if self._within(ws.relative(path)) is None:
+                        continue  # a link to somewhere else: never shown, never served
                     st = path.stat()
                     rows.append((ws.relative(path), st.st_size, st.st_mtime))
             groups.append((title, rows))
@@ -522,13 +549,19 @@ class _State:
         if not rel or "\\" in rel or "\x00" in rel:
             return None
         root = ws.root.resolve()
-        path = (root / rel).resolve()
+        try:
+            path = (root / rel).resolve()
+        except (OSError, RuntimeError):  # a name too long for the disk, a loop of links
+            return None
         for base in (ws.inputs.resolve(), ws.outputs.resolve()):
             if path.is_relative_to(base) and path != base:
                 parts = path.relative_to(base).parts
                 if any(p.startswith(_HIDDEN) for p in parts):
                     return None
-                return path if path.is_file() else None
+                try:
+                    return path if path.is_file() else None
+                except OSError:  # a name too long for the disk
+                    return None
         return None
 
     def download(self, rel: str) -> Response:
@@ -573,16 +606,19 @@ class _State:
             return self._pages[1]
         if pdftoppm is None:
             return []
-        with tempfile.TemporaryDirectory(dir=ws.outputs, prefix=".pages-") as tmp:
-            subprocess.run(
-                [pdftoppm, "-png", "-r", "60", str(ws.report_pdf), str(Path(tmp) / "page")],
-                check=True,
-                capture_output=True,
-                timeout=300,
-            )
+        with self._pages_lock, tempfile.TemporaryDirectory(dir=ws.outputs, prefix=".pages-") as tmp:
+            try:
+                subprocess.run(
+                    [pdftoppm, "-png", "-r", "60", str(ws.report_pdf), str(Path(tmp) / "page")],
+                    check=True,
+                    capture_output=True,
+                    timeout=300,
+                )
+            except (subprocess.CalledProcessError, subprocess.TimeoutExpired):
+                return []  # not a PDF pdftoppm can read (or one still being written)
             files = sorted(Path(tmp).glob("page-*.png"), key=lambda p: int(p.stem.split("-")[1]))
             pages = [p.read_bytes() for p in files]
-        self._pages = (mtime, pages)
+            self._pages = (mtime, pages)
         return pages
 
 
@@ -661,3 +697,8 @@ def _warm(state: _State) -> None:
 
     with contextlib.suppress(Exception):  # the page itself will say what is wrong
         state.snapshots.get(wait=None)
+
+
+def _same(given: str, secret: str) -> bool:
+    """``given`` is ``secret``, compared in constant time (as bytes: any text may be sent)."""
+    return hmac.compare_digest(given.encode("utf-8", "surrogatepass"), secret.encode())
