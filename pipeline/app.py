@@ -7,6 +7,7 @@ only what it uses.
 
 from __future__ import annotations
 
+import contextlib
 import io
 from dataclasses import dataclass, field
 from functools import lru_cache
@@ -669,6 +670,10 @@ class CloseResult:
     removed: list[str] = field(default_factory=list)
     done_actions: list[str] = field(default_factory=list)
     counts: dict[str, int] = field(default_factory=dict)
+    # Files changed or added while the round was being archived: not in the archive, so kept.
+    stayed: list[str] = field(default_factory=list)
+    # Why the plan's Done actions were left in it (empty: they were taken out, or none).
+    plan_note: str = ""
 
 
 def close_round(ws: Workspace, *, on: Any = None) -> CloseResult:
@@ -715,7 +720,9 @@ def close_round(ws: Workspace, *, on: Any = None) -> CloseResult:
     }
     archive = _new_round_folder(ws.rounds_dir, day.isoformat())
     staging = archive.with_name(f".closing-{archive.name}")
-    shutil.rmtree(staging, ignore_errors=True)
+    if ws.rounds_dir.is_dir():  # what an interrupted close left behind (its own copies only)
+        for left in ws.rounds_dir.glob(".closing-*"):
+            shutil.rmtree(left, ignore_errors=True)
     try:
         staging.mkdir(parents=True)
         cache = ws.outputs / ".cache"
@@ -748,30 +755,64 @@ def close_round(ws: Workspace, *, on: Any = None) -> CloseResult:
                 "changed in inputs/."
             )
         staging.rename(archive)
+    except shutil.Error as e:
+        shutil.rmtree(staging, ignore_errors=True)
+        first = e.args[0][0] if e.args and e.args[0] else ("", "", str(e))
+        raise SelfAssessError(
+            f"{first[0]} could not be copied into the archive ({first[2]}); nothing was changed "
+            "in inputs/. Close the file (or give it read permission) and try again."
+        ) from e
     except BaseException:
         shutil.rmtree(staging, ignore_errors=True)
         raise
     _read_only(archive)
     result = CloseResult(archive=archive, counts=counts)
     if plan is not None and any(r.done for r in plan.rows):
-        result.done_actions = _remove_done_actions(ws, plan)
+        result.done_actions, result.plan_note = _remove_done_actions(
+            ws, plan, archive / "inputs" / ws.improvement_plan.name
+        )
     for path in sorted(ws.inputs.iterdir()):
         if path.name in CARRIED_FORWARD:
             result.carried.append(path)
             continue
         result.removed.append(ws.relative(path))
-        if path.is_dir():
-            shutil.rmtree(path)
-        else:
-            path.unlink()
+        result.stayed += _leave_archived(ws, path, archive / "inputs" / path.name)
     for folder in (ws.stage1_inputs, ws.stage2_inputs):
         folder.mkdir(parents=True, exist_ok=True)
     if ws.outputs.is_dir():
         for path in sorted(ws.outputs.iterdir()):
             if path.name == ".cache":
                 continue
-            shutil.rmtree(path) if path.is_dir() else path.unlink()
+            result.stayed += _leave_archived(ws, path, archive / "outputs" / path.name)
     return result
+
+
+def _leave_archived(ws: Workspace, path: Path, copy: Path) -> list[str]:
+    """Remove ``path`` (a file, a link or a folder) from the workspace where the archive holds
+    it unchanged at ``copy``; anything saved or changed since it was copied stays (returned)."""
+    import os
+
+    def same(p: Path, c: Path) -> bool:
+        try:
+            a, b = p.stat(), c.stat()
+        except OSError:
+            return False
+        return a.st_size == b.st_size and a.st_mtime_ns == b.st_mtime_ns
+
+    if path.is_symlink() or not path.is_dir():
+        if (path.is_symlink() and copy.exists()) or same(path, copy):
+            path.unlink()
+            return []
+        return [ws.relative(path)]
+    stayed: list[str] = []
+    for folder, dirs, files in os.walk(path, topdown=False):
+        here = Path(folder)
+        for name in [*files, *(d for d in dirs if (here / d).is_symlink())]:
+            item = here / name
+            stayed += _leave_archived(ws, item, copy / item.relative_to(path))
+        with contextlib.suppress(OSError):  # a folder still holding what stayed
+            here.rmdir()
+    return stayed
 
 
 def _new_round_folder(rounds: Path, name: str) -> Path:
@@ -793,16 +834,29 @@ def _read_only(folder: Path) -> None:
     os.chmod(folder, 0o555)
 
 
-def _remove_done_actions(ws: Workspace, plan: Any) -> list[str]:
+def _remove_done_actions(ws: Workspace, plan: Any, archived: Path) -> tuple[list[str], str]:
     """Take the Done actions out of ``inputs/improvement-plan.xlsx`` (the rows below move up,
-    with their row heights); the others keep their status. Returns the Refs taken out."""
+    with their row heights); the others keep their status. Returns the Refs taken out, or why
+    none were: the plan changed since it was archived, or rows below the first Done action hold
+    links, merged cells or formulas that moving rows would leave on the wrong actions."""
     import openpyxl
 
     from pipeline.xlsx.write import save_atomic
 
+    if not archived.is_file() or archived.read_bytes() != ws.improvement_plan.read_bytes():
+        return [], "the plan was saved while the round was being closed"
     wb = openpyxl.load_workbook(ws.improvement_plan)
     sheet = wb[plan.rows[0].at.sheet] if plan.rows[0].at.sheet else wb.active
     done = sorted((r for r in plan.rows if r.done), key=lambda r: r.row, reverse=True)
+    first = done[-1].row
+    merged = any(m.max_row >= first for m in sheet.merged_cells.ranges)
+    linked = any(
+        c.hyperlink is not None or c.data_type == "f"
+        for row in sheet.iter_rows(min_row=first)
+        for c in row
+    )
+    if merged or linked:
+        return [], "rows below its first Done action hold links, merged cells or formulas"
     heights = {r: d.height for r, d in sheet.row_dimensions.items() if d.height is not None}
     last = max(heights, default=0)
     for row in done:
@@ -812,7 +866,7 @@ def _remove_done_actions(ws: Workspace, plan: Any) -> list[str]:
             heights[r] = below if below is not None else heights.get(r, 15.0)
             sheet.row_dimensions[r].height = heights[r]
     save_atomic(wb, ws.improvement_plan)
-    return [r.ref or f"row {r.row}" for r in reversed(done)]
+    return [r.ref or f"row {r.row}" for r in reversed(done)], ""
 
 
 @dataclass
@@ -834,7 +888,11 @@ def closed_rounds(ws: Workspace) -> list[Path]:
         date, _, n = path.name[:10], path.name[10:11], path.name[11:]
         return (date, int(n) if n.isdigit() else 1)
 
-    folders = [p for p in ws.rounds_dir.iterdir() if p.is_dir() and (p / ROUND_FILE).is_file()]
+    folders = [
+        p
+        for p in ws.rounds_dir.iterdir()
+        if not p.name.startswith(".") and p.is_dir() and (p / ROUND_FILE).is_file()
+    ]
     return sorted(folders, key=key)
 
 

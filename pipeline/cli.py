@@ -600,6 +600,17 @@ def round_close_cmd(ctx: click.Context) -> None:
             f"took {len(result.done_actions)} Done action(s) out of the plan "
             f"({', '.join(result.done_actions)}); they are in the archive."
         )
+    if result.plan_note:
+        click.echo(
+            f"left the Done actions in inputs/improvement-plan.xlsx: {result.plan_note}. "
+            "Delete their rows by hand; they are in the archive."
+        )
+    for rel in result.stayed:
+        click.echo(
+            f"kept {rel}: it was saved while the round was being archived, so it is not in "
+            "the archive; move it where it belongs.",
+            err=True,
+        )
     click.echo(
         "The next round has started: send out new checklists with "
         "`selfassess generate checklists`, and later run `selfassess compare`."

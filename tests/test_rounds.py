@@ -299,3 +299,57 @@ def test_a_round_that_cannot_be_read_at_all_is_not_closed(tmp_path: Path) -> Non
     assert (result.archive / "inputs" / "stage1" / "return.xlsx").read_bytes() == b"not a workbook"
     assert result.counts["stage1_returns"] == 0 and result.counts["files"] == 1
     assert not (ws.stage1_inputs / "return.xlsx").exists()
+
+
+def _demo_copy(base: Path) -> Workspace:
+    root = base / "demo"
+    root.mkdir()
+    shutil.copy(ROOT / "selfassess.toml", root / "selfassess.toml")
+    shutil.copytree(ROOT / "inputs", root / "inputs")
+    return Workspace(root)
+
+
+def test_closing_never_deletes_what_is_not_in_the_archive(tmp_path: Path) -> None:
+    """A shared folder linked into inputs/ is unlinked, not emptied; what a close left behind
+    when it was stopped is cleared and never taken for a round; a file saved after it was
+    archived stays where it is."""
+    from pipeline.app import _leave_archived
+
+    ws = _demo_copy(tmp_path)
+    shared = tmp_path / "shared-drive"
+    shared.mkdir()
+    (shared / "minutes.docx").write_bytes(b"the partnership board's minutes")
+    (ws.inputs / "board").symlink_to(shared, target_is_directory=True)
+    stopped = ws.rounds_dir / ".closing-2026-11-30"
+    (stopped / "inputs").mkdir(parents=True)
+    (stopped / "round.json").write_text("{}", "utf-8")
+    result = close_round(ws, on=CLOSED)
+    assert result.stayed == []
+    assert (shared / "minutes.docx").read_bytes() == b"the partnership board's minutes"
+    assert not (ws.inputs / "board").exists()
+    archive = ws.rounds_dir / "2026-12-01"
+    assert (archive / "inputs" / "board" / "minutes.docx").is_file()
+    assert not stopped.exists() and closed_rounds(ws) == [archive]
+    # A return saved (or changed) after the archive was made stays in the workspace.
+    late = ws.stage1_inputs / "late.xlsx"
+    late.write_bytes(b"typed after the copy")
+    copy = tmp_path / "copy"
+    (copy / "stage1").mkdir(parents=True)
+    assert _leave_archived(ws, ws.stage1_inputs, copy / "stage1") == ["inputs/stage1/late.xlsx"]
+    assert late.is_file()
+
+
+def test_done_actions_stay_in_a_plan_that_moving_rows_would_damage(tmp_path: Path) -> None:
+    """A link below the first Done action would be left on another action if rows moved up:
+    the Done actions stay (they are in the archive too) and the close says why."""
+    ws = _demo_copy(tmp_path)
+    generate_plan(ws)
+    _fill_plan(ws)
+    wb = openpyxl.load_workbook(ws.improvement_plan)
+    sheet = wb[PLAN_SHEET]
+    sheet[f"{plan_column('measure')}40"].hyperlink = "https://wealdshire.example/plan"
+    wb.save(ws.improvement_plan)
+    before = ws.improvement_plan.read_bytes()
+    result = close_round(ws, on=CLOSED)
+    assert result.done_actions == [] and "links, merged cells or formulas" in result.plan_note
+    assert ws.improvement_plan.read_bytes() == before
