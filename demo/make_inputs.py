@@ -78,7 +78,7 @@ from pipeline.forms.summary import (
     fit_rows,
 )
 from pipeline.framework import Framework, QualityStatement
-from pipeline.read.register import HEADER_SEARCH_ROWS
+from pipeline.read.common import HEADER_SEARCH_ROWS
 from pipeline.read.returns import read_returns
 from pipeline.workspace import Workspace, input_files, slugify
 from pipeline.xlsx.write import Style, save_atomic, write_text

@@ -8,6 +8,7 @@ from copy import copy
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
+from pipeline.forms.register import table_heading
 from pipeline.model.inputs import PLAN_STATUSES
 from pipeline.xlsx.identity import PLAN, set_identity
 from pipeline.xlsx.write import Style, list_validation, print_setup, row_height, write_text
@@ -180,31 +181,13 @@ INTRO = (
 
 
 def _plan_sheet(ws: Any, framework: Framework, style: Style, items: list[PlanItem]) -> None:
-    from openpyxl.styles import Alignment, Font
+    from openpyxl.styles import Alignment
     from openpyxl.utils import get_column_letter
     from openpyxl.worksheet.datavalidation import DataValidation
 
     ws.title = PLAN_SHEET
     last = get_column_letter(len(PLAN_COLUMNS))
-    for index, column in enumerate(PLAN_COLUMNS, start=1):
-        ws.column_dimensions[get_column_letter(index)].width = column.width
-    total_width = sum(c.width for c in PLAN_COLUMNS)
-    style.text(ws[f"A{TITLE_ROW}"], "Improvement plan", style.title, wrap=False)
-    ws.row_dimensions[TITLE_ROW].height = 24
-    ws.merge_cells(f"A{INTRO_ROW}:{last}{INTRO_ROW}")
-    style.text(ws[f"A{INTRO_ROW}"], INTRO)
-    ws.row_dimensions[INTRO_ROW].height = row_height([(INTRO, total_width)])
-    note_font = Font(
-        name=style.values["font"], size=style.values["font_size"] - 2, italic=True,
-        color=style.values["note_colour"],
-    )  # fmt: skip
-    for index, column in enumerate(PLAN_COLUMNS, start=1):
-        style.text(ws.cell(NOTE_ROW, index), column.note, note_font)
-    ws.row_dimensions[NOTE_ROW].height = row_height(
-        [(c.note, c.width * 1.15) for c in PLAN_COLUMNS], line_height=12.5
-    )
-    style.header_row(ws, HEADER_ROW, [c.header for c in PLAN_COLUMNS])
-    ws.row_dimensions[HEADER_ROW].height = 30
+    table_heading(ws, style, "Improvement plan", INTRO, PLAN_COLUMNS)
 
     names = {qs.code: f"{qs.code} {qs.name}" for qs in framework.quality_statements}
     centred = Alignment(horizontal="center", vertical="top", wrap_text=True)

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from copy import copy
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
@@ -232,37 +232,18 @@ def build_evidence_library(framework: Framework, style: Style) -> Workbook:
 
 
 def _register_sheet(ws: Any, style: Style) -> None:
-    from openpyxl.styles import Alignment, Font
+    from openpyxl.styles import Alignment
     from openpyxl.utils import get_column_letter
 
     ws.title = REGISTER_SHEET
     last = get_column_letter(len(COLUMNS))
-    for index, column in enumerate(COLUMNS, start=1):
-        ws.column_dimensions[get_column_letter(index)].width = column.width
-    total_width = sum(c.width for c in COLUMNS)
-
-    style.text(ws[f"A{TITLE_ROW}"], "Evidence library register", style.title, wrap=False)
-    ws.row_dimensions[TITLE_ROW].height = 24
     intro = (
         "One row per document in the self-assessment library (Section D of the report). "
         "Add rows below as you need them, and sort or filter freely. The 'IR items' sheet "
         "shows how many documents there are for each information return item. Data should "
         "cover the last 12 months and any personal information must be redacted."
     )
-    ws.merge_cells(f"A{INTRO_ROW}:{last}{INTRO_ROW}")
-    style.text(ws[f"A{INTRO_ROW}"], intro)
-    ws.row_dimensions[INTRO_ROW].height = row_height([(intro, total_width)])
-    note_font = Font(
-        name=style.values["font"], size=style.values["font_size"] - 2, italic=True,
-        color=style.values["note_colour"],
-    )  # fmt: skip
-    for index, column in enumerate(COLUMNS, start=1):
-        style.text(ws.cell(NOTE_ROW, index), column.note, note_font)
-    ws.row_dimensions[NOTE_ROW].height = row_height(
-        [(c.note, c.width * 1.15) for c in COLUMNS], line_height=12.5
-    )
-    style.header_row(ws, HEADER_ROW, [c.header for c in COLUMNS])
-    ws.row_dimensions[HEADER_ROW].height = 30
+    table_heading(ws, style, "Evidence library register", intro, COLUMNS)
 
     date_col = column_letter("date")
     centred = Alignment(horizontal="center", vertical="top")
@@ -410,3 +391,32 @@ def _ir_items_sheet(ws: Any, framework: Framework, style: Style) -> None:
     ws.freeze_panes = f"A{IR_FIRST_ROW}"
     print_setup(ws, repeat_rows=f"{header}:{header}")
     protect(ws)
+
+
+def table_heading(ws: Any, style: Style, title: str, intro: str, columns: Sequence[Any]) -> None:
+    """A table form's top rows, as the register and the improvement plan have them: the
+    columns' widths, the title (TITLE_ROW), the introduction across the table (INTRO_ROW), a
+    small note under each column (NOTE_ROW) and the header row (HEADER_ROW). ``columns`` have
+    ``header``, ``width`` and ``note``."""
+    from openpyxl.styles import Font
+    from openpyxl.utils import get_column_letter
+
+    for index, column in enumerate(columns, start=1):
+        ws.column_dimensions[get_column_letter(index)].width = column.width
+    total_width = sum(c.width for c in columns)
+    style.text(ws[f"A{TITLE_ROW}"], title, style.title, wrap=False)
+    ws.row_dimensions[TITLE_ROW].height = 24
+    ws.merge_cells(f"A{INTRO_ROW}:{get_column_letter(len(columns))}{INTRO_ROW}")
+    style.text(ws[f"A{INTRO_ROW}"], intro)
+    ws.row_dimensions[INTRO_ROW].height = row_height([(intro, total_width)])
+    note_font = Font(
+        name=style.values["font"], size=style.values["font_size"] - 2, italic=True,
+        color=style.values["note_colour"],
+    )  # fmt: skip
+    for index, column in enumerate(columns, start=1):
+        style.text(ws.cell(NOTE_ROW, index), column.note, note_font)
+    ws.row_dimensions[NOTE_ROW].height = row_height(
+        [(c.note, c.width * 1.15) for c in columns], line_height=12.5
+    )
+    style.header_row(ws, HEADER_ROW, [c.header for c in columns])
+    ws.row_dimensions[HEADER_ROW].height = 30

@@ -19,7 +19,7 @@ if TYPE_CHECKING:
 
     from pipeline.framework import Framework
     from pipeline.workspace import Workspace
-    from pipeline.xlsx.cells import ReadWorkbook
+    from pipeline.xlsx.cells import ReadWorkbook, Sheet
 
 
 def _open(
@@ -123,3 +123,29 @@ def _other_sheets(wb: ReadWorkbook, known: set[str], file: str) -> list[Finding]
             )
         )
     return found
+
+
+# How far down a sheet a table's header row is looked for (a council may add rows above it).
+HEADER_SEARCH_ROWS = 30
+
+
+def find_header_row(
+    sheet: Sheet, keys: dict[str, str], needed: set[str]
+) -> tuple[int, dict[int, str]] | None:
+    """A table's header row, found by its headings: the first row (within
+    ``HEADER_SEARCH_ROWS``) whose cells name every key in ``needed``, and its columns (column
+    number -> key; ``keys`` maps a normalised heading to its key, the first of each kept)."""
+    from pipeline.read.labels import normalise_label
+    from pipeline.xlsx.cells import split_ref
+
+    for row, cells in sheet.rows():
+        if row > HEADER_SEARCH_ROWS:
+            break
+        columns: dict[int, str] = {}
+        for ref, _cell in cells:
+            key = keys.get(normalise_label(sheet.text(ref), notes=False))
+            if key is not None and key not in columns.values():
+                columns[split_ref(ref)[1]] = key
+        if needed <= set(columns.values()):
+            return row, columns
+    return None

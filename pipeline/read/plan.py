@@ -9,7 +9,7 @@ from pipeline.forms.plan import PLAN_COLUMNS, PLAN_SHEET
 from pipeline.model.findings import Finding, error, excerpt
 from pipeline.model.inputs import PLAN_STATUSES, ImprovementPlan, Located, PlanRow
 from pipeline.read.annotations import unread_annotations
-from pipeline.read.common import _open, _other_sheets
+from pipeline.read.common import _open, _other_sheets, find_header_row
 from pipeline.read.dates import parse_date
 from pipeline.read.labels import normalise_label
 from pipeline.read.register import parse_quality_statements
@@ -19,9 +19,6 @@ if TYPE_CHECKING:
     from pipeline.framework import Framework
     from pipeline.workspace import Workspace
     from pipeline.xlsx.cells import Sheet
-
-
-HEADER_SEARCH_ROWS = 30
 
 
 _HEADERS = {normalise_label(c.header, notes=False): c.key for c in PLAN_COLUMNS}
@@ -45,20 +42,14 @@ _STATUS |= {"complete": "Done", "completed": "Done", "on-track": "On track"}
 
 
 def _header(sheet: Sheet) -> tuple[int, dict[str, str]] | None:
-    """The header row and its columns (letter -> key), once Action and a text column are there."""
-    from pipeline.xlsx.cells import column_letters, split_ref
+    """The header row and its columns (letter -> key): the first row with an Action heading."""
+    from pipeline.xlsx.cells import column_letters
 
-    for row, cells in sheet.rows():
-        if row > HEADER_SEARCH_ROWS:
-            break
-        columns: dict[str, str] = {}
-        for ref, _cell in cells:
-            key = _HEADERS.get(normalise_label(sheet.text(ref), notes=False))
-            if key is not None and key not in columns.values():
-                columns[column_letters(split_ref(ref)[1])] = key
-        if "action" in columns.values():
-            return row, columns
-    return None
+    found = find_header_row(sheet, _HEADERS, {"action"})
+    if found is None:
+        return None
+    row, columns = found
+    return row, {column_letters(n): key for n, key in columns.items()}
 
 
 def read_plan(ws: Workspace) -> tuple[ImprovementPlan | None, list[Finding]]:

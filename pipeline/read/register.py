@@ -21,7 +21,7 @@ from pipeline.forms.register import (
 from pipeline.model.findings import Finding, error, excerpt
 from pipeline.model.inputs import EvidenceItem, EvidenceLibrary, Located
 from pipeline.read.annotations import unread_annotations
-from pipeline.read.common import _ignored, _open, _other_sheets, _template_texts
+from pipeline.read.common import _ignored, _open, _other_sheets, _template_texts, find_header_row
 from pipeline.read.dates import parse_date
 from pipeline.read.expected import cache_dir
 from pipeline.read.labels import normalise_label
@@ -34,7 +34,6 @@ if TYPE_CHECKING:
 
 
 # Pasted registers may have a title or notes above their headings: look this far down for them.
-HEADER_SEARCH_ROWS = 30
 
 
 _HEADER_KEYS: dict[str, str] = {}
@@ -156,19 +155,7 @@ def cell_of(item: EvidenceItem, key: str) -> str | None:
 
 def _find_header(sheet: Sheet) -> tuple[int, dict[int, str]] | None:
     """The register's header row and its columns (column number -> field key), if any."""
-    from pipeline.xlsx.cells import split_ref
-
-    for row, cells in sheet.rows():
-        if row > HEADER_SEARCH_ROWS:
-            break
-        columns: dict[int, str] = {}
-        for ref, _cell in cells:
-            key = _HEADER_KEYS.get(normalise_label(sheet.text(ref), notes=False))
-            if key is not None and key not in columns.values():
-                columns[split_ref(ref)[1]] = key
-        if {"id", "title"} <= set(columns.values()):
-            return row, columns
-    return None
+    return find_header_row(sheet, _HEADER_KEYS, {"id", "title"})
 
 
 def read_library(ws: Workspace) -> tuple[EvidenceLibrary | None, list[Finding]]:
