@@ -54,6 +54,8 @@ def _handle_errors(func: F) -> F:
                 f"Permission denied: {e.filename}. Close the file if it is open in Excel "
                 "or LibreOffice, or check you may write to that folder."
             ) from e
+        except BrokenPipeError:
+            raise  # the reader of our output went away (`| head`): see run()
         except OSError as e:
             if e.errno == errno.ENOSPC:
                 raise click.ClickException(
@@ -698,6 +700,13 @@ def run() -> None:
     except click.ClickException as e:
         e.show()
         sys.exit(e.exit_code)
+    except BrokenPipeError:
+        # Output piped into a program that stopped reading (`selfassess status | head`): stop
+        # quietly, as Python's documentation advises (nothing more can be written to stdout).
+        import os
+
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+        sys.exit(1)
     sys.exit(code if isinstance(code, int) else 0)
 
 

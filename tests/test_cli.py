@@ -112,3 +112,15 @@ def test_validate_lists_files_with_errors_before_files_with_only_warnings(
     assert out.index("inputs/stage1/notes.xlsx") < out.index("inputs/evidence-library.xlsx")
     assert "This file is a text file (perhaps CSV), not an Excel workbook" in out
     assert "Traceback" not in out
+
+
+def test_output_piped_into_a_reader_that_stops_ends_quietly(tmp_path: Path) -> None:
+    """`selfassess status | head -1`: no "Broken pipe" error once head has what it wants."""
+    CliRunner().invoke(main, ["init", str(tmp_path / "w"), "--council", "A"])
+    command = [sys.executable, "-m", "pipeline", "--workspace", str(tmp_path / "w"), "status"]
+    run = subprocess.Popen(command, stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+    assert run.stdout is not None and run.stderr is not None
+    run.stdout.close()  # the reader goes away before anything is written
+    err = run.stderr.read().decode()
+    run.wait(timeout=60)
+    assert "Broken pipe" not in err and "Traceback" not in err
