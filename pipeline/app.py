@@ -525,19 +525,30 @@ def _with_stage1_lines(
 
 
 def validate_workspace(ws: Workspace, progress: Progress = no_progress) -> ValidationResult:
-    """Read and check everything, then write ``outputs/validation-report.xlsx`` and
-    ``outputs/ir-coverage.xlsx``."""
-    from pipeline.outputs.coverage import write_ir_coverage
-    from pipeline.outputs.thread import write_thread
-    from pipeline.outputs.validation_report import write_validation_report
+    """Read and check everything, then write what :func:`write_validation_outputs` writes."""
+    result = check_workspace(ws, progress)
+    write_validation_outputs(ws, result)
+    return result
+
+
+def check_workspace(ws: Workspace, progress: Progress = no_progress) -> ValidationResult:
+    """Read and check everything; nothing is written."""
     from pipeline.rules import run_rules
 
     inputs = read_inputs(ws, progress)
-    findings = run_rules(inputs)
-    write_validation_report(ws, findings)
-    write_ir_coverage(ws, ws.framework, inputs.library)
-    write_thread(ws, inputs)
-    return ValidationResult(inputs, findings)
+    return ValidationResult(inputs, run_rules(inputs))
+
+
+def write_validation_outputs(ws: Workspace, validated: ValidationResult) -> None:
+    """What ``validate`` writes: ``outputs/validation-report.xlsx``, ``outputs/ir-coverage.xlsx``
+    and ``outputs/thread.xlsx``."""
+    from pipeline.outputs.coverage import write_ir_coverage
+    from pipeline.outputs.thread import write_thread
+    from pipeline.outputs.validation_report import write_validation_report
+
+    write_validation_report(ws, validated.findings)
+    write_ir_coverage(ws, ws.framework, validated.inputs.library)
+    write_thread(ws, validated.inputs)
 
 
 # ---- status -----------------------------------------------------------------------------------
@@ -596,20 +607,26 @@ def build_report(
     so that the two never disagree. Raises ``PdfError`` when the PDF cannot be made (the
     ``.docx`` has been written by then).
     """
+    from pipeline.forked import in_background
     from pipeline.report.build import TEMPLATE, render_report
     from pipeline.rules.personal_data import printed_personal_data
     from pipeline.rules.stage2 import report_gaps
     from pipeline.xlsx.write import atomic_path
 
-    validated = validate_workspace(ws, progress)
+    validated = check_workspace(ws, progress)
+    # validate's workbooks are written on the second core while the report is rendered; the
+    # report is written only once they are (as when one followed the other).
+    written = in_background(lambda: write_validation_outputs(ws, validated))
     findings = validated.findings
     gaps = report_gaps(validated.inputs, findings)
     personal = printed_personal_data(validated.inputs, findings)
     if (findings.errors or gaps) and not draft:
+        written.result()
         return BuildResult(findings, None, None, gaps, personal)
     data = render_report(
         ws.framework, validated.inputs, draft=draft, template=ws.template(TEMPLATE)
     )
+    written.result()
     with atomic_path(ws.report_docx) as tmp:
         tmp.write_bytes(data)
     if not pdf:

@@ -1,0 +1,147 @@
+"""Work on the second core: a forked copy of this process does a part while this one goes on.
+
+A council's pen holder runs ``build`` and ``collect`` on an ordinary laptop with two or more
+cores, and Python runs on one. Some of the work is independent of the rest (the workbooks
+``validate`` writes, while ``build`` renders the report), so a child process made by ``fork``,
+which starts with everything this process has read and imported, does it at the same time.
+
+Only where that is safe and pays: on a system with ``fork`` (not Windows), when this process runs
+a single thread (forking a process with threads, such as ``selfassess serve``'s, can leave a lock
+held for ever in the child), and unless ``SELFASSESS_ONE_PROCESS`` is set. Otherwise the work is
+done right away in this process, in the same order as ever, with the same results.
+
+The child never returns into the caller's code: it does its work, sends back its result (or the
+exception it raised) through a pipe, and leaves with ``os._exit``, running no exit handlers and
+flushing none of the parent's buffers.
+"""
+
+from __future__ import annotations
+
+import os
+import pickle
+import sys
+import threading
+from collections.abc import Callable, Sequence
+from typing import Generic, TypeVar
+
+from pipeline.errors import SelfAssessError
+
+T = TypeVar("T")
+R = TypeVar("R")
+
+ONE_PROCESS = "SELFASSESS_ONE_PROCESS"
+
+
+def can_fork() -> bool:
+    """Whether work can go to a forked child here and now (see the module's docstring)."""
+    return (
+        hasattr(os, "fork")
+        and not os.environ.get(ONE_PROCESS)
+        and threading.active_count() == 1
+        and (os.cpu_count() or 1) > 1
+    )
+
+
+class Pending(Generic[R]):
+    """Work started by :func:`in_background`; :meth:`result` waits for it."""
+
+    def result(self) -> R:
+        raise NotImplementedError
+
+
+class _Done(Pending[R]):
+    """Work done in this process: its result, or the exception it raised (raised again here)."""
+
+    def __init__(self, work: Callable[[], R]) -> None:
+        self._error: BaseException | None = None
+        try:
+            self._value = work()
+        except Exception as e:  # raised from result(), where the caller expects it
+            self._error = e
+
+    def result(self) -> R:
+        if self._error is not None:
+            raise self._error
+        return self._value
+
+
+class _Child(Pending[R]):
+    """Work done in a forked child, which sends back one pickled ``(ok, value)`` and exits."""
+
+    def __init__(self, work: Callable[[], R]) -> None:
+        read, write = os.pipe()
+        sys.stdout.flush()
+        sys.stderr.flush()
+        pid = os.fork()
+        if pid == 0:  # the child
+            os.close(read)
+            _run_child(work, write)
+        os.close(write)
+        self._pid = pid
+        self._read = read
+        self._outcome: tuple[bool, object] | None = None
+
+    def result(self) -> R:
+        if self._outcome is None:
+            self._outcome = self._collect()
+        ok, value = self._outcome
+        if not ok:
+            assert isinstance(value, BaseException)
+            raise value
+        return value  # type: ignore[return-value]  # what work() returned, unpickled
+
+    def _collect(self) -> tuple[bool, object]:
+        chunks = []
+        with os.fdopen(self._read, "rb") as pipe:
+            while chunk := pipe.read(1 << 20):
+                chunks.append(chunk)
+        _, status = os.waitpid(self._pid, 0)
+        data = b"".join(chunks)
+        if not data:  # killed (out of memory, a signal) before it could say anything
+            code = os.waitstatus_to_exitcode(status)
+            return False, SelfAssessError(
+                f"A helper process stopped unexpectedly (exit status {code}); run the command "
+                f"again, or set {ONE_PROCESS}=1 to do everything in one process."
+            )
+        outcome = pickle.loads(data)
+        assert isinstance(outcome, tuple)
+        return outcome
+
+
+def _run_child(work: Callable[[], object], pipe: int) -> None:
+    """In the child: do ``work``, send its outcome down ``pipe``, and leave without returning."""
+    code = 0
+    try:
+        try:
+            outcome: tuple[bool, object] = (True, work())
+        except BaseException as e:  # every failure, even Ctrl-C, goes back to the parent
+            outcome, code = (False, e), 1
+        try:
+            data = pickle.dumps(outcome, protocol=pickle.HIGHEST_PROTOCOL)
+        except Exception:  # an exception (or result) that cannot be pickled: say what it was
+            what = outcome[1]
+            message = f"{type(what).__name__}: {what}"
+            data = pickle.dumps((False, SelfAssessError(message)))
+            code = 1
+        with os.fdopen(pipe, "wb") as out:
+            out.write(data)
+    finally:
+        os._exit(code)
+
+
+def in_background(work: Callable[[], R]) -> Pending[R]:
+    """Start ``work`` in a forked child when :func:`can_fork`, else do it now; either way
+    ``.result()`` gives what it returned or raises what it raised."""
+    return _Child(work) if can_fork() else _Done(work)
+
+
+def map_split(work: Callable[[Sequence[T]], list[R]], items: Sequence[T], least: int) -> list[R]:
+    """``work(items)``, with the first half of ``items`` done by a forked child when there are
+    at least ``least`` of them and :func:`can_fork`; ``work`` maps a sequence to one result per
+    item, and the results come back in the order of ``items``."""
+    if len(items) < least or not can_fork():
+        return work(items)
+    half = len(items) // 2
+    first = _Child(lambda: work(items[:half]))
+    rest = work(items[half:])
+    return [*first.result(), *rest]
