@@ -135,13 +135,21 @@ def in_background(work: Callable[[], R]) -> Pending[R]:
     return _Child(work) if can_fork() else _Done(work)
 
 
-def map_split(work: Callable[[Sequence[T]], list[R]], items: Sequence[T], least: int) -> list[R]:
+def map_split(
+    work: Callable[[Sequence[T]], list[R]],
+    items: Sequence[T],
+    least: int,
+    shown: Callable[[Sequence[T]], list[R]] | None = None,
+) -> list[R]:
     """``work(items)``, with the first half of ``items`` done by a forked child when there are
-    at least ``least`` of them and :func:`can_fork`; ``work`` maps a sequence to one result per
-    item, and the results come back in the order of ``items``."""
+    at least ``least`` of them and :func:`can_fork`. ``work`` maps a sequence to one result per
+    item; the results come back in the order of ``items``. ``shown`` (if given) does this
+    process's part instead of ``work``: the same work, showing its progress, which a child must
+    not (two progress bars on one line)."""
+    mine = shown or work
     if len(items) < least or not can_fork():
-        return work(items)
+        return mine(items)
     half = len(items) // 2
     first = _Child(lambda: work(items[:half]))
-    rest = work(items[half:])
+    rest = mine(items[half:])
     return [*first.result(), *rest]

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import os
 import shutil
 from pathlib import Path
 from typing import Any
@@ -525,3 +526,39 @@ def test_thousands_of_stray_cells_are_one_screenful_and_every_cell_is_within_a_r
     last = found[-1]
     assert last.cell == "F44:J139" and last.data == {"cells": 480}
     assert "480 more cells with text on this sheet are not read (in F44:J139)" in last.message
+
+
+def test_two_processes_read_as_one_does(ws: Workspace, monkeypatch: pytest.MonkeyPatch) -> None:
+    """From 24 returns a forked process reads the first half: copies across the halves, empty and
+    unreadable returns are reported as when one process reads them all, in the same order."""
+    from pipeline.forked import ONE_PROCESS, can_fork
+
+    first = fill(ws, "QS1", "a01.xlsx", ASC, {1: "3 Tend to agree"}, {1: "Our audit & <plan>"})
+    for n in range(2, 30):
+        fill(ws, "QS2", f"a{n:02}.xlsx", HEALTH, {n % 5 + 1: n % 4 + 1}, {1: f"Comment {n}"})
+    fill(ws, "QS3", "a05.xlsx", ASC, respondent="Only a name")  # empty, in the first half
+    (ws.stage1_inputs / "a07.xlsx").write_bytes(b"not a workbook")
+    shutil.copy(first, ws.stage1_inputs / "z copy.xlsx")  # second half: an exact copy
+    shutil.copy(first, ws.stage1_inputs / "a02.xlsx")  # first half: another
+    fill(ws, "QS1", "y same.xlsx", ASC, {1: 3}, {1: "Our audit & <plan>"})  # the same answers
+
+    def run(one_process: str) -> str:
+        monkeypatch.setenv(ONE_PROCESS, one_process)
+        done = CliRunner().invoke(main, ["--workspace", str(ws.root), "collect", "--json"])
+        assert done.exit_code == 1, done.output  # the unreadable file
+        return done.output
+
+    forked = run("")
+    assert can_fork() or (os.cpu_count() or 1) < 2 or not hasattr(os, "fork")  # it did fork
+    assert run("1") == forked
+    data = json.loads(forked)
+    assert data["returns"] == 26  # 31 files: one empty, one unreadable, three copies
+    assert [(f["code"], f["file"]) for f in data["findings"]] == [
+        ("duplicate-return", "inputs/stage1/a02.xlsx"),
+        ("empty-return", "inputs/stage1/a05.xlsx"),
+        ("unreadable-file", "inputs/stage1/a07.xlsx"),
+        ("duplicate-return", "inputs/stage1/y same.xlsx"),
+        ("duplicate-return", "inputs/stage1/z copy.xlsx"),
+    ]
+    assert "exact copy of inputs/stage1/a01.xlsx" in data["findings"][-1]["message"]
+    assert "same answers as inputs/stage1/a01.xlsx" in data["findings"][-2]["message"]

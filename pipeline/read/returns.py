@@ -5,6 +5,7 @@ from __future__ import annotations
 import hashlib
 import json
 import re
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from functools import lru_cache
 from pathlib import Path
@@ -49,10 +50,20 @@ def return_files(ws: Workspace) -> list[Path]:
 
 def read_returns(ws: Workspace, progress: Progress = no_progress) -> ReadReturns:
     """Read and check every return under ``inputs/stage1/``; writes nothing."""
+    from pipeline.forked import map_split
+
     reader = _ReturnReader(ws)
     files = return_files(ws)
-    for path in progress(files, len(files), "Reading Stage 1 returns"):
-        reader.read(path)
+
+    def examine(paths: Sequence[Path]) -> list[_Read]:
+        return [reader.examine(path) for path in paths]
+
+    def examine_shown(paths: Sequence[Path]) -> list[_Read]:
+        return examine(list(progress(paths, len(paths), "Reading Stage 1 returns")))
+
+    # Enough returns to pay for a second process: half are read by a forked copy of this one.
+    for read in map_split(examine, files, least=_SPLIT_FROM, shown=examine_shown):
+        reader.accept(read)
     # Survey exports in inputs/surveys/: each respondent's answers are returns like the rest
     # (the survey reader is imported only when there are some: read_surveys reads these files).
     if not input_files(ws.surveys_dir):
@@ -70,8 +81,28 @@ def read_returns(ws: Workspace, progress: Progress = no_progress) -> ReadReturns
 def read_return(ws: Workspace, path: Path) -> ReadReturns:
     """Read and check one workbook as a Stage 1 return (wherever it is); writes nothing."""
     reader = _ReturnReader(ws)
-    reader.read(path)
+    reader.accept(reader.examine(path))
     return ReadReturns(reader.returns, reader.findings, reader.skipped)
+
+
+# From this many returns, a second process reads half of them (see pipeline.forked).
+_SPLIT_FROM = 24
+
+
+@dataclass
+class _Read:
+    """One file as read, before it is compared with the files before it: what it gave, and
+    what tells a copy (its bytes' hash; its answers' key when they are distinctive)."""
+
+    rel: str
+    sha256: str = ""
+    findings: list[Finding] = field(default_factory=list)
+    # Not read at all (unreadable, not a current checklist): the finding saying so.
+    skipped: Finding | None = None
+    # The return counted (None: nothing was answered), and whether its answers are
+    # distinctive enough to call another return with the same answers a copy.
+    read: Stage1Return | None = None
+    distinctive: bool = False
 
 
 @dataclass(frozen=True)
@@ -146,7 +177,9 @@ class _ReturnReader:
         self.limits = ws.settings.limits
         self.ratings = rating_lookup(self.framework)
         self.groups = {_norm(g): g for g in self.framework.respondent_groups}
+        # The first file with each content hash: examined here, and accepted (in file order).
         self.by_sha: dict[str, str] = {}
+        self.accepted: dict[str, str] = {}
         self.by_content: dict[str, str] = {}
         self.returns: list[Stage1Return] = []
         self.findings: list[Finding] = []
@@ -187,7 +220,8 @@ class _ReturnReader:
         name = printable_path(path.name)
         return name if folder == "." else f"{folder}/{name}"
 
-    def read(self, path: Path) -> None:
+    def examine(self, path: Path) -> _Read:
+        """Read one file, on its own (any process may do this: nothing here is remembered)."""
         from pipeline.xlsx.cells import WorkbookRejected
         from pipeline.xlsx.identity import read_identity
         from pipeline.xlsx.reader import open_workbook
@@ -197,24 +231,48 @@ class _ReturnReader:
             wb = open_workbook(path, self.limits)
             identity = read_identity(wb)
         except WorkbookRejected as e:
-            self.skip(e.finding(rel))
-            return
+            return _Read(rel, skipped=e.finding(rel))
         problem = self.identity_problem(identity, wb)
         if problem:
-            self.skip(error("template-mismatch", rel, problem))
+            return _Read(rel, skipped=error("template-mismatch", rel, problem))
+        # An exact copy of a file read before is not read at all (in this process).
+        if wb.sha256 in self.by_sha:
+            return _Read(rel, wb.sha256)
+        self.by_sha.setdefault(wb.sha256, rel)
+        template = self.template(identity["quality_statement"])
+        return self.read_checklist(wb, rel, template)
+
+    def accept(self, read: _Read) -> None:
+        """Count a file :meth:`examine` read, unless it is a copy of one accepted before."""
+        if read.skipped is not None:
+            self.skip(read.skipped)
             return
-        first = self.by_sha.setdefault(wb.sha256, rel)
-        if first != rel:
+        first = self.accepted.setdefault(read.sha256, read.rel)
+        if first != read.rel:
             self.findings.append(
                 warning(
                     "duplicate-return",
-                    rel,
+                    read.rel,
                     f"is an exact copy of {first}; only that one is counted. Delete one of them.",
                 )
             )
             return
-        template = self.template(identity["quality_statement"])
-        self.read_checklist(wb, rel, template)
+        self.findings.extend(read.findings)
+        if read.read is None:
+            return
+        if read.distinctive:
+            first = self.by_content.setdefault(read.read.content_key, read.rel)
+            if first != read.rel:
+                self.findings.append(
+                    warning(
+                        "duplicate-return",
+                        read.rel,
+                        f"has exactly the same answers as {first} (the same return saved "
+                        "twice?); it is counted once. Delete one of them.",
+                    )
+                )
+                return
+        self.returns.append(read.read)
 
     def identity_problem(self, identity: dict[str, str], wb: ReadWorkbook) -> str | None:
         """Why this workbook is not a current Stage 1 checklist, or None when it is one."""
@@ -247,7 +305,7 @@ class _ReturnReader:
                 )
         return None
 
-    def read_checklist(self, wb: ReadWorkbook, rel: str, template: _Template) -> None:
+    def read_checklist(self, wb: ReadWorkbook, rel: str, template: _Template) -> _Read:
         from pipeline.forms.checklist import (
             CHECKLIST_SHEET,
             GROUP_CELL,
@@ -332,10 +390,9 @@ class _ReturnReader:
         free_text = [r.evidence for r in responses]
         free_text += [about_you[NAME_CELL], about_you[TEAM_CELL]]
         typed += free_text[-2:]
-        self.findings.extend(found)
 
         if not answered:
-            self.findings.append(
+            found.append(
                 warning(
                     "empty-return",
                     rel,
@@ -343,26 +400,18 @@ class _ReturnReader:
                     f"'{CHECKLIST_SHEET}' sheet and send it again, or delete it",
                 )
             )
-            return
+            return _Read(rel, wb.sha256, found)
         content_key = hashlib.sha256(
             json.dumps(typed, ensure_ascii=False, default=str).encode()
         ).hexdigest()
-        # Two people can give identical ratings and no text; only a return with some text is
-        # distinctive enough to call a copy of another.
-        if any(free_text):
-            first = self.by_content.setdefault(content_key, rel)
-            if first != rel:
-                self.findings.append(
-                    warning(
-                        "duplicate-return",
-                        rel,
-                        f"has exactly the same answers as {first} (the same return saved twice?); "
-                        "it is counted once. Delete one of them.",
-                    )
-                )
-                return
-        self.returns.append(
-            Stage1Return(
+        return _Read(
+            rel,
+            wb.sha256,
+            found,
+            # Two people can give identical ratings and no text; only a return with some text
+            # is distinctive enough to call a copy of another.
+            distinctive=any(free_text),
+            read=Stage1Return(
                 file=rel,
                 quality_statement=template.qs.code,
                 group=group,
@@ -378,7 +427,7 @@ class _ReturnReader:
                         "participant_groups": workshop[1],
                     }
                 ),
-            )
+            ),
         )
 
     def workshop(
