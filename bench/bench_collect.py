@@ -10,11 +10,15 @@ then, in a fresh process so that peak memory is its own, times:
 The figure that counts (issue 13) is "cmd ratio": the whole ``selfassess collect`` command,
 process start to exit (imports, reading, aggregating, writing findings.xlsx), in wall seconds
 (best of --repeat), against the floor measured in the same run plus 0.03 s for an
-interpreter's start. Target: at most 2 at N = 200 and N = 1,000. On a busy machine "CPU
-ratio", the command's CPU seconds against the floor's (+ 0.03 s), is the steadier figure.
-"peak MB" is the peak resident memory of a fresh process that ran collect once (target: at
-most 300 MB at N = 5,000). "in-process" is collect called again in a warm process (imports
-done), against the floor. When python-calamine is installed, the seconds it takes to read the
+interpreter's start. Target: at most 2 at N = 200 and N = 1,000. From 24 returns collect has a
+forked copy of itself read half of them on the second core (pipeline/forked.py); "1 process" is
+the same ratio with SELFASSESS_ONE_PROCESS=1, everything on one core, measured alongside. On a
+busy machine "CPU ratio", the command's CPU seconds (its own and its child's) against the
+floor's (+ 0.03 s), is the steadier figure: it says how much work collect does beyond the
+floor, however many cores do it. "peak MB" is the peak resident memory of a fresh process that
+ran collect once, or of its forked child if larger (target: at most 300 MB at N = 5,000).
+"in-process" is collect called again in a warm process (imports done, one process), against
+the floor. When python-calamine is installed, the seconds it takes to read the
 same cells are printed as a second reference. The command runs with its bytecode compiled, as
 an installed package does, even where PYTHONDONTWRITEBYTECODE is set.
 
@@ -234,13 +238,20 @@ def run_collect(root: Path) -> int:
     return result.returns
 
 
-def command_seconds(root: Path) -> tuple[float, float]:
-    """(wall, CPU) seconds of the whole command, ``python -m pipeline --workspace ROOT collect``.
+def command_seconds(root: Path, one_process: bool = False) -> tuple[float, float]:
+    """(wall, CPU) seconds of the whole command, ``python -m pipeline --workspace ROOT collect``
+    (CPU: its own and its forked child's); ``one_process``: with ``SELFASSESS_ONE_PROCESS=1``.
 
     Run as an installed package runs: with its compiled bytecode (``__pycache__``), even when
     this environment sets PYTHONDONTWRITEBYTECODE; call it once first to write the bytecode.
     """
-    env = {k: v for k, v in os.environ.items() if k != "PYTHONDONTWRITEBYTECODE"}
+    env = {
+        k: v
+        for k, v in os.environ.items()
+        if k not in ("PYTHONDONTWRITEBYTECODE", "SELFASSESS_ONE_PROCESS")
+    }
+    if one_process:
+        env["SELFASSESS_ONE_PROCESS"] = "1"
     before = resource.getrusage(resource.RUSAGE_CHILDREN)
     start = time.perf_counter()
     subprocess.run(
@@ -311,13 +322,21 @@ def _phases(root: Path) -> dict[str, float]:
 
 
 def _peak_rss_mb() -> float:
+    """The larger peak resident memory of this process and of its forked child (the two share
+    the pages they had when it was forked, so their sum would count those twice)."""
     # ru_maxrss is in kilobytes on Linux (bytes on macOS).
     scale = 1 if sys.platform == "darwin" else 1024
-    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss * scale / 1_048_576
+    peak = max(resource.getrusage(who).ru_maxrss for who in (resource.RUSAGE_SELF, CHILDREN))
+    return peak * scale / 1_048_576
+
+
+CHILDREN = resource.RUSAGE_CHILDREN
 
 
 def _child(mode: str, root: Path, repeat: int) -> None:
     if mode == "time":
+        # In one process, so that this process's CPU time is all of collect's.
+        os.environ["SELFASSESS_ONE_PROCESS"] = "1"
         floor(root)  # warm the page cache and the imports alike for both
         run_collect(root)
         floors, collects = [], []
@@ -357,7 +376,8 @@ def main() -> None:
 
     base = args.keep or Path(tempfile.mkdtemp(prefix="bench-collect-"))
     print(
-        f"{'N':>6} {'floor s':>8} {'command s':>9} {'cmd ratio':>9} {'CPU ratio':>9} "
+        f"{'N':>6} {'floor s':>8} {'command s':>9} {'cmd ratio':>9} {'1 process':>9} "
+        f"{'CPU ratio':>9} "
         f"{'peak MB':>8} {'in-process s':>12} {'ratio':>6} {'calamine s':>10}"
     )
     phases = {}
@@ -373,14 +393,20 @@ def main() -> None:
             assert rss["returns"] == n, rss
             phases[n] = times["phases"]
             command_seconds(root)  # writes the bytecode, warms the page cache
-            runs = [command_seconds(root) for _ in range(args.repeat)]
+            runs, alone = [], []
+            for _ in range(args.repeat):  # interleaved, so that a busy moment hits both alike
+                runs.append(command_seconds(root))
+                alone.append(command_seconds(root, one_process=True))
             wall, cpu = min(w for w, _ in runs), min(c for _, c in runs)
-            cmd_ratio = wall / (times["floor"] + INTERPRETER_START)
+            floor_wall = times["floor"] + INTERPRETER_START
+            cmd_ratio = wall / floor_wall
+            one_ratio = min(w for w, _ in alone) / floor_wall
             cpu_ratio = cpu / (times["floor_cpu"] + INTERPRETER_START)
             calamine = calamine_seconds(root)
             shown = "-" if calamine is None else f"{calamine:.2f}"
             print(
-                f"{n:>6} {times['floor']:>8.2f} {wall:>9.2f} {cmd_ratio:>9.2f} {cpu_ratio:>9.2f} "
+                f"{n:>6} {times['floor']:>8.2f} {wall:>9.2f} {cmd_ratio:>9.2f} {one_ratio:>9.2f} "
+                f"{cpu_ratio:>9.2f} "
                 f"{rss['rss_mb']:>8.0f} {times['collect']:>12.2f} "
                 f"{times['collect'] / times['floor']:>6.2f} {shown:>10}",
                 flush=True,
