@@ -29,8 +29,9 @@ them for the next run):
     .venv/bin/python bench/bench_collect.py --n 200 --repeat 1    # a quick look
     .venv/bin/python bench/bench_collect.py --n 200 1000 5000 --keep /tmp/bench-collect
 
-Generating the returns is not measured: openpyxl fills a few variants per quality statement, then
-each return is a copy with a unique reference number written into one comment at byte level.
+Generating the returns is not measured: openpyxl fills every return with its own random ratings
+and comments, LibreOffice saves them again (as a spreadsheet program does), and each gets a
+unique reference number written into one comment at byte level.
 """
 
 from __future__ import annotations
@@ -57,7 +58,6 @@ if TYPE_CHECKING:
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-VARIANTS = 12  # filled by openpyxl per quality statement; returns cycle through them
 MARKER = "REF-000000"  # replaced in each copy by the return's own number, same length
 
 COMMENTS = [
@@ -94,16 +94,16 @@ def make_workspace(root: Path, n: int, seed: int = 1, resave: bool = True) -> Pa
     ws = Workspace(root)
     generate_checklists(ws)
     rnd = random.Random(seed)
-    variants = {
-        qs.code: [_variant(ws, qs.code, rnd) for _ in range(VARIANTS)]
-        for qs in ws.framework.quality_statements
-    }
+    codes = [qs.code for qs in ws.framework.quality_statements]
+    # Every return is its own person's: its own ratings and comments on its own sheets (were
+    # returns copies of a few, a reader could parse each sheet once and skip its copies).
+    per_code = -(-n // len(codes))
+    variants = {code: [_variant(ws, code, rnd) for _ in range(per_code)] for code in codes}
     if resave:
         variants = _resave(variants, root / "variants")
-    codes = [qs.code for qs in ws.framework.quality_statements]
     for i in range(n):
         code = codes[i % len(codes)]
-        data = variants[code][(i // len(codes)) % VARIANTS]
+        data = variants[code][i // len(codes)]
         folder = root / "inputs" / "stage1" / f"batch-{i // 100:03d}"
         folder.mkdir(exist_ok=True)
         (folder / f"{code} return {i:06d}.xlsx").write_bytes(_stamp(data, f"REF-{i:06d}"))
@@ -172,21 +172,26 @@ def _resave(variants: dict[str, list[bytes]], folder: Path) -> dict[str, list[by
         for k, data in enumerate(datas):
             (src / f"{code}-{k}.xlsx").write_bytes(data)
     profile = folder / "profile"
-    subprocess.run(
-        [
-            soffice,
-            "--headless",
-            f"-env:UserInstallation=file://{profile}",
-            "--convert-to",
-            "xlsx",
-            "--outdir",
-            str(out),
-            *sorted(str(p) for p in src.glob("*.xlsx")),
-        ],
-        check=True,
-        capture_output=True,
-        timeout=1200,
-    )
+    files = sorted(str(p) for p in src.glob("*.xlsx"))
+    # In batches, each file tried again once when a LibreOffice run gives up part-way.
+    for attempt in range(2):
+        todo = [f for f in files if not (out / Path(f).name).exists()]
+        for start in range(0, len(todo), 100):
+            subprocess.run(
+                [
+                    soffice,
+                    "--headless",
+                    f"-env:UserInstallation=file://{profile}",
+                    "--convert-to",
+                    "xlsx",
+                    "--outdir",
+                    str(out),
+                    *todo[start : start + 100],
+                ],
+                check=attempt == 1,
+                capture_output=True,
+                timeout=600,
+            )
     resaved = {
         code: [(out / f"{code}-{k}.xlsx").read_bytes() for k in range(len(datas))]
         for code, datas in variants.items()
@@ -385,9 +390,10 @@ def main() -> None:
         for n in args.n:
             root = base / f"ws-{n}"
             stamp = root / ".bench-returns"
-            if not (stamp.exists() and stamp.read_text() == str(n)):
+            made = f"{n} distinct returns"  # what make_workspace makes now
+            if not (stamp.exists() and stamp.read_text() == made):
                 make_workspace(root, n)
-                stamp.write_text(str(n))
+                stamp.write_text(made)
             times = _in_child("time", root, args.repeat)
             rss = _in_child("rss", root, 1)
             assert rss["returns"] == n, rss
