@@ -51,8 +51,17 @@ class Finding:
 
     def with_data(self, **data: int | float | str) -> Finding:
         """This finding with the figures behind it: ``error(...).with_data(words=812,
-        limit=750)``."""
-        return dataclasses.replace(self, data=data)
+        limit=750)``. (Made directly: ``dataclasses.replace`` takes three times as long.)"""
+        return Finding(
+            severity=self.severity,
+            code=self.code,
+            file=self.file,
+            sheet=self.sheet,
+            cell=self.cell,
+            field=self.field,
+            message=self.message,
+            data=data,
+        )
 
     def as_json(self) -> dict[str, object]:
         """The ``--json`` shape of one finding, keys in field order (as pydantic's
