@@ -157,7 +157,7 @@ def synthetic_inputs(ws: Workspace, framework: Framework) -> Inputs:
     items = []
     for row in _documents(framework):
         values = {**row, "ir_items": (row["ir_items"],)}
-        items.append(EvidenceItem.model_validate({**values, "at": Located(file=library)}))
+        items.append(EvidenceItem(**values, at=Located(file=library)))
     summaries = []
     for i, qs in enumerate(framework.quality_statements):
         file = f"inputs/stage2/{qs.file_stem}.xlsx"

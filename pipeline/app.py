@@ -8,6 +8,7 @@ only what it uses.
 from __future__ import annotations
 
 import contextlib
+import dataclasses
 import io
 from dataclasses import dataclass, field
 from functools import lru_cache
@@ -488,7 +489,7 @@ def _read_audits(ws: Workspace, inputs: Inputs) -> None:
     document = audit_document(summary, ws.framework, ws.relative(ws.audits_inputs))
     if document is not None and inputs.library is not None:
         library = inputs.library
-        inputs.library = library.model_copy(update={"extra": (*library.extra, document)})
+        inputs.library = dataclasses.replace(library, extra=(*library.extra, document))
 
 
 def printed_layouts(ws: Workspace, returns: list[Any] | None = None) -> dict[str, PrintedLayout]:

@@ -446,7 +446,7 @@ def summary(code: str, **overrides: object) -> Summary:
         "verified_on": dt.date(2024, 2, 1),
     }
     values.update(overrides)
-    return Summary.model_validate(values)
+    return Summary(**values)
 
 
 def evidence(n: int, **overrides: object) -> EvidenceItem:
@@ -463,7 +463,7 @@ def evidence(n: int, **overrides: object) -> EvidenceItem:
         "at": Located(file="inputs/evidence-library.xlsx", sheet="Register", cell=f"A{n + 1}"),
     }
     values.update(overrides)
-    return EvidenceItem.model_validate(values)
+    return EvidenceItem(**values)
 
 
 def evidence_library(*items: EvidenceItem) -> EvidenceLibrary:
@@ -494,7 +494,7 @@ def overview(**overrides: object) -> Overview:
         ),
     }
     values.update(overrides)
-    return Overview.model_validate(values)
+    return Overview(**values)
 
 
 def full_inputs(ws: Workspace, framework: Framework) -> Inputs:

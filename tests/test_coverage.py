@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
@@ -108,8 +109,8 @@ def test_the_workbook_without_a_library(workspace: Workspace, framework: Framewo
 
 def test_titles_are_written_as_text(workspace: Workspace, framework: Framework):
     lib = _library(("EV-001", ("IR5",)))
-    item = lib.items[0].model_copy(update={"title": '=HYPERLINK("http://evil")'})
-    lib = lib.model_copy(update={"items": (item,)})
+    item = replace(lib.items[0], title='=HYPERLINK("http://evil")')
+    lib = replace(lib, items=(item,))
     sheet = _cells(write_ir_coverage(workspace, framework, lib))
     row = next(r for r in range(HEADER_ROW + 1, HEADER_ROW + 36) if sheet.cell(r, 1).value == "IR5")
     assert sheet.cell(row, 14).data_type == "s"

@@ -6,6 +6,7 @@ The builders (a valid register and overview, filled with openpyxl) are in tests/
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
 import shutil
 from pathlib import Path
@@ -187,7 +188,7 @@ def test_valid_register_reads_every_field(workspace: Workspace, framework: Frame
     assert first.quality_statements == ("ALL",)  # derived from IR2
     assert first.date == DOC_DATE.date()
     assert (first.public, first.redacted) == ("Yes", "Not applicable")
-    assert first.at.model_dump() == {
+    assert dataclasses.asdict(first.at) == {
         "file": "inputs/evidence-library.xlsx",
         "sheet": REGISTER_SHEET,
         "cell": f"A{FIRST_ROW}",

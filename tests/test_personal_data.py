@@ -3,6 +3,7 @@ every narrative and comment."""
 
 from __future__ import annotations
 
+from dataclasses import replace
 from typing import Any
 
 import pytest
@@ -149,8 +150,8 @@ def test_clean_inputs_give_no_finding(workspace: Workspace, framework: Framework
 
 def test_found_in_a_stage2_narrative(workspace: Workspace, framework: Framework):
     s = summary()
-    text = s.ambition.model_copy(update={"value": "Ask Mrs Smith, NHS 943 476 5919."})
-    s = s.model_copy(update={"ambition": text})
+    text = replace(s.ambition, value="Ask Mrs Smith, NHS 943 476 5919.")
+    s = replace(s, ambition=text)
     found = _scan(workspace, framework, summaries=[s])
     assert [(f.code, f.file, f.cell, f.severity) for f in found] == [
         ("personal-data", STAGE2, "C7", Severity.WARNING)

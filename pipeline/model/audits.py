@@ -1,17 +1,17 @@
-"""Returned case-file audits, as read: each criterion's finding and evidence, located."""
+"""Returned case-file audits, as read: each criterion's finding and evidence, located.
+
+Plain frozen dataclasses, like the other records in ``pipeline.model`` (see ``inputs``): made by
+our own reader from values it has already checked, so there is nothing for pydantic to validate.
+"""
 
 from __future__ import annotations
 
 import datetime as dt
-
-from pydantic import BaseModel, ConfigDict
-
-
-class _Model(BaseModel):
-    model_config = ConfigDict(frozen=True)
+from dataclasses import dataclass
 
 
-class AuditAnswer(_Model):
+@dataclass(frozen=True, slots=True, kw_only=True)
+class AuditAnswer:
     """One criterion in one audit: ``finding`` is Met, Partly met, Not met or Not applicable,
     "" when left blank (or not one of them: a finding says so)."""
 
@@ -22,7 +22,8 @@ class AuditAnswer(_Model):
     evidence_cell: str = ""
 
 
-class Audit(_Model):
+@dataclass(frozen=True, slots=True, kw_only=True)
+class Audit:
     """One returned case-file audit."""
 
     file: str

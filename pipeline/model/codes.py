@@ -16,10 +16,9 @@ This module imports nothing else from ``pipeline`` (``findings`` imports it).
 from __future__ import annotations
 
 import sys
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Literal
-
-from pydantic import BaseModel, ConfigDict, model_validator
 
 Level = Literal["error", "warning"]
 
@@ -33,10 +32,12 @@ END = "<!-- codes:end -->"
 REGENERATE = "python -m pipeline.model.codes --write-readme"
 
 
-class Code(BaseModel):
-    """One finding code: what it means and what to do about it."""
+@dataclass(frozen=True, slots=True, kw_only=True)
+class Code:
+    """One finding code: what it means and what to do about it.
 
-    model_config = ConfigDict(frozen=True)
+    A plain dataclass (no pydantic): the registry is our own table, loaded by every command
+    that makes a finding, ``collect`` included, which must not import pydantic (issue 13)."""
 
     code: str
     severity: Level
@@ -50,11 +51,13 @@ class Code(BaseModel):
     severities: dict[Level, str] | None = None
     """For a code reported at either severity: each allowed severity and when it applies."""
 
-    @model_validator(mode="after")
-    def _default_is_allowed(self) -> Code:
+    def __post_init__(self) -> None:
+        """A typo in the table is caught on import: a default severity the code does not allow."""
+        for level in (self.severity, *(self.severities or ())):
+            if level not in ("error", "warning"):
+                raise ValueError(f"{self.code}: severity {level!r} is not error or warning")
         if self.severities is not None and self.severity not in self.severities:
             raise ValueError(f"{self.code}: default {self.severity} is not in its severities")
-        return self
 
     def allows(self, severity: str) -> bool:
         """Whether a finding with this code may have ``severity``."""
@@ -536,8 +539,8 @@ if len(REGISTRY) != len(CODES):  # pragma: no cover - a typo in the table above
 class UnknownCodeError(LookupError):
     """A finding made with a code that is not registered, or at a severity it does not allow.
 
-    Not a ``ValueError``, so that pydantic passes it through unchanged and no ``except
-    ValueError`` around reading a cell can swallow it."""
+    Not a ``ValueError``, so that no ``except ValueError`` around reading a cell can swallow
+    it."""
 
 
 def lookup(code: str) -> Code:

@@ -1,11 +1,16 @@
-"""Validation problems as data: the ``Finding`` model and the collection they live in."""
+"""Validation problems as data: the ``Finding`` record and the collection they live in.
+
+``Finding`` is a plain frozen dataclass, not a pydantic model: ``collect`` makes thousands of
+them and must not pay for importing pydantic (issue 13), and every finding is made by our own
+code, so there is no untrusted input to validate; the one check that matters, that its code is
+registered at its severity, runs in ``__post_init__``.
+"""
 
 from __future__ import annotations
 
+import dataclasses
 from collections.abc import Iterable, Iterator
 from enum import StrEnum
-
-from pydantic import BaseModel, ConfigDict, model_validator
 
 from pipeline.model import codes
 
@@ -18,10 +23,9 @@ class Severity(StrEnum):
     WARNING = "warning"
 
 
-class Finding(BaseModel):
+@dataclasses.dataclass(frozen=True, slots=True, kw_only=True)
+class Finding:
     """One problem, located as precisely as we can: file, sheet, cell, field."""
-
-    model_config = ConfigDict(frozen=True)
 
     severity: Severity
     code: str
@@ -32,11 +36,13 @@ class Finding(BaseModel):
     message: str
     data: Data | None = None
 
-    @model_validator(mode="after")
-    def _registered(self) -> Finding:
-        """A code not in ``pipeline.codes``, or at a severity it does not allow, is a bug."""
+    def __post_init__(self) -> None:
+        """A severity given as text (``"error"``) becomes a ``Severity``; a code not in
+        ``pipeline.model.codes``, or at a severity it does not allow, is a bug and raises
+        ``codes.UnknownCodeError``."""
+        if type(self.severity) is not Severity:
+            object.__setattr__(self, "severity", Severity(self.severity))
         codes.check(self.code, self.severity.value)
-        return self
 
     def __hash__(self) -> int:  # frozen, but ``data`` is a dict
         data = tuple(sorted(self.data.items())) if self.data is not None else None
@@ -45,12 +51,34 @@ class Finding(BaseModel):
 
     def with_data(self, **data: int | float | str) -> Finding:
         """This finding with the figures behind it: ``error(...).with_data(words=812,
-        limit=750)``."""
-        return self.model_copy(update={"data": data})
+        limit=750)``. (Made directly: ``dataclasses.replace`` is slower, and findings are many.)"""
+        return Finding(
+            severity=self.severity,
+            code=self.code,
+            file=self.file,
+            sheet=self.sheet,
+            cell=self.cell,
+            field=self.field,
+            message=self.message,
+            data=data,
+        )
 
     def as_json(self) -> dict[str, object]:
-        """The ``--json`` shape of one finding; ``data`` only when it has figures."""
-        return self.model_dump(mode="json", exclude={"data"} if self.data is None else None)
+        """The ``--json`` shape of one finding, keys in field order (as pydantic's
+        ``model_dump(mode="json")`` made it, so ``--json`` is unchanged); ``data`` only when it
+        has figures."""
+        out: dict[str, object] = {
+            "severity": self.severity.value,
+            "code": self.code,
+            "file": self.file,
+            "sheet": self.sheet,
+            "cell": self.cell,
+            "field": self.field,
+            "message": self.message,
+        }
+        if self.data is not None:
+            out["data"] = dict(self.data)
+        return out
 
     @property
     def location(self) -> str:
@@ -73,14 +101,46 @@ def excerpt(text: str, limit: int = 60) -> str:
     return text if len(text) <= limit else text[: limit - 1] + "…"
 
 
-def error(code: str, file: str, message: str, **where: str | None) -> Finding:
+def error(
+    code: str,
+    file: str,
+    message: str,
+    *,
+    sheet: str | None = None,
+    cell: str | None = None,
+    field: str | None = None,
+) -> Finding:
     """An error finding; ``code`` must be registered in ``pipeline.codes`` as an error."""
-    return Finding(severity=Severity.ERROR, code=code, file=file, message=message, **where)
+    return Finding(
+        severity=Severity.ERROR,
+        code=code,
+        file=file,
+        sheet=sheet,
+        cell=cell,
+        field=field,
+        message=message,
+    )
 
 
-def warning(code: str, file: str, message: str, **where: str | None) -> Finding:
+def warning(
+    code: str,
+    file: str,
+    message: str,
+    *,
+    sheet: str | None = None,
+    cell: str | None = None,
+    field: str | None = None,
+) -> Finding:
     """A warning finding; ``code`` must be registered in ``pipeline.codes`` as a warning."""
-    return Finding(severity=Severity.WARNING, code=code, file=file, message=message, **where)
+    return Finding(
+        severity=Severity.WARNING,
+        code=code,
+        file=file,
+        sheet=sheet,
+        cell=cell,
+        field=field,
+        message=message,
+    )
 
 
 class Findings:

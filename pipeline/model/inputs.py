@@ -1,6 +1,12 @@
-"""What people give back, as read from their workbooks: the models every stage passes around.
+"""What people give back, as read from their workbooks: the records every stage passes around.
 
 Each value keeps where it came from (file, sheet, cell) so that any rule can point at it.
+
+They are plain frozen dataclasses (``frozen=True, slots=True, kw_only=True``), not pydantic
+models: the readers make them by the thousand from values they have already checked and typed
+(a rating is parsed before it becomes a ``Stage1Response``), so there is nothing left for
+pydantic to validate, and ``collect`` must not pay for importing it (issue 13). Keyword-only, as
+pydantic's constructors were; make a changed copy with ``dataclasses.replace``.
 """
 
 from __future__ import annotations
@@ -11,8 +17,6 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
-from pydantic import BaseModel, ConfigDict, Field
-
 from pipeline.model.audits import Audit
 from pipeline.model.findings import Finding
 from pipeline.model.words import PrintedLayout
@@ -22,11 +26,8 @@ if TYPE_CHECKING:
     from pipeline.workspace import Workspace
 
 
-class _Model(BaseModel):
-    model_config = ConfigDict(frozen=True)
-
-
-class Located(_Model):
+@dataclass(frozen=True, slots=True, kw_only=True)
+class Located:
     """Where a value was read: the workspace-relative file, the sheet and the cell."""
 
     file: str
@@ -34,7 +35,8 @@ class Located(_Model):
     cell: str | None = None
 
 
-class Text(_Model):
+@dataclass(frozen=True, slots=True, kw_only=True)
+class Text:
     """A piece of text as typed, with its location."""
 
     value: str = ""
@@ -60,7 +62,8 @@ def split_ids(text: str) -> list[str]:
     return [part for part in parts if part and part.casefold() not in _ID_SEPARATOR_WORDS]
 
 
-class Stage1Response(_Model):
+@dataclass(frozen=True, slots=True, kw_only=True)
+class Stage1Response:
     """One statement's answer in one return: ``rating`` is 0-4, or None when left blank."""
 
     number: int
@@ -72,7 +75,8 @@ class Stage1Response(_Model):
     evidence_cell: str | None = None
 
 
-class Stage1Return(_Model):
+@dataclass(frozen=True, slots=True, kw_only=True)
+class Stage1Return:
     """One returned checklist, one survey respondent's answers for one quality statement, or
     one workshop's (a checklist marked as a workshop or group return)."""
 
@@ -80,7 +84,7 @@ class Stage1Return(_Model):
     quality_statement: str
     group: str = ""
     responses: tuple[Stage1Response, ...] = ()
-    content_key: str = Field("", description="hash of what was typed, to spot duplicates")
+    content_key: str = ""  # a hash of what was typed, to spot duplicates
     saved: dt.datetime | None = None  # when the workbook was last saved, as it records it
     # "checklist", "survey" (a row of an export in inputs/surveys/) or "workshop".
     source: str = "checklist"
@@ -93,7 +97,8 @@ class Stage1Return(_Model):
     participant_groups: tuple[tuple[str, int | None], ...] = ()
 
 
-class Entry(_Model):
+@dataclass(frozen=True, slots=True, kw_only=True)
+class Entry:
     """A strength or an area for improvement: the narrative and the evidence IDs it cites."""
 
     label: str
@@ -124,7 +129,8 @@ def split_stage1(text: str) -> list[str]:
     return [p for p in parts if p]
 
 
-class Picture(_Model):
+@dataclass(frozen=True, slots=True, kw_only=True)
+class Picture:
     """A picture pasted into a Stage 2 form's "What others say" area, checked and usable."""
 
     data: bytes
@@ -135,7 +141,8 @@ class Picture(_Model):
     at: Located
 
 
-class Summary(_Model):
+@dataclass(frozen=True, slots=True, kw_only=True)
+class Summary:
     """A completed Stage 2 summary for one quality statement."""
 
     file: str
@@ -176,7 +183,8 @@ class Summary(_Model):
         return [d.id for d in parse_key_documents(self.key_documents.value) if d.id]
 
 
-class EvidenceItem(_Model):
+@dataclass(frozen=True, slots=True, kw_only=True)
+class EvidenceItem:
     """One row of the evidence library register."""
 
     id: str
@@ -201,7 +209,8 @@ class EvidenceItem(_Model):
         return "ev_" + re.sub(r"[^A-Za-z0-9_]", "_", self.id)
 
 
-class EvidenceLibrary(_Model):
+@dataclass(frozen=True, slots=True, kw_only=True)
+class EvidenceLibrary:
     file: str
     items: tuple[EvidenceItem, ...] = ()
     # Documents the tool made, not rows of the register (the case-file audit summary): in
@@ -221,7 +230,8 @@ class EvidenceLibrary(_Model):
         return out
 
 
-class SignOff(_Model):
+@dataclass(frozen=True, slots=True, kw_only=True)
+class SignOff:
     role: str
     name: Text
     date: dt.date | None = None
@@ -229,7 +239,8 @@ class SignOff(_Model):
     endorsement: Text
 
 
-class Overview(_Model):
+@dataclass(frozen=True, slots=True, kw_only=True)
+class Overview:
     """Council details, Section A and Section C, from ``overview.xlsx``."""
 
     file: str
@@ -258,7 +269,8 @@ class Overview(_Model):
 PLAN_STATUSES = ("Not started", "On track", "At risk", "Done")
 
 
-class PlanRow(_Model):
+@dataclass(frozen=True, slots=True, kw_only=True)
+class PlanRow:
     """One row of the improvement plan: an area for improvement or a priority (pre-filled from
     the summaries and the overview), or a row a council added, with its action."""
 
@@ -298,7 +310,8 @@ class PlanRow(_Model):
         return max(0, (today - self.due).days)
 
 
-class ImprovementPlan(_Model):
+@dataclass(frozen=True, slots=True, kw_only=True)
+class ImprovementPlan:
     """``inputs/improvement-plan.xlsx`` as read."""
 
     file: str

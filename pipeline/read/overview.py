@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
 from pipeline.forms.overview import OVERVIEW_FIELDS, OVERVIEW_SHEET, WORDS_LABEL
@@ -21,12 +22,14 @@ if TYPE_CHECKING:
     from pipeline.xlsx.cells import CellValue, ReadWorkbook, Sheet
 
 
+@dataclass(frozen=True, slots=True, kw_only=True)
 class ReadSignOff(SignOff):
     """A sign-off row as read, with the date as typed (when it could not be read as one)."""
 
     typed_date: str = ""
 
 
+@dataclass(frozen=True, slots=True, kw_only=True)
 class ReadOverview(Overview):
     """The overview as read, with the submission date as typed."""
 

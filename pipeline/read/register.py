@@ -5,6 +5,7 @@ from __future__ import annotations
 import datetime as dt
 import re
 from collections.abc import Iterable
+from dataclasses import dataclass
 from functools import lru_cache
 from typing import TYPE_CHECKING
 
@@ -134,6 +135,7 @@ def derived_quality_statements(framework: Framework, ir_items: Iterable[str]) ->
     return tuple(qs.code for qs in framework.quality_statements if qs.code in codes)
 
 
+@dataclass(frozen=True, slots=True, kw_only=True)
 class RegisterItem(EvidenceItem):
     """An evidence item as read from the register, with the cell of each field it came from.
 

@@ -418,15 +418,9 @@ class _ReturnReader:
                 responses=tuple(responses),
                 content_key=content_key,
                 saved=wb.modified,
-                **(
-                    {}
-                    if workshop is None
-                    else {
-                        "source": "workshop",
-                        "participants": workshop[0],
-                        "participant_groups": workshop[1],
-                    }
-                ),
+                source="checklist" if workshop is None else "workshop",
+                participants=1 if workshop is None else workshop[0],
+                participant_groups=() if workshop is None else workshop[1],
             ),
         )
 

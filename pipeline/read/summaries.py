@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -179,8 +179,8 @@ class _SummaryReader:
             self.ws.settings.report,
         )
         signature = identity.get("printed", "")
-        summary = form_reader.summary(code).model_copy(
-            update={"pictures": tuple(pictures), "layout_signature": signature}
+        summary = replace(
+            form_reader.summary(code), pictures=tuple(pictures), layout_signature=signature
         )
         self.summaries.append(summary)
         self.findings.extend(form_reader.findings)
