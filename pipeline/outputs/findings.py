@@ -12,6 +12,7 @@ import datetime as dt
 import math
 import re
 from collections.abc import Callable
+from functools import lru_cache
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -23,6 +24,7 @@ from pipeline.xlsx.book import (
     Look,
     Sheet,
     Styles,
+    cell_xml,
     column_letter,
     font_xml,
     quote_sheetname,
@@ -703,7 +705,6 @@ def _comments(
     mask: bool,
 ) -> int | None:
     """The evidence comments from ``row``; the row of their table's header (None: none)."""
-    from pipeline.analysis.personal_data import mask_personal_data
     from pipeline.xlsx.write import split_for_cells
 
     ws.put(row, 1, "Evidence comments", looks.get("heading", ""))
@@ -719,20 +720,28 @@ def _comments(
     if not total:
         return None
     labels = {r.value: r.display for r in framework.rating_scale}
-    # There may be thousands of comments: no merged cells here.
+    # There may be thousands of comments: no merged cells here, one call a row.
     looks.header_row(ws, row, ["No.", "Comment", "Rating", "Group"])
     header = row
     number, text_look = looks.number(), looks.text()
     heights: dict[str, float] = {}
-    put, height_of = ws.put, ws.height
+    # The number, rating and group cells recur: each made once.
+    made: dict[tuple[int, object], tuple[Look, str]] = {}
+
+    def cell(col: int, value: object, look: Look) -> tuple[Look, str]:
+        found = made.get((col, value))
+        if found is None:
+            found = made[col, value] = cell_xml(value, look)
+        return found
+
     for s in qs.statements:
         for group, rating, text in s.comments:
             row += 1
             label = "—" if rating is None else labels.get(rating, "—")
             if mask:
-                text = mask_personal_data(text)
+                text = masked_text(text)
             if group not in heights:
-                heights[group] = _height(group, GROUP_WIDTH, narrow=True)
+                heights[group] = max(_height(group, GROUP_WIDTH, narrow=True), 2 * LINE_HEIGHT)
             # Text longer than a cell holds goes on as many rows as it needs, each saying so:
             # the Comment cells of those rows, joined, are the whole text.
             pieces = split_for_cells(text)
@@ -742,18 +751,27 @@ def _comments(
                 who = group
                 if len(pieces) > 1:
                     who = f"{group} (comment continued: part {part} of {len(pieces)})"
-                put(row, 1, s.number, number)
-                put(row, 2, piece, text_look)
-                put(row, 3, label, text_look)
-                put(row, 4, who, text_look)
-                height_of(
-                    row, max(_height(piece, STATEMENT_WIDTH), heights[group], 2 * LINE_HEIGHT)
-                )
+                cells = {
+                    1: cell(1, s.number, number),
+                    2: cell_xml(piece, text_look),
+                    3: cell(3, label, text_look),
+                    4: cell(4, who, text_look),
+                }
+                ws.put_row(row, max(_height(piece, STATEMENT_WIDTH), heights[group]), cells)
     return header
 
 
 # --------------------------------------------------------------------------------------------
 # Small helpers
+
+
+@lru_cache(maxsize=65536)
+def masked_text(text: str) -> str:
+    """``mask_personal_data(text)``, remembered: the same short answer ("See the audit",
+    "N/A") is often given many times, and each is looked at once."""
+    from pipeline.analysis.personal_data import mask_personal_data
+
+    return mask_personal_data(text)
 
 
 def _merged(
@@ -781,6 +799,8 @@ def _height(text: str, width: float, narrow: bool = False) -> float:
     # over pairs: thousands of comment rows need one each (tests/test_stage1_report.py keeps
     # the two the same).
     per_line = max(int((width if narrow else width * 1.15) * 1.05), 10)
+    if len(text) <= per_line and "\n" not in text:
+        return LINE_HEIGHT + 4  # one line: most comments and labels
     lines = sum(max(1, -(-len(part) // per_line)) for part in str(text).split("\n"))
     return min(409.0, max(1, lines) * LINE_HEIGHT + 4)
 

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from pipeline.xlsx.book import WRAP, WRAP_CENTRE, Book, Look, Sheet
+from pipeline.xlsx.book import WRAP, WRAP_CENTRE, Book, Look, Sheet, cell_xml
 from pipeline.xlsx.write import row_height, split_for_cells
 
 if TYPE_CHECKING:
@@ -103,9 +103,9 @@ def voices_sheet(
                 SEEN_DIFFERENTLY if s.seen_differently else "",
             ]
             flag = row_height([(str(values[-1]), WIDTHS[-1])]) if values[-1] else 0.0
-            ws.height(row, max(flag, row_height([(s.text, WIDTHS[2] * 1.05)])))
-            for col, value in enumerate(values, start=1):
-                ws.put(row, col, value, _look(looks, col, value))
+            height = max(flag, row_height([(s.text, WIDTHS[2] * 1.05)]))
+            cells = {c: cell_xml(v, _look(looks, c, v)) for c, v in enumerate(values, start=1)}
+            ws.put_row(row, height, cells)
     if row == header:
         row += 1
         ws.put(row, 3, "No returns yet.", looks.get("note", ""))
@@ -206,7 +206,7 @@ def _flagged_comments(
     mask: bool,
 ) -> int:
     """What people who use services said about the statements they see differently."""
-    from pipeline.analysis.personal_data import mask_personal_data
+    from pipeline.outputs.findings import masked_text
 
     heading = "What people who use services said where they see it differently"
     ws.put(row, 1, heading, looks.get("heading", ""))
@@ -226,7 +226,7 @@ def _flagged_comments(
             ws.put(row, 3, "No comments given.", looks.get("note", ""))
             row += 1
         for group, rating, text in theirs:
-            shown = mask_personal_data(text) if mask else text
+            shown = masked_text(text) if mask else text
             label = "—" if rating is None else labels.get(rating, "—")
             # Longer than a cell holds: on as many rows as it needs (joined, the whole text).
             for piece in split_for_cells(shown):

@@ -420,35 +420,24 @@ class Sheet:
         self.row_dimensions[row] = RowHeight(height)
 
     def put(self, row: int, col: int, value: object, look: Look) -> None:
-        """Put ``value`` in a cell with ``look``: text stays text (never a formula, never an
-        error value: such text gets Excel's quote prefix), characters no workbook can hold are
-        removed, as :func:`pipeline.xlsx.write.write_text` does."""
-        if isinstance(value, str):
-            if not (value.isascii() and value.isprintable()):
-                value = clean_text(value)[0]
-            if value.startswith(FORMULA_TRIGGERS) or value in ERROR_TEXTS:
-                look = look._replace(quote_prefix=True)
-            if len(value) > CELL_LIMIT:
-                raise ValueError(f"text of {len(value)} characters is more than a cell holds")
-            xml = f' t="inlineStr"><is>{_t(value)}</is></c>' if value else ' t="inlineStr"></c>'
-        elif value is None:
-            xml = ' t="n"></c>'
-        elif isinstance(value, int | float) and not isinstance(value, bool):
-            xml = f' t="n"><v>{number_xml(value)}</v></c>'
-        else:
-            raise TypeError(f"findings.xlsx holds text and numbers, not {type(value).__name__}")
-        self._cell(row, col, look, xml)
+        """Put ``value`` (text, a number, or None for a cell with only a look) in a cell with
+        ``look``: see :func:`cell_xml`."""
+        cells = self.rows.get(row)
+        if cells is None:
+            cells = self.rows[row] = {}
+        cells[col] = cell_xml(value, look)
+
+    def put_row(self, row: int, height: float, cells: dict[int, tuple[Look, str]]) -> None:
+        """A row of its own (no cell in it yet): its cells by column, each made by
+        :func:`cell_xml` (a cell that recurs, made once), and its height. Thousands of comment
+        rows are most of findings.xlsx."""
+        self.rows[row] = cells
+        self.row_dimensions[row] = RowHeight(height)
 
     def put_rich(self, row: int, col: int, runs: list[tuple[str, str]], look: Look) -> None:
         """A cell of rich text: (run properties XML, text) runs."""
         body = "".join(f"<r>{props}{_t(clean_text(text)[0])}</r>" for props, text in runs)
-        self._cell(row, col, look, f' t="inlineStr"><is>{body}</is></c>')
-
-    def _cell(self, row: int, col: int, look: Look, xml: str) -> None:
-        cells = self.rows.get(row)
-        if cells is None:
-            cells = self.rows[row] = {}
-        cells[col] = (look, xml)
+        self.rows.setdefault(row, {})[col] = (look, f' t="inlineStr"><is>{body}</is></c>')
 
     def look_at(self, row: int, col: int) -> Look | None:
         """The look of the cell at ``row``, ``col`` (None: no cell there)."""
@@ -481,6 +470,54 @@ class Sheet:
         self.links.append((row, col, target))
 
 
+# The looks with Excel's quote prefix added, by look without (see cell_xml).
+_QUOTED: dict[Look, Look] = {}
+
+
+def cell_xml(value: object, look: Look) -> tuple[Look, str]:
+    """A cell's look and its XML after the reference and style (`` t="n"><v>7</v></c>``).
+
+    Text stays text, as :func:`pipeline.xlsx.write.write_text` keeps it: text a spreadsheet
+    would take for a formula or an error value gets Excel's quote prefix; characters no
+    workbook can hold are removed (``clean_text``); a lone surrogate, which no XML can hold,
+    is refused, as openpyxl refused it.
+    """
+    if isinstance(value, str):
+        text = value
+        if not text.isascii():
+            if _SURROGATES.search(text):
+                raise ValueError("All strings must be XML compatible: a lone surrogate is none")
+            text = clean_text(text)[0]
+        elif not text.isprintable():
+            text = clean_text(text)[0]
+        if not text:
+            return look, ' t="inlineStr"></c>'
+        if text.startswith(FORMULA_TRIGGERS) or text in ERROR_TEXTS:
+            quoted = _QUOTED.get(look)
+            if quoted is None:
+                quoted = _QUOTED[look] = look._replace(quote_prefix=True)
+            look = quoted
+        if len(text) > CELL_LIMIT:
+            raise ValueError(f"text of {len(text)} characters is more than a cell holds")
+        space = ' xml:space="preserve"' if text != text.strip() else ""
+        if "&" in text:
+            text = text.replace("&", "&amp;")
+        if "<" in text:
+            text = text.replace("<", "&lt;")
+        if ">" in text:
+            text = text.replace(">", "&gt;")
+        if "\r" in text:
+            text = text.replace("\r", "&#13;")
+        return look, f' t="inlineStr"><is><t{space}>{text}</t></is></c>'
+    if value is None:
+        return look, ' t="n"></c>'
+    if value.__class__ is int:
+        return look, f' t="n"><v>{value}</v></c>'  # as %.16g writes any count
+    if isinstance(value, int | float) and not isinstance(value, bool):
+        return look, f' t="n"><v>{value:.16g}</v></c>'
+    raise TypeError(f"findings.xlsx holds text and numbers, not {type(value).__name__}")
+
+
 class Book:
     """A workbook: sheets in order, its title and author
     (:func:`pipeline.xlsx.book_package.write_package` writes it)."""
@@ -509,12 +546,6 @@ def sheet_rows(sheet: Sheet) -> Iterator[int]:
     for r1, _c1, r2, _c2 in sheet.merged:
         rows.update(range(r1, r2 + 1))
     return iter(sorted(rows))
-
-
-def check_xml_text(xml: str) -> None:
-    """Refuse text no XML can hold (a lone surrogate), as openpyxl's writer did."""
-    if _SURROGATES.search(xml):
-        raise ValueError("All strings must be XML compatible: a lone surrogate is no character")
 
 
 __all__ = [

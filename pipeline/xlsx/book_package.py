@@ -25,7 +25,6 @@ from pipeline.xlsx.book import (
     Look,
     Sheet,
     attr_xml,
-    check_xml_text,
     column_letter,
     number_xml,
     quote_sheetname,
@@ -113,7 +112,6 @@ def _write_sheet(archive: zipfile.ZipFile, sheet: Sheet, n: int, charts: list[st
         rels.append((f"{_OFFICE_REL}drawing", f"/xl/drawings/drawing{len(charts)}.xml", ""))
         drawing = f'<drawing xmlns:r="{REL_NS}" r:id="rId{len(rels)}"/>'
     xml = _sheet_xml(sheet, drawing)
-    check_xml_text(xml)
     archive.writestr(f"xl/worksheets/sheet{n}.xml", xml.encode("ascii", "xmlcharrefreplace"))
     if sheet.chart is not None:
         path = f"xl/drawings/drawing{len(charts)}.xml"
@@ -176,30 +174,41 @@ def _sheet_xml(sheet: Sheet, drawing: str) -> str:
 def _write_rows(sheet: Sheet, out: list[str]) -> tuple[int, int]:
     """Append the sheet's rows to ``out``; the first and last columns with a cell."""
     xf = sheet.styles.xf
-    xfs: dict[object, str] = {}  # the look's ' s="n"', for this sheet
+    # The style attribute of each look met, by identity: the looks are made once and kept
+    # (findings.Looks), so this spares hashing one for every cell.
+    styles: dict[int, str] = {}
     heights = sheet.row_dimensions
+    height_attrs: dict[float, str] = {}
     first_col, last_col = 16384, 0
     append = out.append
     empty: dict[int, tuple[Look, str]] = {}
+    letters = [""] + [column_letter(n) for n in range(1, 64)]
     for row in sheet_rows(sheet):
         dim = heights.get(row)
         if dim is None:
             append(f'<row r="{row}">')
         else:
-            append(f'<row r="{row}" ht="{number_xml(dim.height)}" customHeight="1">')
+            ht = height_attrs.get(dim.height)
+            if ht is None:
+                ht = height_attrs[dim.height] = f' ht="{number_xml(dim.height)}" customHeight="1"'
+            append(f'<row r="{row}"{ht}>')
         cells = sheet.rows.get(row, empty)
-        cols = sorted(cells) if cells else ()
-        if cols:
-            first_col, last_col = min(first_col, cols[0]), max(last_col, cols[-1])
+        if not cells:
+            append("</row>")
+            continue
+        cols = sorted(cells)
+        first_col, last_col = min(first_col, cols[0]), max(last_col, cols[-1])
+        if cols[-1] >= len(letters):
+            letters += [column_letter(n) for n in range(len(letters), cols[-1] + 1)]
         for col in cols:
             look, value = cells[col]
-            s = xfs.get(look)
+            s = styles.get(id(look))
             if s is None:
                 if look == PLAIN and value == ' t="n"></c>':
                     continue  # an empty cell of no look is not written
                 number = xf(look)
-                s = xfs[look] = f' s="{number}"' if number else ""
-            append(f'<c r="{column_letter(col)}{row}"{s}{value}')
+                s = styles[id(look)] = f' s="{number}"' if number else ""
+            append(f'<c r="{letters[col]}{row}"{s}{value}')
         append("</row>")
     return first_col, last_col
 

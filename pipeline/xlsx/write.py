@@ -49,6 +49,8 @@ CELL_LIMIT = 32767
 def split_for_cells(text: str, limit: int = CELL_LIMIT) -> list[str]:
     """``text`` in pieces that each fit in a cell, split at a space or line break near the
     limit when there is one; joined again they are exactly ``text``. One piece when it fits."""
+    if len(text) <= limit // 2:
+        return [text]  # fits whatever its characters (none counts more than two)
     pieces: list[str] = []
     while _units(text) > limit:
         end = limit
