@@ -32,7 +32,7 @@ from pipeline.xlsx.book import (
     text_xml,
 )
 from pipeline.xlsx.book_chart import chart_xml, drawing_xml
-from pipeline.xlsx.write import FOOTER
+from pipeline.xlsx.write import FOOTER, clean_text
 
 _TYPES = "application/vnd.openxmlformats-officedocument."
 _OFFICE_REL = "http://schemas.openxmlformats.org/officeDocument/2006/relationships/"
@@ -235,11 +235,17 @@ def _core_xml(book: Book) -> str:
     when = [f"{moment:%Y-%m-%dT%H:%M:%SZ}" for moment in (book.created, saved)]
     return (
         '<cp:coreProperties xmlns:cp="http://schemas.openxmlformats.org/package/2006/metadata/'
-        f'core-properties"><dc:creator {dc}>{text_xml(book.creator)}</dc:creator>'
-        f"<dc:title {dc}>{text_xml(book.title)}</dc:title>"
+        f'core-properties"><dc:creator {dc}>{_text(book.creator)}</dc:creator>'
+        f"<dc:title {dc}>{_text(book.title)}</dc:title>"
         f"<dcterms:created {terms}>{when[0]}</dcterms:created>"
         f"<dcterms:modified {terms}>{when[1]}</dcterms:modified></cp:coreProperties>"
     )
+
+
+def _text(text: str) -> str:
+    """Text of the book's own (its title: the council's name) as XML, without the characters
+    no workbook can hold (openpyxl refused to save them)."""
+    return text_xml(clean_text(text)[0])
 
 
 def _workbook_xml(book: Book) -> str:
