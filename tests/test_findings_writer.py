@@ -26,11 +26,12 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from pipeline.framework import Framework, load_framework
-from pipeline.outputs.findings import Looks, build_findings, write_findings
+from pipeline.outputs.findings import build_findings, write_findings
 from pipeline.resources import template_path
 from pipeline.settings import Stage1Settings
 from pipeline.workspace import Workspace
 from pipeline.xlsx.book import Book
+from pipeline.xlsx.book_looks import Looks
 from pipeline.xlsx.book_package import write_package
 from pipeline.xlsx.write import clean_text, load_style_values
 from tests.findings_hostile import GOLDEN_DAY, HOSTILE, hostile_result

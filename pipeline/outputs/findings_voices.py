@@ -9,15 +9,16 @@ who use services said. Like the rest of the workbook it names no file and no res
 
 from __future__ import annotations
 
+from functools import lru_cache
 from typing import TYPE_CHECKING
 
 from pipeline.xlsx.book import WRAP, WRAP_CENTRE, Book, Look, Sheet, cell_xml
+from pipeline.xlsx.book_looks import Looks
 from pipeline.xlsx.write import row_height, split_for_cells
 
 if TYPE_CHECKING:
     from pipeline.framework import Framework
     from pipeline.model.stage1 import CollectResult, GroupResult, QSResult, StatementResult
-    from pipeline.outputs.findings import Looks
     from pipeline.settings import Stage1Settings
 
 
@@ -54,7 +55,7 @@ def voices_sheet(
     mask: bool,
 ) -> None:
     """Add the sheet of the lived-experience view of every quality statement to ``book``,
-    in the looks of findings.xlsx (findings.Looks)."""
+    in the looks of findings.xlsx."""
     ws = book.sheet(VOICES_SHEET)
     for n, width in enumerate(WIDTHS, start=1):
         ws.width(n, width)
@@ -206,8 +207,6 @@ def _flagged_comments(
     mask: bool,
 ) -> int:
     """What people who use services said about the statements they see differently."""
-    from pipeline.outputs.findings import masked_text
-
     heading = "What people who use services said where they see it differently"
     ws.put(row, 1, heading, looks.get("heading", ""))
     row += 1
@@ -239,3 +238,13 @@ def _flagged_comments(
                 row += 1
         row += 1
     return row
+
+
+@lru_cache(maxsize=65536)
+def masked_text(text: str) -> str:
+    """``mask_personal_data(text)``, remembered (for every comment in findings.xlsx): the
+    same short answer ("See the audit", "N/A") is often given many times; each is looked at
+    once."""
+    from pipeline.analysis.personal_data import mask_personal_data
+
+    return mask_personal_data(text)

@@ -25,7 +25,7 @@ from dataclasses import dataclass, field
 from functools import lru_cache
 from typing import NamedTuple
 
-from pipeline.xlsx.write import ERROR_TEXTS, FORMULA_TRIGGERS, MARGINS, clean_text
+from pipeline.xlsx.write import ERROR_TEXTS, FORMULA_TRIGGERS, clean_text
 
 MAIN_NS = "http://schemas.openxmlformats.org/spreadsheetml/2006/main"
 REL_NS = "http://schemas.openxmlformats.org/officeDocument/2006/relationships"
@@ -439,15 +439,6 @@ class Sheet:
         body = "".join(f"<r>{props}{_t(clean_text(text)[0])}</r>" for props, text in runs)
         self.rows.setdefault(row, {})[col] = (look, f' t="inlineStr"><is>{body}</is></c>')
 
-    def look_at(self, row: int, col: int) -> Look | None:
-        """The look of the cell at ``row``, ``col`` (None: no cell there)."""
-        cell = self.rows.get(row, {}).get(col)
-        return None if cell is None else cell[0]
-
-    def restyle(self, row: int, col: int, look: Look) -> None:
-        """Give the cell at ``row``, ``col`` another look, its value kept."""
-        self.rows[row][col] = (look, self.rows[row][col][1])
-
     def merge(self, min_row: int, min_col: int, max_row: int, max_col: int) -> None:
         """Merge a range; its cells but the top-left one show nothing. A range held by one
         merged already is not added (as openpyxl)."""
@@ -546,22 +537,3 @@ def sheet_rows(sheet: Sheet) -> Iterator[int]:
     for r1, _c1, r2, _c2 in sheet.merged:
         rows.update(range(r1, r2 + 1))
     return iter(sorted(rows))
-
-
-__all__ = [
-    "MARGINS",
-    "WRAP",
-    "WRAP_CENTRE",
-    "BarChart",
-    "Book",
-    "Look",
-    "Sheet",
-    "Styles",
-    "attr_xml",
-    "column_letter",
-    "font_xml",
-    "quote_sheetname",
-    "solid_fill_xml",
-    "text_xml",
-    "thin_border_xml",
-]

@@ -17,7 +17,6 @@ from typing import IO
 
 from pipeline.xlsx.book import (
     MAIN_NS,
-    MARGINS,
     PKG_REL_NS,
     PLAIN,
     REL_NS,
@@ -32,7 +31,7 @@ from pipeline.xlsx.book import (
     text_xml,
 )
 from pipeline.xlsx.book_chart import chart_xml, drawing_xml
-from pipeline.xlsx.write import FOOTER, clean_text
+from pipeline.xlsx.write import FOOTER, MARGINS, clean_text
 
 _TYPES = "application/vnd.openxmlformats-officedocument."
 _OFFICE_REL = "http://schemas.openxmlformats.org/officeDocument/2006/relationships/"
@@ -175,7 +174,7 @@ def _write_rows(sheet: Sheet, out: list[str]) -> tuple[int, int]:
     """Append the sheet's rows to ``out``; the first and last columns with a cell."""
     xf = sheet.styles.xf
     # The style attribute of each look met, by identity: the looks are made once and kept
-    # (findings.Looks), so this spares hashing one for every cell.
+    # (book_looks.Looks), so this spares hashing one for every cell.
     styles: dict[int, str] = {}
     heights = sheet.row_dimensions
     height_attrs: dict[float, str] = {}
