@@ -256,77 +256,21 @@ class Styles:
         return "".join(out)
 
 
-_INDEXED_COLOURS = [
-    "00000000",
-    "00FFFFFF",
-    "00FF0000",
-    "0000FF00",
-    "000000FF",
-    "00FFFF00",
-    "00FF00FF",
-    "0000FFFF",
-    "00000000",
-    "00FFFFFF",
-    "00FF0000",
-    "0000FF00",
-    "000000FF",
-    "00FFFF00",
-    "00FF00FF",
-    "0000FFFF",
-    "00800000",
-    "00008000",
-    "00000080",
-    "00808000",
-    "00800080",
-    "00008080",
-    "00C0C0C0",
-    "00808080",
-    "009999FF",
-    "00993366",
-    "00FFFFCC",
-    "00CCFFFF",
-    "00660066",
-    "00FF8080",
-    "000066CC",
-    "00CCCCFF",
-    "00000080",
-    "00FF00FF",
-    "00FFFF00",
-    "0000FFFF",
-    "00800080",
-    "00800000",
-    "00008080",
-    "000000FF",
-    "0000CCFF",
-    "00CCFFFF",
-    "00CCFFCC",
-    "00FFFF99",
-    "0099CCFF",
-    "00FF99CC",
-    "00CC99FF",
-    "00FFCC99",
-    "003366FF",
-    "0033CCCC",
-    "0099CC00",
-    "00FFCC00",
-    "00FF9900",
-    "00FF6600",
-    "00666699",
-    "00969696",
-    "00003366",
-    "00339966",
-    "00003300",
-    "00333300",
-    "00993300",
-    "00993366",
-    "00333399",
-    "00333333",
-]
+# openpyxl's legacy palette, 64 colours of 8 hex digits, written into every styles part.
+_INDEXED_COLOURS = (
+    "0000000000FFFFFF00FF00000000FF00000000FF00FFFF0000FF00FF0000FFFF0000000000FFFFFF"
+    "00FF00000000FF00000000FF00FFFF0000FF00FF0000FFFF00800000000080000000008000808000"
+    "008000800000808000C0C0C000808080009999FF0099336600FFFFCC00CCFFFF0066006600FF8080"
+    "000066CC00CCCCFF0000008000FF00FF00FFFF000000FFFF008000800080000000008080000000FF"
+    "0000CCFF00CCFFFF00CCFFCC00FFFF990099CCFF00FF99CC00CC99FF00FFCC99003366FF0033CCCC"
+    "0099CC0000FFCC0000FF990000FF6600006666990096969600003366003399660000330000333300"
+    "00993300009933660033339900333333"
+)
 _STYLES_TAIL = (
     '<cellStyles count="1"><cellStyle name="Normal" xfId="0" builtinId="0" hidden="0"/>'
     '</cellStyles><tableStyles count="0" defaultTableStyle="TableStyleMedium9" '
     'defaultPivotStyle="PivotStyleLight16"/><colors><indexedColors>'
-    + "".join(f'<rgbColor rgb="{rgb}"/>' for rgb in _INDEXED_COLOURS)
+    + "".join(f'<rgbColor rgb="{_INDEXED_COLOURS[i : i + 8]}"/>' for i in range(0, 512, 8))
     + "</indexedColors></colors></styleSheet>"
 )
 
@@ -398,7 +342,7 @@ class Sheet:
     """
 
     def __init__(self, book: Book, title: str) -> None:
-        self.book, self.title = book, title
+        self.title = title
         self.styles = book.styles
         self.widths: dict[int, float] = {}
         self.row_dimensions: dict[int, RowHeight] = {}

@@ -167,8 +167,8 @@ def load_style_values(path: Path) -> dict[str, Any]:
 
     The defaults live only in the shipped ``templates/xlsx/style.toml``; a copy may set some
     of them. A broken file is a clear error, not a traceback; a missing shipped file is a
-    packaging fault and says so. (Apart from :class:`Style`, which makes openpyxl's styles of
-    them, for the findings workbook, which is written without openpyxl.)
+    packaging fault and says so. :class:`Style` makes openpyxl's styles of them;
+    findings.xlsx, written without openpyxl, its own (``pipeline.xlsx.book_looks``).
     """
     from pipeline.errors import SelfAssessError
     from pipeline.resources import template_path
