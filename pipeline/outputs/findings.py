@@ -32,6 +32,7 @@ from pipeline.xlsx.write import Pages, atomic_path, load_style_values
 if TYPE_CHECKING:
     from pipeline.framework import Framework
     from pipeline.model.stage1 import CollectResult, GroupResult, QSResult, StatementResult
+    from pipeline.outputs.findings_voices import MaskedText
     from pipeline.settings import Stage1Settings
     from pipeline.workspace import Workspace
 
@@ -88,18 +89,19 @@ def build_findings(
 ) -> Book:
     """The findings workbook, in memory (``style``: the style file's values,
     :func:`pipeline.xlsx.write.load_style_values`); ``write_package`` writes it."""
-    from pipeline.outputs.findings_voices import voices_sheet
+    from pipeline.outputs.findings_voices import MaskedText, voices_sheet
 
     book = Book(title=f"Stage 1 findings{' — ' + council if council else ''}", creator="selfassess")
     names = sheet_names([f"{qs.code} {qs.name}" for qs in result.results])
     looks = Looks(book.styles, style)
+    masked = MaskedText(settings.mask_personal_data)
     _summary_sheet(
         book.sheet(SUMMARY_SHEET), framework, result, looks, council, settings, names, today
     )
     for qs, name in zip(result.results, names, strict=True):
-        _qs_sheet(book.sheet(name), framework, qs, looks, settings)
+        _qs_sheet(book.sheet(name), framework, qs, looks, settings, masked)
     # The lived-experience view, after the quality statements (outputs/findings_voices.py).
-    voices_sheet(book, framework, result, looks, settings, settings.mask_personal_data)
+    voices_sheet(book, framework, result, looks, settings, masked)
     return book
 
 
@@ -275,6 +277,7 @@ def _qs_sheet(
     qs: QSResult,
     looks: Looks,
     settings: Stage1Settings,
+    masked: MaskedText,
 ) -> None:
     ws.width(1, NUMBER_WIDTH)
     ws.width(2, STATEMENT_WIDTH)
@@ -374,7 +377,7 @@ def _qs_sheet(
     # The heading, the note, the header row and the first comments (their heights are not
     # counted: the comments run on over as many pages as they need).
     pages.keep(row, row + 1, need=LINE_HEIGHT * 8)
-    comments = _comments(ws, row, qs, looks, framework, page_width, settings.mask_personal_data)
+    comments = _comments(ws, row, qs, looks, framework, page_width, masked)
     # The comments run over many pages: their header row is printed at the top of each.
     ws.print_setup(repeat_rows=f"{comments}:{comments}" if comments else None)
 
@@ -590,18 +593,17 @@ def _comments(
     looks: Looks,
     framework: Framework,
     page_width: float,
-    mask: bool,
+    masked: MaskedText,
 ) -> int | None:
     """The evidence comments from ``row``; the row of their table's header (None: none)."""
-    from pipeline.outputs.findings_voices import masked_text
     from pipeline.xlsx.write import split_for_cells
 
     ws.put(row, 1, "Evidence comments", looks.get("heading", ""))
     row += 1
     total = sum(len(s.comments) for s in qs.statements)
-    masked = " (anything that looks like personal data masked)" if mask else ""
+    said = " (anything that looks like personal data masked)" if masked.on else ""
     note = (
-        f"Every comment given, by statement, as typed{masked}; attributed to the respondent's "
+        f"Every comment given, by statement, as typed{said}; attributed to the respondent's "
         f"group, never to a name. {_plural(total, 'comment')}."
     )
     _merged(ws, row, note, looks, 12, page_width, "note")
@@ -627,8 +629,7 @@ def _comments(
         for group, rating, text in s.comments:
             row += 1
             label = "—" if rating is None else labels.get(rating, "—")
-            if mask:
-                text = masked_text(text)
+            text = masked(text)
             if group not in heights:
                 heights[group] = max(_height(group, GROUP_WIDTH, narrow=True), 2 * LINE_HEIGHT)
             # Text longer than a cell holds goes on as many rows as it needs, each saying so:

@@ -9,7 +9,6 @@ who use services said. Like the rest of the workbook it names no file and no res
 
 from __future__ import annotations
 
-from functools import lru_cache
 from typing import TYPE_CHECKING
 
 from pipeline.xlsx.book import WRAP, WRAP_CENTRE, Book, Look, Sheet, cell_xml
@@ -52,7 +51,7 @@ def voices_sheet(
     result: CollectResult,
     looks: Looks,
     settings: Stage1Settings,
-    mask: bool,
+    masked: MaskedText,
 ) -> None:
     """Add the sheet of the lived-experience view of every quality statement to ``book``,
     in the looks of findings.xlsx."""
@@ -81,7 +80,7 @@ def voices_sheet(
     flagged = [
         (qs, s) for qs in result.results if qs.returns for s in qs.statements if s.seen_differently
     ]
-    row = _flagged_comments(ws, row + 1, flagged, framework, looks, page, mask)
+    row = _flagged_comments(ws, row + 1, flagged, framework, looks, page, masked)
     # The table last: its header row is printed at the top of each page it runs over.
     row += 1
     ws.put(row, 1, "Ratings by statement", looks.get("heading", ""))
@@ -204,7 +203,7 @@ def _flagged_comments(
     framework: Framework,
     looks: Looks,
     page: int,
-    mask: bool,
+    masked: MaskedText,
 ) -> int:
     """What people who use services said about the statements they see differently."""
     heading = "What people who use services said where they see it differently"
@@ -225,7 +224,7 @@ def _flagged_comments(
             ws.put(row, 3, "No comments given.", looks.get("note", ""))
             row += 1
         for group, rating, text in theirs:
-            shown = masked_text(text) if mask else text
+            shown = masked(text)
             label = "—" if rating is None else labels.get(rating, "—")
             # Longer than a cell holds: on as many rows as it needs (joined, the whole text).
             for piece in split_for_cells(shown):
@@ -240,11 +239,21 @@ def _flagged_comments(
     return row
 
 
-@lru_cache(maxsize=65536)
-def masked_text(text: str) -> str:
-    """``mask_personal_data(text)``, remembered (for every comment in findings.xlsx): the
-    same short answer ("See the audit", "N/A") is often given many times; each is looked at
-    once."""
-    from pipeline.analysis.personal_data import mask_personal_data
+class MaskedText:
+    """``mask_personal_data`` for the comments of one findings.xlsx when ``on`` (the setting
+    ``mask_personal_data``), else the text as typed. Each distinct text is looked at once: the
+    same short answer ("See the audit", "N/A") is often given many times."""
 
-    return mask_personal_data(text)
+    def __init__(self, on: bool) -> None:
+        self.on = on
+        self.seen: dict[str, str] = {}
+
+    def __call__(self, text: str) -> str:
+        if not self.on:
+            return text
+        masked = self.seen.get(text)
+        if masked is None:
+            from pipeline.analysis.personal_data import mask_personal_data
+
+            masked = self.seen[text] = mask_personal_data(text)
+        return masked
