@@ -2,18 +2,24 @@
 
     .venv/bin/python bench/same_findings.py before.xlsx after.xlsx
 
-Compares, sheet by sheet, what a reader sees: every cell's value, type, number format, font,
-fill, border, alignment, protection and link; merged cells; row heights and column widths;
-freeze panes; print settings (page setup, margins, options, print titles and area, row and
-column breaks, fit to page, header and footer); data validations and conditional formats; each
-chart's kind, anchor, size, title and series references; and the workbook's title and author.
-Exit status 0 when they are the same, 1 with the first differences listed when not. It says
-too whether every part of the two zips holds the same bytes (but the save time), which is not
-required.
+Compares, sheet by sheet, what a reader sees: every cell's value (rich text run by run, with
+each run's font), type, number format, font, fill, border, alignment, protection and link;
+merged cells; row heights and column widths; freeze panes and sheet state; print settings (page
+setup, margins, options, print titles and area, row and column breaks, fit to page, header and
+footer); data validations and conditional formats; each chart's kind, style, anchor, size,
+title, bar overlap and gap, axes, legend and series references and colours; and the workbook's
+title and author. Exit status 0 when they are the same, 1 with the first differences listed
+when not.
+
+It says too which parts of the two zips differ, each part's XML canonicalised (C14N: attribute
+order, namespace declarations and character references aside), but the save times in
+docProps/core.xml and the program named in docProps/app.xml; and whether every part holds the
+same bytes (but the save time). Neither is required of a workbook that reads the same.
 """
 
 from __future__ import annotations
 
+import re
 import sys
 import zipfile
 from pathlib import Path
@@ -29,9 +35,18 @@ def _xml(obj: Any) -> bytes:
     return bytes(etree.tostring(obj.to_tree()))
 
 
+def _value(value: object) -> object:
+    """A cell's value; rich text as its runs: (font XML, text) each."""
+    from openpyxl.cell.rich_text import CellRichText
+
+    if not isinstance(value, CellRichText):
+        return value
+    return tuple((_xml(getattr(run, "font", None)), getattr(run, "text", run)) for run in value)
+
+
 def _cell(cell: Any) -> tuple[object, ...]:
     return (
-        cell.value,
+        _value(cell.value),
         cell.data_type,
         cell.number_format,
         _xml(cell.font),
@@ -52,6 +67,9 @@ def _chart(anchored: Any) -> tuple[object, ...]:
         type(chart).__name__,
         getattr(chart, "type", None),
         getattr(chart, "grouping", None),
+        getattr(chart, "overlap", None),
+        getattr(chart, "gapWidth", None),
+        chart.style,
         anchor_at,
         round(chart.width, 3),
         round(chart.height, 3),
@@ -75,7 +93,8 @@ def differences(path_a: Path, path_b: Path, limit: int = 20) -> list[str]:
     """What differs between the two workbooks, as lines (empty: the same)."""
     import openpyxl
 
-    a_wb, b_wb = openpyxl.load_workbook(path_a), openpyxl.load_workbook(path_b)
+    a_wb = openpyxl.load_workbook(path_a, rich_text=True)
+    b_wb = openpyxl.load_workbook(path_b, rich_text=True)
     out: list[str] = []
 
     def same(what: str, x: object, y: object) -> None:
@@ -107,6 +126,7 @@ def differences(path_a: Path, path_b: Path, limit: int = 20) -> list[str]:
                 b.column_dimensions[c].width,
             )
         same(f"{name} freeze", a.freeze_panes, b.freeze_panes)
+        same(f"{name} state", a.sheet_state, b.sheet_state)
         for part in (
             "page_setup",
             "print_options",
@@ -132,12 +152,45 @@ def differences(path_a: Path, path_b: Path, limit: int = 20) -> list[str]:
     return out
 
 
+_SAVED = re.compile(rb"(<dcterms:(?:created|modified)[^>]*>)[^<]*")
+_PROGRAM = re.compile(rb"<Application>[^<]*</Application>")
+
+
 def same_bytes(path_a: Path, path_b: Path) -> bool:
-    """Whether every part holds the same bytes, but the save time in docProps/core.xml."""
+    """Whether every part holds the same bytes, but the save times in docProps/core.xml and
+    the program named in docProps/app.xml."""
+
+    def plain(name: str, data: bytes) -> bytes:
+        return _PROGRAM.sub(b"", _SAVED.sub(rb"\1", data)) if name.startswith("docProps/") else data
+
     with zipfile.ZipFile(path_a) as za, zipfile.ZipFile(path_b) as zb:
         if za.namelist() != zb.namelist():
             return False
-        return all(za.read(n) == zb.read(n) for n in za.namelist() if n != "docProps/core.xml")
+        return all(plain(n, za.read(n)) == plain(n, zb.read(n)) for n in za.namelist())
+
+
+def part_differences(path_a: Path, path_b: Path) -> list[str]:
+    """The parts whose canonical XML (C14N) differs, or that only one file has; the save
+    times in docProps/core.xml and the program named in docProps/app.xml aside."""
+    from lxml import etree
+
+    def canonical(name: str, data: bytes) -> bytes:
+        if name.startswith("docProps/"):
+            data = _PROGRAM.sub(b"", _SAVED.sub(rb"\1", data))
+        if not name.endswith((".xml", ".rels")):
+            return data
+        return bytes(etree.tostring(etree.fromstring(data), method="c14n"))
+
+    with zipfile.ZipFile(path_a) as za, zipfile.ZipFile(path_b) as zb:
+        a_names, b_names = set(za.namelist()), set(zb.namelist())
+        out = [
+            f"{n}: only in {path_a.name if n in a_names else path_b.name}"
+            for n in sorted(a_names ^ b_names)
+        ]
+        for name in sorted(a_names & b_names):
+            if canonical(name, za.read(name)) != canonical(name, zb.read(name)):
+                out.append(f"{name}: differs")
+    return out
 
 
 def main() -> None:
@@ -145,7 +198,13 @@ def main() -> None:
     found = differences(a, b)
     for line in found:
         print(line)
-    print(f"{'DIFFERENT' if found else 'same workbook'}; parts byte-identical: {same_bytes(a, b)}")
+    parts = part_differences(a, b)
+    for line in parts:
+        print(f"part {line}")
+    print(
+        f"{'DIFFERENT' if found else 'same workbook'}; parts the same as XML (C14N): {not parts}; "
+        f"parts byte-identical: {same_bytes(a, b)} (save time and program aside)"
+    )
     sys.exit(1 if found else 0)
 
 

@@ -21,7 +21,8 @@ from pipeline.model.stage1 import CollectResult, QSResult
 from pipeline.outputs.findings import build_findings
 from pipeline.resources import template_path
 from pipeline.settings import Stage1Settings
-from pipeline.xlsx.write import Style
+from pipeline.xlsx.book_package import write_package
+from pipeline.xlsx.write import Style, load_style_values
 
 ASC, CARER = "Adult social care staff", "Unpaid carer"
 # Views split only when 45% sit on each side, so that 60% agreeing (40% disagreeing) is not a
@@ -140,12 +141,15 @@ def _strings(sheet: object) -> list[str]:
     return [c.value for row in rows for c in row if isinstance(c.value, str)]
 
 
-def test_findings_xlsx_says_so_instead_of_listing(framework: Framework) -> None:
+def test_findings_xlsx_says_so_instead_of_listing(framework: Framework, tmp_path: Path) -> None:
     returns = _returns({1: AGREE, 2: AGREE, 3: AGREE, 4: SIXTY})
     wide = Stage1Settings.model_validate(WIDE)
     result = CollectResult(len(returns), [], Findings(), aggregate(framework, returns, wide))
-    style = Style.load(template_path("xlsx/style.toml"))
-    wb = build_findings(framework, result, style, "Testshire", wide, today=dt.date(2026, 3, 5))
+    style = load_style_values(template_path("xlsx/style.toml"))
+    book = build_findings(framework, result, style, "Testshire", wide, today=dt.date(2026, 3, 5))
+    path = tmp_path / "findings.xlsx"
+    write_package(book, path)
+    wb = openpyxl.load_workbook(path)
     texts = _strings(wb[wb.sheetnames[1]])
     heading = texts.index(
         "Emerging areas for improvement (lowest % agree, below 60%, no divergent views)"

@@ -25,7 +25,6 @@ from hypothesis import HealthCheck, example, given, settings
 from hypothesis import strategies as st
 
 from pipeline.app import generate_checklists, generate_summaries, init_workspace
-from pipeline.xlsx import fast_writer as xlsx_fast
 from pipeline.xlsx.cells import WorkbookRejected
 from pipeline.xlsx.reader import open_workbook
 from pipeline.xlsx.sheet_reader import _CellReader
@@ -109,7 +108,7 @@ def _first_difference(path: Path) -> str:
 @pytest.fixture(scope="module")
 def generated(tmp_path_factory: pytest.TempPathFactory) -> list[Path]:
     """Blank checklists, summaries, evidence library and overview from init and generate,
-    and findings.xlsx as the fast writer writes it."""
+    and findings.xlsx as collect writes it."""
     ws = init_workspace(tmp_path_factory.mktemp("generated") / "ws", COUNCIL)
     paths = [ws.evidence_library, ws.overview]
     paths += generate_checklists(ws).written
@@ -119,18 +118,10 @@ def generated(tmp_path_factory: pytest.TempPathFactory) -> list[Path]:
 
 
 def _findings(path: Path) -> Path:
-    from pipeline.analysis.stage1 import aggregate
     from pipeline.framework import load_framework
-    from pipeline.model.findings import Findings
-    from pipeline.model.stage1 import CollectResult
-    from pipeline.settings import Stage1Settings
-    from tests.test_fast_writer import _build, _returns
+    from tests.test_findings_writer import write_hostile_findings
 
-    framework = load_framework()
-    returns = _returns()
-    results = aggregate(framework, returns, Stage1Settings())
-    result = CollectResult(len(returns), [], Findings([]), results)
-    xlsx_fast.save_fast(_build(framework, result, fast=True), path)
+    write_hostile_findings(path, load_framework())
     return path
 
 

@@ -20,7 +20,8 @@ from pipeline.outputs.findings import SUMMARY_SHEET, build_findings, sheet_names
 from pipeline.outputs.findings_voices import VOICES_SHEET
 from pipeline.resources import template_path
 from pipeline.settings import Stage1Settings
-from pipeline.xlsx.write import Style
+from pipeline.xlsx.book_package import write_package
+from pipeline.xlsx.write import load_style_values
 from tests.conftest import soffice_convert
 
 ASC, HEALTH, CARER = "Adult social care staff", "Health partner", "Unpaid carer"
@@ -57,13 +58,22 @@ def _result(framework: Framework) -> CollectResult:
 
 
 @pytest.fixture
-def workbook(framework: Framework) -> openpyxl.Workbook:
-    style = Style.load(template_path("xlsx/style.toml"))
-    wb = build_findings(
+def findings_file(framework: Framework, tmp_path: Path) -> Path:
+    """findings.xlsx as collect writes it."""
+    style = load_style_values(template_path("xlsx/style.toml"))
+    book = build_findings(
         framework, _result(framework), style, "Testshire Council", Stage1Settings(),
         today=dt.date(2026, 3, 5),
     )  # fmt: skip
-    return wb
+    path = tmp_path / "findings.xlsx"
+    write_package(book, path)
+    return path
+
+
+@pytest.fixture
+def workbook(findings_file: Path) -> openpyxl.Workbook:
+    """findings.xlsx as a spreadsheet program reads it (openpyxl)."""
+    return openpyxl.load_workbook(findings_file)
 
 
 def _texts(sheet: object) -> list[str]:
@@ -146,12 +156,10 @@ def test_user_text_is_stored_as_text_and_cleaned(workbook: openpyxl.Workbook) ->
     assert "Bell rings" in cells  # U+0007 removed
 
 
-def test_saved_findings_contain_no_formula(workbook: openpyxl.Workbook, tmp_path: Path) -> None:
+def test_saved_findings_contain_no_formula(findings_file: Path) -> None:
     from pipeline.xlsx.reader import open_workbook
 
-    path = tmp_path / "findings.xlsx"
-    workbook.save(path)
-    read = open_workbook(path)
+    read = open_workbook(findings_file)
     assert all(c.formula is None for s in read.sheets.values() for c in s.cells.values())
     texts = {c.value for s in read.sheets.values() for c in s.cells.values()}
     assert set(HOSTILE) <= texts
@@ -165,10 +173,8 @@ def test_sheet_names_are_valid_and_cut_at_a_word() -> None:
 
 
 @pytest.mark.libreoffice
-def test_libreoffice_renders_the_findings(workbook: openpyxl.Workbook, tmp_path: Path) -> None:
-    path = tmp_path / "findings.xlsx"
-    workbook.save(path)
-    pdf = soffice_convert(path, "pdf", tmp_path / "pdf")
+def test_libreoffice_renders_the_findings(findings_file: Path, tmp_path: Path) -> None:
+    pdf = soffice_convert(findings_file, "pdf", tmp_path / "pdf")
     if shutil.which("pdftotext") is None:
         pytest.skip("pdftotext (poppler-utils) is not installed")
     text = subprocess.run(

@@ -4,6 +4,9 @@ A summary sheet, then one sheet per quality statement: the emerging findings fir
 Excel chart of the rating distribution, the numbers behind it, the breakdown by respondent group
 and every evidence comment, attributed to its group and never to a name (SPEC §6). Nothing here
 names a file or a respondent: the workbook may be passed on to lead officers.
+
+collect writes it on every run, so it is written by selfassess's own writer
+(:mod:`pipeline.xlsx.book`), not openpyxl: the same file, in a fraction of the time.
 """
 
 from __future__ import annotations
@@ -15,14 +18,24 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from pipeline.xlsx import fast_writer as xlsx_fast
-from pipeline.xlsx.write import Pages, Style, atomic_path, print_setup, save_atomic, write_text
+from pipeline.xlsx.book import (
+    WRAP,
+    WRAP_CENTRE,
+    BarChart,
+    Book,
+    Look,
+    Sheet,
+    cell_xml,
+    column_letter,
+    quote_sheetname,
+)
+from pipeline.xlsx.book_looks import Looks
+from pipeline.xlsx.write import Pages, atomic_path, load_style_values
 
 if TYPE_CHECKING:
-    from openpyxl import Workbook
-
     from pipeline.framework import Framework
     from pipeline.model.stage1 import CollectResult, GroupResult, QSResult, StatementResult
+    from pipeline.outputs.findings_voices import MaskedText
     from pipeline.settings import Stage1Settings
     from pipeline.workspace import Workspace
 
@@ -58,171 +71,41 @@ _DEFAULT_ROW_CM = 0.53  # a 15-point row
 LINE_HEIGHT = 15.0  # points per wrapped line, as row_height() counts
 
 
-class _Looks:
-    """Cell looks (font, alignment, border, number format) by name, put on cells.
+def write_findings(ws: Workspace, result: CollectResult) -> Path:
+    """Write ``outputs/stage1/findings.xlsx`` atomically; returns its path."""
+    from pipeline.xlsx.book_package import write_package
 
-    With ``rows_as_data`` a look is made once and copied to cells, and comment rows are kept as
-    data for :func:`pipeline.xlsx.fast_writer.save_fast` (both through openpyxl's private API, in
-    ``pipeline.xlsx.fast_writer``): setting looks one by one makes openpyxl look each up in the
-    workbook's style tables, which dominates writing thousands of comment rows. Without it only
-    openpyxl's public API is used: slower, the same file.
-    """
-
-    def __init__(self, style: Style, rows_as_data: bool = False) -> None:
-        self.style = style
-        # With rows_as_data, put_row keeps plain rows for save_fast instead of making cells.
-        self.rows_as_data = rows_as_data
-        self.recipes: dict[str, tuple[Any, Any, str]] = {
-            "number": (style.bold, style.wrap_center, "General"),
-            "text": (style.body, style.wrap, "General"),
-            "centre": (style.body, style.wrap_center, "General"),
-            "flag": (style.warning, style.wrap_center, "General"),
-            "percent": (style.body, style.wrap_center, "0%"),
-            "mean": (style.body, style.wrap_center, "0.0"),
-        }
-        self.made: dict[str, Any] = {}
-
-    def put(self, ws: Any, row: int, col: int, value: object, look: str) -> Any:
-        """Write ``value`` (user text stays text) into a bordered cell with ``look``."""
-        made = self.made.get(look) if self.rows_as_data else None
-        if made is None:
-            cell = ws.cell(row, col)
-            font, alignment, number_format = self.recipes[look]
-            cell.font, cell.alignment, cell.border = font, alignment, self.style.border
-            cell.number_format = number_format
-            if self.rows_as_data:
-                self.made[look] = xlsx_fast.look_of(cell)
-        else:
-            cell = xlsx_fast.styled_cell(ws, row, col, made)
-        write_text(cell, value)
-        return cell
-
-    def text(self, cell: Any, value: object, font: Any = None, wrap: bool = True) -> None:
-        """``style.text(cell, value, font, wrap)``; with ``rows_as_data``, a fresh cell gets a
-        copy of the look made once (font and alignment), as ``put`` does."""
-        if not self.rows_as_data or cell.has_style:
-            self.style.text(cell, value, font, wrap)
-            return
-        font = font or self.style.body
-        key = f"text {id(font)} {wrap}"
-        made = self.made.get(key)
-        if made is None:  # made on a cell of its own, as style.text would make it here
-            scratch = self.scratch(cell.parent).cell(1, 1)
-            self.style.text(scratch, None, font, wrap)
-            made = self.made[key] = xlsx_fast.look_of(scratch)
-        xlsx_fast.restyle(cell, made)
-        write_text(cell, value)
-
-    def header_row(self, ws: Any, row: int, labels: list[str]) -> None:
-        """``style.header_row(ws, row, labels)``; with ``rows_as_data``, each fresh cell gets a
-        copy of the header look made once."""
-        if not self.rows_as_data:
-            self.style.header_row(ws, row, labels)
-            return
-        made = self.made.get("header")
-        if made is None:  # made on a cell of its own, as header_row would make it here
-            scratch = self.scratch(ws)
-            self.style.header_row(scratch, 1, [""])
-            made = self.made["header"] = xlsx_fast.look_of(scratch.cell(1, 1))
-        for col, label in enumerate(labels, start=1):
-            cell = ws.cell(row=row, column=col)
-            if cell.has_style:
-                self.style.text(cell, label, self.style.header)
-                cell.fill, cell.border = self.style.header_fill, self.style.border
-            else:
-                xlsx_fast.restyle(cell, made)
-                write_text(cell, label)
-
-    def merge(self, ws: Any, ref: str) -> None:
-        """``ws.merge_cells(ref)``; with ``rows_as_data``, made as cheaply as the fast writer can
-        (``xlsx_fast.merge_cells``: the same merged range and cells)."""
-        if self.rows_as_data:
-            xlsx_fast.merge_cells(ws, ref)
-        else:
-            ws.merge_cells(ref)
-
-    def put_row(self, ws: Any, row: int, values: list[tuple[object, str]], height: float) -> None:
-        """``put`` each (value, look) from column A on, and set the row's height.
-
-        With ``rows_as_data`` (for a workbook that :func:`save_fast` writes), the row is kept
-        as data beside the sheet rather than as openpyxl cells, which cost far more to make
-        and to write: thousands of comment rows are most of the findings workbook. The file
-        written is the same (see ``xlsx_fast._materialise``); the sheet in memory lacks these
-        rows.
-        """
-        if not self.rows_as_data:
-            for col, (value, look) in enumerate(values, start=1):
-                self.put(ws, row, col, value, look)
-            ws.row_dimensions[row].height = height
-            return
-        kept: list[tuple[object, Any]] = []
-        for value, look in values:
-            made = self.made.get(look)
-            if made is None:  # made on a cell of its own, as put() would make it here
-                self.put(self.scratch(ws), 1, 1, None, look)
-                made = self.made[look]
-            kept.append((value, made))
-        xlsx_fast.keep_row(ws, row, height, kept)
-
-    def scratch(self, ws: Any) -> Any:
-        """A sheet of no workbook's, for making a look (styles go into ``ws``'s workbook)."""
-        from openpyxl.worksheet.worksheet import Worksheet
-
-        sheet = Worksheet(ws.parent, "scratch")
-        return sheet
-
-
-def write_findings(
-    ws: Workspace, result: CollectResult, openpyxl_version: str | None = None
-) -> Path:
-    """Write ``outputs/stage1/findings.xlsx`` atomically; returns its path.
-
-    With an openpyxl (``openpyxl_version``, by default the installed one) that the fast writer
-    was checked against, through :func:`pipeline.xlsx.fast_writer.save_fast`; with any other,
-    through openpyxl's public API only.
-    """
-    style = Style.load(ws.template("xlsx/style.toml"))
-    fast = xlsx_fast.fast_writer_supports(openpyxl_version or xlsx_fast.installed_openpyxl())
-    wb = build_findings(
-        ws.framework, result, style, ws.settings.council, ws.settings.stage1, rows_as_data=fast
-    )
-    if not fast:
-        save_atomic(wb, ws.findings_xlsx)
-        return ws.findings_xlsx
+    values = load_style_values(ws.template("xlsx/style.toml"))
+    book = build_findings(ws.framework, result, values, ws.settings.council, ws.settings.stage1)
     with atomic_path(ws.findings_xlsx) as tmp:
-        xlsx_fast.save_fast(wb, tmp)
+        write_package(book, tmp)
     return ws.findings_xlsx
 
 
 def build_findings(
     framework: Framework,
     result: CollectResult,
-    style: Style,
+    style: dict[str, Any],
     council: str,
     settings: Stage1Settings,
     today: dt.date | None = None,
-    rows_as_data: bool = False,
-) -> Workbook:
-    """The findings workbook, in memory (with ``rows_as_data``, only for
-    :func:`pipeline.xlsx.fast_writer.save_fast`: the comment rows are kept beside each sheet rather
-    than as cells; see ``_Looks.put_row``). Without it, made with openpyxl's public API only."""
-    from openpyxl import Workbook
+) -> Book:
+    """The findings workbook, in memory (``style``: the style file's values,
+    :func:`pipeline.xlsx.write.load_style_values`); ``write_package`` writes it."""
+    from pipeline.outputs.findings_voices import MaskedText, voices_sheet
 
-    wb = Workbook()
+    book = Book(title=f"Stage 1 findings{' — ' + council if council else ''}", creator="selfassess")
     names = sheet_names([f"{qs.code} {qs.name}" for qs in result.results])
-    looks = _Looks(style, rows_as_data)
-    _summary_sheet(wb.active, framework, result, style, looks, council, settings, names, today)
-    for qs, name in zip(result.results, names, strict=True):
-        _qs_sheet(wb.create_sheet(name), framework, qs, style, looks, settings)
-    # The lived-experience view, after the quality statements (outputs/findings_voices.py).
-    from pipeline.outputs.findings_voices import voices_sheet
-
-    voices_sheet(
-        wb.create_sheet(), framework, result, style, settings, settings.mask_personal_data, looks
+    looks = Looks(book.styles, style)
+    masked = MaskedText(settings.mask_personal_data)
+    _summary_sheet(
+        book.sheet(SUMMARY_SHEET), framework, result, looks, council, settings, names, today
     )
-    wb.properties.title = f"Stage 1 findings{' — ' + council if council else ''}"
-    wb.properties.creator = "selfassess"
-    return wb
+    for qs, name in zip(result.results, names, strict=True):
+        _qs_sheet(book.sheet(name), framework, qs, looks, settings, masked)
+    # The lived-experience view, after the quality statements (outputs/findings_voices.py).
+    voices_sheet(book, framework, result, looks, settings, masked)
+    return book
 
 
 def sheet_names(titles: list[str]) -> list[str]:
@@ -245,26 +128,24 @@ def sheet_names(titles: list[str]) -> list[str]:
 
 
 def _summary_sheet(
-    ws: Any,
+    ws: Sheet,
     framework: Framework,
     result: CollectResult,
-    style: Style,
-    looks: _Looks,
+    looks: Looks,
     council: str,
     settings: Stage1Settings,
     names: list[str],
     today: dt.date | None,
 ) -> None:
-    ws.title = SUMMARY_SHEET
     # Column A shows each quality statement's name whole: LibreOffice prints a link on one
     # line, cut at the column's edge.
-    widths = {"A": 50, "B": 11, "C": 11, "D": 11, "E": 16, "F": 16, "G": 16, "H": 16}
-    for letter, width in widths.items():
-        ws.column_dimensions[letter].width = width
-    looks.text(ws["A1"], "Stage 1 findings: what the checklists say", style.title, wrap=False)
-    ws.row_dimensions[1].height = 24
+    widths = [50, 11, 11, 11, 16, 16, 16, 16]
+    for col, width in enumerate(widths, start=1):
+        ws.width(col, width)
+    ws.put(1, 1, "Stage 1 findings: what the checklists say", looks.get("title", ""))
+    ws.height(1, 24)
     if council:
-        looks.text(ws["A2"], council, style.heading, wrap=False)
+        ws.put(2, 1, council, looks.get("heading", ""))
     day = today or dt.date.today()
     when = f"{day.day} {day:%B %Y}"
     errors = sum(1 for f in result.findings.errors if f not in result.skipped)
@@ -297,32 +178,26 @@ def _summary_sheet(
             " (for example a rating not on the scale, or text typed outside the form): run "
             "`selfassess validate` to see them."
         )
-    _merged(ws, 3, " ".join(lines), style, looks, "H", _PROSE_WIDTH)
+    _merged(ws, 3, " ".join(lines), looks, 8, _PROSE_WIDTH)
 
     header = 5
-    looks.header_row(
-        ws,
-        header,
-        [
-            "Quality statement",
-            "Returns",
-            "Ratings (1-4)",
-            "% agree",
-            "Emerging strengths",
-            "Emerging areas for improvement",
-            "Divergent views",
-            "Evidence gaps",
-        ],
-    )
-    ws.row_dimensions[header].height = 47  # three lines: "Emerging areas for improvement"
-    for col in range(2, 9):
-        ws.cell(header, col).alignment = style.wrap_center
+    labels = [
+        "Quality statement",
+        "Returns",
+        "Ratings (1-4)",
+        "% agree",
+        "Emerging strengths",
+        "Emerging areas for improvement",
+        "Divergent views",
+        "Evidence gaps",
+    ]
+    looks.header_row(ws, header, labels, centre_from=2)
+    ws.height(header, 47)  # three lines: "Emerging areas for improvement"
     for row, (qs, name) in enumerate(zip(result.results, names, strict=True), start=header + 1):
         rated = sum(s.rated for s in qs.statements)
         agreed = sum(s.counts[3] + s.counts[4] for s in qs.statements)
-        link = ws.cell(row, 1)
-        looks.text(link, f"{qs.code} {qs.name}", style.link)
-        link.hyperlink = f"#'{name}'!A1"
+        ws.put(row, 1, f"{qs.code} {qs.name}", looks.get("link", WRAP, border=True))
+        ws.link(row, 1, f"#'{name}'!A1")
         values: list[object] = [
             qs.returns,
             rated,
@@ -333,26 +208,25 @@ def _summary_sheet(
             _numbers(qs.evidence_gaps),
         ]
         for col, value in enumerate(values, start=2):
-            looks.put(ws, row, col, value, "percent" if col == 4 else "centre")
-        link.border = style.border
+            ws.put(row, col, value, looks.percent() if col == 4 else looks.centre())
         longest = max((str(v) for v in values), key=len)
-        ws.row_dimensions[row].height = max(20.0, _height(longest, 15, narrow=True))
+        ws.height(row, max(20.0, _height(longest, 15, narrow=True)))
     row = header + len(result.results) + 1
-    looks.text(
-        ws.cell(row, 1),
+    ws.put(
+        row,
+        1,
         "Strengths, areas for improvement, divergent views and evidence gaps are listed by "
         "statement number; each quality statement's sheet gives the statements in full.",
-        style.note,
-        wrap=False,
+        looks.get("note", ""),
     )
     row += 2
-    looks.text(ws.cell(row, 1), "How to read these findings", style.heading, wrap=False)
+    ws.put(row, 1, "How to read these findings", looks.get("heading", ""))
     for text in _definitions(framework, settings):
         row += 1
-        _merged(ws, row, text, style, looks, "H", _PROSE_WIDTH)
-    print_setup(ws)
+        _merged(ws, row, text, looks, 8, _PROSE_WIDTH)
+    ws.print_setup()
     # One page when the definitions would run a few lines onto a second.
-    Pages(ws, sum(widths.values())).fit_last_page(row + 1, share=0.5, most=0.45)
+    Pages(ws, sum(widths)).fit_last_page(row + 1, share=0.5, most=0.45)
 
 
 def _sources_said(result: CollectResult) -> str:
@@ -401,55 +275,55 @@ def _definitions(framework: Framework, settings: Stage1Settings) -> list[str]:
 
 
 def _qs_sheet(
-    ws: Any,
+    ws: Sheet,
     framework: Framework,
     qs: QSResult,
-    style: Style,
-    looks: _Looks,
+    looks: Looks,
     settings: Stage1Settings,
+    masked: MaskedText,
 ) -> None:
-    ws.column_dimensions["A"].width = NUMBER_WIDTH
-    ws.column_dimensions["B"].width = STATEMENT_WIDTH
+    ws.width(1, NUMBER_WIDTH)
+    ws.width(2, STATEMENT_WIDTH)
     groups = _groups(qs)
     last_col = max(len(FIGURE_COLUMNS), len(groups)) + 2
     for col in range(3, last_col + 1):
-        ws.column_dimensions[_letter(col)].width = FIGURE_WIDTH
-    ws.column_dimensions["D"].width = GROUP_WIDTH
+        ws.width(col, FIGURE_WIDTH)
+    ws.width(4, GROUP_WIDTH)
     page_width = NUMBER_WIDTH + STATEMENT_WIDTH + FIGURE_WIDTH * len(FIGURE_COLUMNS)
     page_width += GROUP_WIDTH - FIGURE_WIDTH
 
     theme = framework.theme_of(qs.code).name
-    looks.text(ws["A1"], f"{qs.code} {qs.name}: Stage 1 findings", style.title, wrap=False)
-    ws.row_dimensions[1].height = 24
+    ws.put(1, 1, f"{qs.code} {qs.name}: Stage 1 findings", looks.get("title", ""))
+    ws.height(1, 24)
     returns = _plural(qs.returns, "returned checklist") if qs.returns else "No returns yet"
-    looks.text(ws["A2"], f"Theme: {theme}. {returns}.", style.note, wrap=False)
+    ws.put(2, 1, f"Theme: {theme}. {returns}.", looks.get("note", ""))
     we = framework.quality_statement(qs.code).we_statement
-    looks.merge(ws, "A3:L3")
-    style.labelled(ws["A3"], "We statement", we)
-    ws.row_dimensions[3].height = _height(f"We statement\n{we}", page_width)
+    ws.merge(3, 1, 3, 12)
+    looks.rich_label(ws, 3, 1, "We statement", we)
+    ws.height(3, _height(f"We statement\n{we}", page_width))
     if not qs.returns:
         # One short block, not pages of empty tables and an empty chart.
-        looks.text(
-            ws["A5"],
+        ws.put(
+            5,
+            1,
             "No Stage 1 checklists have been returned for this quality statement yet, so there "
             "are no ratings, findings or comments to show.",
-            style.note,
-            wrap=False,
+            looks.get("note", ""),
         )
-        print_setup(ws)
+        ws.print_setup()
         return
 
     # The chart first: what people see at a glance; it reads the table further down.
     row = 5
-    looks.text(ws.cell(row, 1), "Rating distribution", style.heading, wrap=False)
+    ws.put(row, 1, "Rating distribution", looks.get("heading", ""))
     chart_row = row + 1
     chart_height = max(7.5, 0.7 * len(qs.statements) + 3.5)
     chart_rows = math.ceil(chart_height / _DEFAULT_ROW_CM) + 1
     for r in range(chart_row, chart_row + chart_rows):
-        ws.row_dimensions[r].height = LINE_HEIGHT
+        ws.height(r, LINE_HEIGHT)
     row = chart_row + chart_rows + 1
 
-    looks.text(ws.cell(row, 1), "Emerging findings", style.heading, wrap=False)
+    ws.put(row, 1, "Emerging findings", looks.get("heading", ""))
     row += 1
     enough = (
         f"None yet: no statement has {settings.min_ratings_for_strength} or more ratings "
@@ -476,14 +350,14 @@ def _qs_sheet(
     pages.keep(1, row)  # the title, the we statement and the chart
     for n, (label, statements, describe, none) in enumerate(blocks):
         start = row - 1 if n == 0 else row  # the first with the "Emerging findings" heading
-        row = _finding_block(ws, row, label, statements, describe, none, style, looks, page_width)
+        row = _finding_block(ws, row, label, statements, describe, none, looks, page_width)
         pages.keep(start, row)
 
     row += 1
     start = row
-    looks.text(ws.cell(row, 1), "Ratings by statement", style.heading, wrap=False)
+    ws.put(row, 1, "Ratings by statement", looks.get("heading", ""))
     header = row + 1
-    _ratings_header(ws, header, style)
+    _ratings_header(ws, header, looks)
     # Where the table runs onto another page, its header row is written again at the top.
     heights = [_height(s.text, STATEMENT_WIDTH) for s in qs.statements]
     copies = pages.table(start, header, heights)
@@ -491,55 +365,48 @@ def _qs_sheet(
     for i, s in enumerate(qs.statements):
         row += 1
         if i in copies:
-            _ratings_header(ws, row, style, continued=True)
+            _ratings_header(ws, row, looks, continued=True)
             row += 1
         if i == 0 or i in copies:
             parts.append((row, row))
         parts[-1] = (parts[-1][0], row)
         _statement_row(ws, row, s, looks)
     most = max((s.responses for s in qs.statements), default=0)
-    _chart(ws, f"A{chart_row}", header, parts, chart_height, most)
+    ws.chart = _chart(ws.title, chart_row, header, parts, chart_height, most)
 
     row += 2
-    row = _group_table(ws, row, qs, groups, style, looks, settings, page_width, pages)
+    row = _group_table(ws, row, qs, groups, looks, settings, page_width, pages)
     row += 1
-    # The heading, the note, the header row and the first comments (written as data, so
-    # their heights are not in the sheet yet).
+    # The heading, the note, the header row and the first comments (their heights are not
+    # counted: the comments run on over as many pages as they need).
     pages.keep(row, row + 1, need=LINE_HEIGHT * 8)
-    comments = _comments(
-        ws, row, qs, style, looks, framework, page_width, settings.mask_personal_data
-    )
+    comments = _comments(ws, row, qs, looks, framework, page_width, masked)
     # The comments run over many pages: their header row is printed at the top of each.
-    print_setup(ws, repeat_rows=f"{comments}:{comments}" if comments else None)
+    ws.print_setup(repeat_rows=f"{comments}:{comments}" if comments else None)
 
 
 def _finding_block(
-    ws: Any,
+    ws: Sheet,
     row: int,
     label: str,
     statements: list[StatementResult],
     describe: Callable[[StatementResult], str],
     none: str,
-    style: Style,
-    looks: _Looks,
+    looks: Looks,
     page_width: float,
 ) -> int:
-    looks.merge(ws, f"A{row}:L{row}")
-    cell = ws.cell(row, 1)
-    looks.text(cell, label, style.bold, wrap=False)
-    cell.fill = style.label_fill
+    ws.merge(row, 1, row, 12)
+    ws.put(row, 1, label, looks.get("bold", "", fill="label"))
     row += 1
     if not statements:
-        looks.text(ws.cell(row, 2), none, style.note, wrap=False)
+        ws.put(row, 2, none, looks.get("note", ""))
         return row + 2
     for s in statements:
-        number = ws.cell(row, 1)
-        looks.text(number, s.number, style.bold)
-        number.alignment = style.wrap_center
-        looks.merge(ws, f"B{row}:L{row}")
+        ws.put(row, 1, s.number, looks.get("bold", WRAP_CENTRE))
+        ws.merge(row, 2, row, 12)
         text = f"{s.text} — {describe(s)}"
-        looks.text(ws.cell(row, 2), text)
-        ws.row_dimensions[row].height = _height(text, page_width - NUMBER_WIDTH)
+        ws.put(row, 2, text, looks.get())
+        ws.height(row, _height(text, page_width - NUMBER_WIDTH))
         row += 1
     return row + 1
 
@@ -583,81 +450,64 @@ def _why_gap(s: StatementResult) -> str:
     return "; ".join(reasons)
 
 
-def _ratings_header(ws: Any, row: int, style: Style, continued: bool = False) -> None:
+def _ratings_header(ws: Sheet, row: int, looks: Looks, continued: bool = False) -> None:
     """The ratings table's header row (``continued``: again, at the top of a later page)."""
     labels = list(TABLE_HEADERS)
     if continued:
         labels[1] = "Statement (continued)"
-    style.header_row(ws, row, labels)
-    ws.row_dimensions[row].height = 45
-    for col in range(3, len(TABLE_HEADERS) + 1):
-        ws.cell(row, col).alignment = style.wrap_center
+    looks.header_row(ws, row, labels, centre_from=3)
+    ws.height(row, 45)
 
 
-def _statement_row(ws: Any, row: int, s: StatementResult, looks: _Looks) -> None:
-    values: list[tuple[object, str]] = [
-        (s.number, "number"),
-        (s.text, "text"),
-        (s.responses, "centre"),
-        (s.dont_know, "centre"),
-        *((s.counts[rating], "centre") for rating in (1, 2, 3, 4)),
-        (s.percent_agree / 100 if s.percent_agree is not None else "—", "percent"),
-        (s.mean if s.mean is not None else "—", "mean"),
-        ("Yes" if s.divergent else "", "flag"),
-        ("Yes" if s.evidence_gap else "", "flag"),
+def _statement_row(ws: Sheet, row: int, s: StatementResult, looks: Looks) -> None:
+    values: list[tuple[object, Look]] = [
+        (s.number, looks.number()),
+        (s.text, looks.text()),
+        (s.responses, looks.centre()),
+        (s.dont_know, looks.centre()),
+        *((s.counts[rating], looks.centre()) for rating in (1, 2, 3, 4)),
+        (s.percent_agree / 100 if s.percent_agree is not None else "—", looks.percent()),
+        (s.mean if s.mean is not None else "—", looks.mean()),
+        ("Yes" if s.divergent else "", looks.flag()),
+        ("Yes" if s.evidence_gap else "", looks.flag()),
     ]
     for col, (value, look) in enumerate(values, start=1):
-        looks.put(ws, row, col, value, look)
-    ws.row_dimensions[row].height = _height(s.text, STATEMENT_WIDTH)
+        ws.put(row, col, value, look)
+    ws.height(row, _height(s.text, STATEMENT_WIDTH))
 
 
 def _chart(
-    ws: Any, anchor: str, header: int, parts: list[tuple[int, int]], height_cm: float, most: int
-) -> None:
-    """A stacked horizontal bar per statement: how many chose each rating. ``parts``: the
-    first and last rows of each run of statement rows (the table's header row is repeated
-    between runs where it runs over a page); the chart reads them as one range."""
-    from openpyxl.chart import BarChart, Reference
+    sheet: str, row: int, header: int, parts: list[tuple[int, int]], height_cm: float, most: int
+) -> BarChart:
+    """A stacked horizontal bar per statement: how many chose each rating, anchored at column
+    A of ``row``. ``parts``: the first and last rows of each run of statement rows (the
+    table's header row is repeated between runs where it runs over a page); the chart reads
+    them as one range."""
+    name = quote_sheetname(sheet)
 
-    chart = BarChart()
-    chart.type = "bar"
-    chart.grouping = "stacked"
-    chart.overlap = 100
-    chart.gapWidth = 50
-    chart.title = "Number of responses for each rating, by statement"
-    chart.style = 10
-    chart.y_axis.title = "Responses"
-    chart.x_axis.title = "Statement"
-    chart.x_axis.scaling.orientation = "maxMin"  # statement 1 at the top, as in the table
-    chart.y_axis.majorGridlines = None
-    # Counts of people: whole numbers on the axis (no 0.5, 1.5), about ten steps at most.
-    chart.y_axis.number_format = "0"
-    chart.y_axis.majorUnit = max(1, math.ceil(most / 10))
-    chart.y_axis.scaling.min = 0
-    chart.x_axis.delete = False
-    chart.y_axis.delete = False
-    chart.legend.position = "b"
-
-    # Ratings 1-4 (columns E-H), then don't know (column D), each titled by its header.
     def rows(col: int) -> str:
         """The statement rows of column ``col``: one range, or a union of ranges."""
-        ranges = [str(Reference(ws, min_col=col, min_row=a, max_row=b)) for a, b in parts]
+        letter = column_letter(col)
+        ranges = [f"{name}!${letter}${a}" + (f":${letter}${b}" if b != a else "") for a, b in parts]
         return ranges[0] if len(ranges) == 1 else f"({','.join(ranges)})"
 
-    first = parts[0][1]
-    for col in (5, 6, 7, 8, 4):
-        data = Reference(ws, min_col=col, max_col=col, min_row=header, max_row=first)
-        chart.add_data(data, titles_from_data=True)
-        chart.series[-1].val.numRef.f = rows(col)
-    chart.set_categories(Reference(ws, min_col=1, max_col=1, min_row=header + 1, max_row=first))
-    for series in chart.series:
-        series.cat.numRef.f = rows(1)
-    for series, rating in zip(chart.series, (1, 2, 3, 4, 0), strict=True):
-        series.graphicalProperties.solidFill = RATING_COLOURS[rating]
-        series.graphicalProperties.line.solidFill = RATING_COLOURS[rating]
-    chart.width = 30.0
-    chart.height = height_cm
-    ws.add_chart(chart, anchor)
+    # Ratings 1-4 (columns E-H), then don't know (column D), each titled by its header.
+    series = [
+        (f"{name}!{column_letter(col)}{header}", rows(1), rows(col), RATING_COLOURS[rating])
+        for col, rating in ((5, 1), (6, 2), (7, 3), (8, 4), (4, 0))
+    ]
+    return BarChart(
+        title="Number of responses for each rating, by statement",
+        x_title="Statement",
+        y_title="Responses",
+        series=series,
+        # Counts of people: whole numbers on the axis (no 0.5, 1.5), about ten steps at most.
+        major_unit=max(1, math.ceil(most / 10)),
+        width_cm=30.0,
+        height_cm=height_cm,
+        row=row,
+        col=1,
+    )
 
 
 def _groups(qs: QSResult) -> list[str]:
@@ -671,18 +521,17 @@ def _groups(qs: QSResult) -> list[str]:
 
 
 def _group_table(
-    ws: Any,
+    ws: Sheet,
     row: int,
     qs: QSResult,
     groups: list[str],
-    style: Style,
-    looks: _Looks,
+    looks: Looks,
     settings: Stage1Settings,
     page_width: float,
     pages: Pages,
 ) -> int:
     start = row
-    looks.text(ws.cell(row, 1), "By respondent group", style.heading, wrap=False)
+    ws.put(row, 1, "By respondent group", looks.get("heading", ""))
     row += 1
     note = (
         "Each cell: % agree and mean of the group's ratings from 1 to 4, how many, and any "
@@ -690,21 +539,19 @@ def _group_table(
         f"differ by {settings.group_mean_gap:g} or more show divergent views ('Not given' is "
         "not compared)."
     )
-    _merged(ws, row, note, style, looks, "L", page_width, style.note)
+    _merged(ws, row, note, looks, 12, page_width, "note")
     row += 1
     if not groups:
-        looks.text(ws.cell(row, 2), "No returns yet.", style.note, wrap=False)
+        ws.put(row, 2, "No returns yet.", looks.get("note", ""))
         pages.keep(start, row + 1)
         return row + 1
 
     def header_row(row: int, continued: bool = False) -> None:
         statement = "Statement (continued)" if continued else "Statement"
-        looks.header_row(ws, row, ["No.", statement, *groups])
+        looks.header_row(ws, row, ["No.", statement, *groups], centre_from=3)
         # A group's name wraps in its narrow column ("Voluntary and community sector").
         names = [_height(group, FIGURE_WIDTH - 2, narrow=True) for group in groups]
-        ws.row_dimensions[row].height = max(45.0, *names)
-        for col in range(3, len(groups) + 3):
-            ws.cell(row, col).alignment = style.wrap_center
+        ws.height(row, max(45.0, *names))
 
     header_row(row)
     cells = [[_group_cell(s.by_group.get(group)) for group in groups] for s in qs.statements]
@@ -722,11 +569,11 @@ def _group_table(
         if i in copies:
             header_row(row, continued=True)
             row += 1
-        looks.put(ws, row, 1, s.number, "number")
-        looks.put(ws, row, 2, s.text, "text")
+        ws.put(row, 1, s.number, looks.number())
+        ws.put(row, 2, s.text, looks.text())
         for col, text in enumerate(texts, start=3):
-            looks.put(ws, row, col, text, "centre")
-        ws.row_dimensions[row].height = heights[i]
+            ws.put(row, col, text, looks.centre())
+        ws.height(row, heights[i])
     return row + 1
 
 
@@ -743,45 +590,51 @@ def _group_cell(result: GroupResult | None) -> str:
 
 
 def _comments(
-    ws: Any,
+    ws: Sheet,
     row: int,
     qs: QSResult,
-    style: Style,
-    looks: _Looks,
+    looks: Looks,
     framework: Framework,
     page_width: float,
-    mask: bool,
+    masked: MaskedText,
 ) -> int | None:
     """The evidence comments from ``row``; the row of their table's header (None: none)."""
-    from pipeline.analysis.personal_data import mask_personal_data
     from pipeline.xlsx.write import split_for_cells
 
-    looks.text(ws.cell(row, 1), "Evidence comments", style.heading, wrap=False)
+    ws.put(row, 1, "Evidence comments", looks.get("heading", ""))
     row += 1
     total = sum(len(s.comments) for s in qs.statements)
-    masked = " (anything that looks like personal data masked)" if mask else ""
+    said = " (anything that looks like personal data masked)" if masked.on else ""
     note = (
-        f"Every comment given, by statement, as typed{masked}; attributed to the respondent's "
+        f"Every comment given, by statement, as typed{said}; attributed to the respondent's "
         f"group, never to a name. {_plural(total, 'comment')}."
     )
-    _merged(ws, row, note, style, looks, "L", page_width, style.note)
+    _merged(ws, row, note, looks, 12, page_width, "note")
     row += 1
     if not total:
         return None
     labels = {r.value: r.display for r in framework.rating_scale}
-    # There may be thousands of comments: no merged cells here (openpyxl checks each merge
-    # against every other), and looks are copied (see _Looks).
+    # There may be thousands of comments: no merged cells here, one call a row.
     looks.header_row(ws, row, ["No.", "Comment", "Rating", "Group"])
     header = row
+    number, text_look = looks.number(), looks.text()
     heights: dict[str, float] = {}
+    # The number, rating and group cells recur: each made once.
+    made: dict[tuple[int, object], tuple[Look, str]] = {}
+
+    def cell(col: int, value: object, look: Look) -> tuple[Look, str]:
+        found = made.get((col, value))
+        if found is None:
+            found = made[col, value] = cell_xml(value, look)
+        return found
+
     for s in qs.statements:
         for group, rating, text in s.comments:
             row += 1
             label = "—" if rating is None else labels.get(rating, "—")
-            if mask:
-                text = mask_personal_data(text)
+            text = masked(text)
             if group not in heights:
-                heights[group] = _height(group, GROUP_WIDTH, narrow=True)
+                heights[group] = max(_height(group, GROUP_WIDTH, narrow=True), 2 * LINE_HEIGHT)
             # Text longer than a cell holds goes on as many rows as it needs, each saying so:
             # the Comment cells of those rows, joined, are the whole text.
             pieces = split_for_cells(text)
@@ -791,9 +644,13 @@ def _comments(
                 who = group
                 if len(pieces) > 1:
                     who = f"{group} (comment continued: part {part} of {len(pieces)})"
-                height = max(_height(piece, STATEMENT_WIDTH), heights[group], 2 * LINE_HEIGHT)
-                values = [(s.number, "number"), (piece, "text"), (label, "text"), (who, "text")]
-                looks.put_row(ws, row, values, height)
+                cells = {
+                    1: cell(1, s.number, number),
+                    2: cell_xml(piece, text_look),
+                    3: cell(3, label, text_look),
+                    4: cell(4, who, text_look),
+                }
+                ws.put_row(row, max(_height(piece, STATEMENT_WIDTH), heights[group]), cells)
     return header
 
 
@@ -802,18 +659,18 @@ def _comments(
 
 
 def _merged(
-    ws: Any,
+    ws: Sheet,
     row: int,
     text: str,
-    style: Style,
-    looks: _Looks,
-    last: str,
+    looks: Looks,
+    last: int,
     width: float,
-    font: Any = None,
+    font: str = "body",
 ) -> None:
-    looks.merge(ws, f"A{row}:{last}{row}")
-    looks.text(ws[f"A{row}"], text, font)
-    ws.row_dimensions[row].height = _height(text, width)
+    """A paragraph in one wrapped cell merged from column A to column ``last``."""
+    ws.merge(row, 1, row, last)
+    ws.put(row, 1, text, looks.get(font))
+    ws.height(row, _height(text, width))
 
 
 def _height(text: str, width: float, narrow: bool = False) -> float:
@@ -826,14 +683,10 @@ def _height(text: str, width: float, narrow: bool = False) -> float:
     # over pairs: thousands of comment rows need one each (tests/test_stage1_report.py keeps
     # the two the same).
     per_line = max(int((width if narrow else width * 1.15) * 1.05), 10)
+    if len(text) <= per_line and "\n" not in text:
+        return LINE_HEIGHT + 4  # one line: most comments and labels
     lines = sum(max(1, -(-len(part) // per_line)) for part in str(text).split("\n"))
     return min(409.0, max(1, lines) * LINE_HEIGHT + 4)
-
-
-def _letter(col: int) -> str:
-    from openpyxl.utils import get_column_letter
-
-    return str(get_column_letter(col))
 
 
 def _numbers(statements: list[StatementResult]) -> str:

@@ -9,15 +9,16 @@ who use services said. Like the rest of the workbook it names no file and no res
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
-from pipeline.xlsx.write import print_setup, row_height, split_for_cells
+from pipeline.xlsx.book import WRAP, WRAP_CENTRE, Book, Look, Sheet, cell_xml
+from pipeline.xlsx.book_looks import Looks
+from pipeline.xlsx.write import row_height, split_for_cells
 
 if TYPE_CHECKING:
     from pipeline.framework import Framework
     from pipeline.model.stage1 import CollectResult, GroupResult, QSResult, StatementResult
     from pipeline.settings import Stage1Settings
-    from pipeline.xlsx.write import Style
 
 
 VOICES_SHEET = "People who use services"
@@ -45,28 +46,21 @@ WIDTHS = [12, 6, 52, 13, 9, 9, 13, 9, 9, 9, 22]
 
 
 def voices_sheet(
-    ws: Any,
+    book: Book,
     framework: Framework,
     result: CollectResult,
-    style: Style,
+    looks: Looks,
     settings: Stage1Settings,
-    mask: bool,
-    looks: Any = None,
+    masked: MaskedText,
 ) -> None:
-    """Fill ``ws`` (a new sheet) with the lived-experience view of every quality statement.
-
-    ``looks`` (findings.py's ``_Looks``), when given, puts the table's rows on the sheet as
-    the rest of findings.xlsx's tables are put: the same cells, made faster."""
-    from pipeline.xlsx.cells import column_letters
-
-    ws.title = VOICES_SHEET
+    """Add the sheet of the lived-experience view of every quality statement to ``book``,
+    in the looks of findings.xlsx."""
+    ws = book.sheet(VOICES_SHEET)
     for n, width in enumerate(WIDTHS, start=1):
-        ws.column_dimensions[column_letters(n)].width = width
+        ws.width(n, width)
     page = sum(WIDTHS)
-    style.text(
-        ws["A1"], "The lived-experience view: people who use services", style.title, wrap=False
-    )
-    ws.row_dimensions[1].height = 24
+    ws.put(1, 1, "The lived-experience view: people who use services", looks.get("title", ""))
+    ws.height(1, 24)
     people = ", ".join(framework.people_who_use_services) or "none listed"
     staff = ", ".join(framework.staff_and_partners) or "none listed"
     row = _para(
@@ -79,23 +73,20 @@ def voices_sheet(
         "show divergent views). The guidance asks that users, carers and their advocates are "
         "accorded greatest importance: their comments come first on each quality statement's "
         "sheet.",
-        style,
+        looks,
         page,
-        looks=looks,
     )
-    row = _sources(ws, row + 1, result.results, style, page)
+    row = _sources(ws, row + 1, result.results, looks, page)
     flagged = [
         (qs, s) for qs in result.results if qs.returns for s in qs.statements if s.seen_differently
     ]
-    row = _flagged_comments(ws, row + 1, flagged, framework, style, page, mask, looks)
+    row = _flagged_comments(ws, row + 1, flagged, framework, looks, page, masked)
     # The table last: its header row is printed at the top of each page it runs over.
     row += 1
-    style.text(ws.cell(row, 1), "Ratings by statement", style.heading, wrap=False)
+    ws.put(row, 1, "Ratings by statement", looks.get("heading", ""))
     row += 1
-    style.header_row(ws, row, HEADERS)
-    ws.row_dimensions[row].height = 47
-    for col in range(4, len(HEADERS) + 1):
-        ws.cell(row, col).alignment = style.wrap_center
+    looks.header_row(ws, row, HEADERS, centre_from=4)
+    ws.height(row, 47)
     header = row
     for qs in result.results:
         if not qs.returns:
@@ -113,55 +104,33 @@ def voices_sheet(
             ]
             flag = row_height([(str(values[-1]), WIDTHS[-1])]) if values[-1] else 0.0
             height = max(flag, row_height([(s.text, WIDTHS[2] * 1.05)]))
-            if looks is not None:  # the same looks, made once and copied (findings._Looks)
-                looks.put_row(ws, row, [(v, _look(c, v)) for c, v in enumerate(values, 1)], height)
-                continue
-            for col, value in enumerate(values, start=1):
-                cell = ws.cell(row, col)
-                style.text(cell, value, style.warning if col == len(values) and value else None)
-                cell.border = style.border
-                if col != 3:
-                    cell.alignment = style.wrap_center
-                if col in (4, 7) and isinstance(value, float):
-                    cell.number_format = "0%"
-                if col in (5, 8, 10) and isinstance(value, float):
-                    cell.number_format = "0.0"
-            ws.row_dimensions[row].height = height
+            cells = {c: cell_xml(v, _look(looks, c, v)) for c, v in enumerate(values, start=1)}
+            ws.put_row(row, height, cells)
     if row == header:
         row += 1
-        style.text(ws.cell(row, 3), "No returns yet.", style.note, wrap=False)
-    print_setup(ws, repeat_rows=f"{header}:{header}")
+        ws.put(row, 3, "No returns yet.", looks.get("note", ""))
+    ws.print_setup(repeat_rows=f"{header}:{header}")
 
 
-def _look(col: int, value: object) -> str:
-    """The table cell's look by name (findings._Looks' recipes): the column and the value."""
+def _look(looks: Looks, col: int, value: object) -> Look:
+    """The table cell's look: by the column and the value."""
     if col == 3:
-        return "text"
+        return looks.text()
     if col == len(HEADERS):
-        return "flag" if value else "centre"
+        return looks.flag() if value else looks.centre()
     if isinstance(value, float):
-        return "percent" if col in (4, 7) else "mean" if col in (5, 8, 10) else "centre"
-    return "centre"
+        if col in (4, 7):
+            return looks.percent()
+        if col in (5, 8, 10):
+            return looks.mean()
+    return looks.centre()
 
 
-def _para(
-    ws: Any, row: int, text: str, style: Style, page: int, font: Any = None, looks: Any = None
-) -> int:
-    from pipeline.xlsx.cells import column_letters
-
-    _merge(ws, f"A{row}:{column_letters(len(WIDTHS))}{row}", looks)
-    style.text(ws.cell(row, 1), text, font)
-    ws.row_dimensions[row].height = row_height([(text, page * 0.9)])
+def _para(ws: Sheet, row: int, text: str, looks: Looks, page: int, font: str = "body") -> int:
+    ws.merge(row, 1, row, len(WIDTHS))
+    ws.put(row, 1, text, looks.get(font))
+    ws.height(row, row_height([(text, page * 0.9)]))
     return row + 1
-
-
-def _merge(ws: Any, ref: str, looks: Any) -> None:
-    """``ws.merge_cells(ref)``; through ``looks`` (findings._Looks), when given, as the other
-    sheets merge: the same range and cells, made faster."""
-    if looks is None:
-        ws.merge_cells(ref)
-    else:
-        looks.merge(ws, ref)
 
 
 def _side(view: GroupResult | None) -> list[object]:
@@ -180,23 +149,19 @@ def _apart(s: StatementResult) -> object:
     return abs(staff.mean - users.mean)
 
 
-def _sources(ws: Any, row: int, results: list[QSResult], style: Style, page: int) -> int:
+def _sources(ws: Sheet, row: int, results: list[QSResult], looks: Looks, page: int) -> int:
     """Where each quality statement's views came from; each workshop on a line of its own."""
-    style.text(ws.cell(row, 1), "Where the views came from", style.heading, wrap=False)
+    ws.put(row, 1, "Where the views came from", looks.get("heading", ""))
     row += 1
     # Quality statement (A:C), checklists (D), survey responses (E), workshops (F:H).
     labels = {1: "Quality statement", 4: "Checklists", 5: "Survey responses", 6: "Workshops"}
     spans = {1: 3, 4: 4, 5: 5, 6: 8}
     for col, label in labels.items():
-        for c in range(col, spans[col] + 1):
-            cell = ws.cell(row, c)
-            style.text(cell, label if c == col else "", style.header)
-            cell.fill = style.header_fill
-            cell.border = style.border
-            cell.alignment = style.wrap_center if col > 1 else style.wrap
+        align = WRAP_CENTRE if col > 1 else WRAP
+        ws.put(row, col, label, looks.get("header", align, border=True, fill="header"))
         if spans[col] > col:
-            ws.merge_cells(start_row=row, start_column=col, end_row=row, end_column=spans[col])
-    ws.row_dimensions[row].height = 47
+            looks.merge_bordered(ws, row, col, spans[col])
+    ws.height(row, 47)
     for qs in results:
         if not qs.returns:
             continue
@@ -211,14 +176,9 @@ def _sources(ws: Any, row: int, results: list[QSResult], style: Style, page: int
             6: workshops,
         }
         for col, value in values.items():
-            for c in range(col, spans[col] + 1):
-                cell = ws.cell(row, c)
-                style.text(cell, value if c == col else "")
-                cell.border = style.border
-                if col > 1:
-                    cell.alignment = style.wrap_center
+            ws.put(row, col, value, looks.centre() if col > 1 else looks.text())
             if spans[col] > col:
-                ws.merge_cells(start_row=row, start_column=col, end_row=row, end_column=spans[col])
+                looks.merge_bordered(ws, row, col, spans[col])
         for workshop in src.workshops:
             row += 1
             groups = ", ".join(
@@ -230,65 +190,70 @@ def _sources(ws: Any, row: int, results: list[QSResult], style: Style, page: int
                 f"{'person' if workshop.participants == 1 else 'people'}, counted under "
                 f"{workshop.group}{f' (participants: {groups})' if groups else ''}."
             )
-            style.text(ws.cell(row, 3), text)
-            ws.merge_cells(start_row=row, start_column=3, end_row=row, end_column=len(WIDTHS))
-            ws.row_dimensions[row].height = row_height([(text, page - 20)])
+            ws.put(row, 3, text, looks.get())
+            ws.merge(row, 3, row, len(WIDTHS))
+            ws.height(row, row_height([(text, page - 20)]))
     return row + 1
 
 
 def _flagged_comments(
-    ws: Any,
+    ws: Sheet,
     row: int,
     flagged: list[tuple[QSResult, StatementResult]],
     framework: Framework,
-    style: Style,
+    looks: Looks,
     page: int,
-    mask: bool,
-    looks: Any = None,
+    masked: MaskedText,
 ) -> int:
     """What people who use services said about the statements they see differently."""
-    from pipeline.analysis.personal_data import mask_personal_data
-
-    style.text(
-        ws.cell(row, 1),
-        "What people who use services said where they see it differently",
-        style.heading,
-        wrap=False,
-    )
+    heading = "What people who use services said where they see it differently"
+    ws.put(row, 1, heading, looks.get("heading", ""))
     row += 1
     if not flagged:
-        style.text(
-            ws.cell(row, 1),
-            "No statement is seen differently by people who use services.",
-            style.note,
-            wrap=False,
-        )
+        text = "No statement is seen differently by people who use services."
+        ws.put(row, 1, text, looks.get("note", ""))
         return row + 1
     people = tuple(framework.people_who_use_services)
     labels = {r.value: r.display for r in framework.rating_scale}
+    plain = looks.get()
     for qs, s in flagged:
         title = f"{qs.code} statement {s.number}: {s.text}"
-        row = _para(ws, row, title, style, page, style.bold, looks)
+        row = _para(ws, row, title, looks, page, "bold")
         theirs = [c for c in s.comments if c[0].startswith(people)]
         if not theirs:
-            style.text(ws.cell(row, 3), "No comments given.", style.note, wrap=False)
+            ws.put(row, 3, "No comments given.", looks.get("note", ""))
             row += 1
         for group, rating, text in theirs:
-            shown = mask_personal_data(text) if mask else text
+            shown = masked(text)
             label = "—" if rating is None else labels.get(rating, "—")
             # Longer than a cell holds: on as many rows as it needs (joined, the whole text).
             for piece in split_for_cells(shown):
-                # Merged first, then written: the same cells as written, then merged (their
-                # cells have no border for merging to spread), merged faster with looks.
-                _merge(ws, f"A{row}:B{row}", looks)
-                style.text(ws.cell(row, 1), group)
-                _merge(ws, f"C{row}:I{row}", looks)
-                style.text(ws.cell(row, 3), piece)
-                _merge(ws, f"J{row}:K{row}", looks)
-                style.text(ws.cell(row, 10), label)
-                ws.row_dimensions[row].height = max(
-                    row_height([(piece, sum(WIDTHS[2:9]))]), row_height([(group, 18)])
+                for first, last, value in ((1, 2, group), (3, 9, piece), (10, 11, label)):
+                    ws.merge(row, first, row, last)
+                    ws.put(row, first, value, plain)
+                ws.height(
+                    row, max(row_height([(piece, sum(WIDTHS[2:9]))]), row_height([(group, 18)]))
                 )
                 row += 1
         row += 1
     return row
+
+
+class MaskedText:
+    """``mask_personal_data`` for the comments of one findings.xlsx when ``on`` (the setting
+    ``mask_personal_data``), else the text as typed. Each distinct text is looked at once: the
+    same short answer ("See the audit", "N/A") is often given many times."""
+
+    def __init__(self, on: bool) -> None:
+        self.on = on
+        self.seen: dict[str, str] = {}
+
+    def __call__(self, text: str) -> str:
+        if not self.on:
+            return text
+        masked = self.seen.get(text)
+        if masked is None:
+            from pipeline.analysis.personal_data import mask_personal_data
+
+            masked = self.seen[text] = mask_personal_data(text)
+        return masked

@@ -49,6 +49,8 @@ CELL_LIMIT = 32767
 def split_for_cells(text: str, limit: int = CELL_LIMIT) -> list[str]:
     """``text`` in pieces that each fit in a cell, split at a space or line break near the
     limit when there is one; joined again they are exactly ``text``. One piece when it fits."""
+    if len(text) <= limit // 2:
+        return [text]  # fits whatever its characters (none counts more than two)
     pieces: list[str] = []
     while _units(text) > limit:
         end = limit
@@ -160,6 +162,35 @@ def _check_style(values: dict[str, Any], path: Path) -> dict[str, Any]:
     return values
 
 
+def load_style_values(path: Path) -> dict[str, Any]:
+    """The shipped style file's settings, with those of ``path`` (a council's copy) over them.
+
+    The defaults live only in the shipped ``templates/xlsx/style.toml``; a copy may set some
+    of them. A broken file is a clear error, not a traceback; a missing shipped file is a
+    packaging fault and says so. :class:`Style` makes openpyxl's styles of them;
+    findings.xlsx, written without openpyxl, its own (``pipeline.xlsx.book_looks``).
+    """
+    from pipeline.errors import SelfAssessError
+    from pipeline.resources import template_path
+
+    shipped = template_path(STYLE_FILE)
+    if not shipped.is_file():
+        raise SelfAssessError(
+            f"selfassess is installed without its workbook style file (looked for {shipped}). "
+            "This is a packaging fault, not a problem with your files: reinstall selfassess."
+        )
+    defaults = _check_style(_read_style(shipped), shipped)
+    if path.resolve() == shipped.resolve():
+        return defaults
+    if not path.is_file():
+        raise SelfAssessError(f"The style file {path} does not exist.")
+    values = _read_style(path)
+    unknown = sorted(set(values) - set(defaults))
+    if unknown:
+        raise SelfAssessError(f"The style file {path} has unknown settings: {unknown}")
+    return {**defaults, **_check_style(values, path)}
+
+
 class Style:
     """The look of generated workbooks, from ``templates/xlsx/style.toml`` (a council may edit)."""
 
@@ -190,31 +221,8 @@ class Style:
 
     @classmethod
     def load(cls, path: Path) -> Style:
-        """The shipped style file's settings, with those of ``path`` (a council's copy) over them.
-
-        The defaults live only in the shipped ``templates/xlsx/style.toml``; a copy may set some
-        of them. A broken file is a clear error, not a traceback; a missing shipped file is a
-        packaging fault and says so.
-        """
-        from pipeline.errors import SelfAssessError
-        from pipeline.resources import template_path
-
-        shipped = template_path(STYLE_FILE)
-        if not shipped.is_file():
-            raise SelfAssessError(
-                f"selfassess is installed without its workbook style file (looked for {shipped}). "
-                "This is a packaging fault, not a problem with your files: reinstall selfassess."
-            )
-        defaults = _check_style(_read_style(shipped), shipped)
-        if path.resolve() == shipped.resolve():
-            return cls(defaults)
-        if not path.is_file():
-            raise SelfAssessError(f"The style file {path} does not exist.")
-        values = _read_style(path)
-        unknown = sorted(set(values) - set(defaults))
-        if unknown:
-            raise SelfAssessError(f"The style file {path} has unknown settings: {unknown}")
-        return cls({**defaults, **_check_style(values, path)})
+        """The style of ``path`` (see :func:`load_style_values`)."""
+        return cls(load_style_values(path))
 
     def text(self, cell: Cell, value: Any, font: Any = None, wrap: bool = True) -> list[str]:
         """Write a value with the body font (or ``font``), wrapped at the top of the cell."""
@@ -275,6 +283,8 @@ def row_height(texts: list[tuple[str, float]], line_height: float = 15.0) -> flo
 # prints over the repeated heading rows, nor the footer over the last row (LibreOffice takes the
 # header's height from the gap between the two).
 MARGINS = {"left": 0.5, "right": 0.5, "top": 0.8, "bottom": 0.8, "header": 0.3, "footer": 0.3}
+# The footer of every printed page, centred: the sheet's name and the page.
+FOOTER = "&A — page &P of &N"
 
 
 def print_setup(
@@ -296,7 +306,7 @@ def print_setup(
         setattr(ws.page_margins, side, inches)
     if repeat_rows:
         ws.print_title_rows = repeat_rows
-    ws.oddFooter.center.text = "&A — page &P of &N"
+    ws.oddFooter.center.text = FOOTER
 
 
 class Pages:
@@ -405,11 +415,19 @@ class Pages:
 
     def new_page(self, row: int) -> None:
         """A page break before ``row`` (none before the sheet's first row or twice)."""
+        if row > self.start:
+            self.ws.row_breaks.append(self._break(row - 1))
+            self.start = row
+
+    def _break(self, row: int) -> Any:
+        """A manual break after ``row``, of the kind the sheet's breaks hold: openpyxl's, or
+        those of a sheet written without openpyxl (``row_breaks.new_break``)."""
+        new_break = getattr(self.ws.row_breaks, "new_break", None)
+        if new_break is not None:
+            return new_break(row)
         from openpyxl.worksheet.pagebreak import Break
 
-        if row > self.start:
-            self.ws.row_breaks.append(Break(id=row - 1))
-            self.start = row
+        return Break(id=row)
 
     def fit_last_page(self, end: int, share: float = 0.25, most: float = 0.15) -> None:
         """For a sheet with no manual breaks, ending before row ``end``: when its last printed
