@@ -689,25 +689,47 @@ def comparison_lines(c: Any) -> list[str]:
 
 
 def run() -> None:
-    """Entry point: exit codes as documented (Ctrl-C is 130), never a traceback for them."""
+    """Entry point: exit codes as documented (Ctrl-C is 130), never a traceback for them.
+
+    Once the command is done, and everything it wrote is closed and in place, the process
+    leaves at once (``os._exit``, as mypy does) rather than have Python free every object it
+    made one by one: about 0.05 s of a ``collect`` of 1,000 returns, for nothing."""
+    import os
+
+    code = _exit_code()
+    for stream in (sys.stdout, sys.stderr):
+        try:
+            stream.flush()
+        except (BrokenPipeError, OSError, ValueError):  # a reader gone, or the stream closed
+            code = code or 1
+    os._exit(code)
+
+
+def _exit_code() -> int:
+    """Run the command; its exit code."""
     try:
         code = main.main(standalone_mode=False)
     except (KeyboardInterrupt, click.exceptions.Abort):
         click.echo(
             "Interrupted; files already written are complete, nothing half-written.", err=True
         )
-        sys.exit(130)
+        return 130
     except click.ClickException as e:
         e.show()
-        sys.exit(e.exit_code)
+        return e.exit_code
     except BrokenPipeError:
         # Output piped into a program that stopped reading (`selfassess status | head`): stop
         # quietly, as Python's documentation advises (nothing more can be written to stdout).
         import os
 
         os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
-        sys.exit(1)
-    sys.exit(code if isinstance(code, int) else 0)
+        return 1
+    except SystemExit as e:  # a command's sys.exit(1)
+        if e.code is None or isinstance(e.code, int):
+            return e.code or 0
+        click.echo(e.code, err=True)  # as Python prints sys.exit("message")
+        return 1
+    return code if isinstance(code, int) else 0
 
 
 def _dump_json(data: Any) -> None:
