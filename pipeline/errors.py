@@ -20,8 +20,11 @@ def describe_validation_error(e: Any, limit: int = 5) -> str:
         got = err.get("input")
         shown = "" if isinstance(got, dict | list) else f" (it is {got!r:.40})"
         message = err["msg"].removeprefix("Value error, ")
-        if err["type"] == "extra_forbidden":
+        if err["type"] in ("extra_forbidden", "unexpected_keyword_argument"):  # model, dataclass
             message, shown = "not a key this file may have", ""
+        elif err["type"] == "dataclass_type":  # in the words pydantic uses for a model
+            name = err.get("ctx", {}).get("class_name", "")
+            message = f"Input should be a valid dictionary or instance of {name}"
         elif err["type"] == "missing":
             message, shown = "missing", ""
         out.append(f"{where}: {message[:1].lower()}{message[1:]}{shown}")
