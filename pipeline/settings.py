@@ -7,7 +7,6 @@ checked copy of it is kept in the workspace's ``outputs/.cache`` (see :func:`loa
 
 from __future__ import annotations
 
-import tomllib
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Annotated, Literal
@@ -128,6 +127,8 @@ def load_settings(workspace_root: Path, cache: Path | None = None) -> Settings:
 def _check(raw: bytes) -> Settings:
     """``selfassess.toml``'s bytes read and checked by pydantic: SelfAssessError saying what is
     wrong otherwise."""
+    import tomllib
+
     from pydantic import ValidationError
 
     try:

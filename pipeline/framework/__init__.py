@@ -13,7 +13,6 @@ from __future__ import annotations
 
 import json
 from functools import lru_cache
-from importlib import resources
 from pathlib import Path
 from typing import Any
 
@@ -59,7 +58,8 @@ def _code() -> str:
 
 
 def _data_file(name: str) -> Path:
-    return Path(str(resources.files("pipeline.framework.data").joinpath(name)))
+    # By path, not importlib.resources (a few ms to import): the package is always unpacked.
+    return Path(__file__).with_name("data") / name
 
 
 def packaged_json(name: str) -> Path:

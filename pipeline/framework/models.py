@@ -14,37 +14,40 @@ from typing import Annotated, Literal
 
 from pipeline.datafile import FORBID_EXTRA, Bounds, Check, dumps
 
-QS_CODE = re.compile(r"^QS[1-9][0-9]*$")
-IR_CODE = re.compile(r"^IR[1-9][0-9]*$")
-CRITERION_CODE = re.compile(r"^[1-9][0-9]*\.[1-9][0-9]*$")
+# The codes' forms, checked when a file is read (compiled then, not on every import).
+QS_CODE = r"^QS[1-9][0-9]*$"
+IR_CODE = r"^IR[1-9][0-9]*$"
+CRITERION_CODE = r"^[1-9][0-9]*\.[1-9][0-9]*$"
+STANDARD_CODE = r"S[1-9][0-9]*"
+SLUG = r"[a-z0-9]+(-[a-z0-9]+)*"
 
 
 def _qs_code(v: str) -> str:
-    if not QS_CODE.match(v):
+    if not re.match(QS_CODE, v):
         raise ValueError(f"quality statement code {v!r} must look like QS1")
     return v
 
 
 def _slug(v: str) -> str:
-    if not re.fullmatch(r"[a-z0-9]+(-[a-z0-9]+)*", v):
+    if not re.fullmatch(SLUG, v):
         raise ValueError(f"slug {v!r} must be lower-case words joined by hyphens")
     return v
 
 
 def _ir_code(v: str) -> str:
-    if not IR_CODE.match(v):
+    if not re.match(IR_CODE, v):
         raise ValueError(f"information return code {v!r} must look like IR5")
     return v
 
 
 def _criterion_code(v: str) -> str:
-    if not CRITERION_CODE.match(v):
+    if not re.match(CRITERION_CODE, v):
         raise ValueError(f"criterion code {v!r} must look like 3.2")
     return v
 
 
 def _standard_code(v: str) -> str:
-    if not re.fullmatch(r"S[1-9][0-9]*", v):
+    if not re.fullmatch(STANDARD_CODE, v):
         raise ValueError(f"standard code {v!r} must look like S3")
     return v
 
