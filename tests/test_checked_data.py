@@ -200,6 +200,7 @@ def test_a_cache_of_the_right_key_but_another_shape_is_made_again(ws: Workspace)
     data["data"]["report"] = {"word_limit": 5, "not_a_setting": 1}
     kept.write_text(json.dumps(data), "utf-8")
     again = probe(ws)
+    assert again == {**first, "imported": again["imported"]}
     assert again["word_limit"] == 750 and "pydantic" in again["imported"]
 
 
