@@ -57,9 +57,9 @@ class Check:
         self.fn = fn
 
     def __get_pydantic_core_schema__(self, source: Any, handler: Any) -> Any:
-        from pydantic_core import core_schema
+        from pydantic.functional_validators import AfterValidator
 
-        return core_schema.no_info_after_validator_function(self.fn, handler(source))
+        return AfterValidator(self.fn).__get_pydantic_core_schema__(source, handler)
 
 
 # The dataclasses' config for pydantic: a key the class does not have is an error.
