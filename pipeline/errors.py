@@ -11,7 +11,9 @@ class SelfAssessError(Exception):
 
 def describe_validation_error(e: Any, limit: int = 5) -> str:
     """A pydantic ``ValidationError``'s problems as ``key: what is wrong (it is 'x')``, in plain
-    words, the first ``limit`` of them: for the one-line messages about a council's files."""
+    words, the first ``limit`` of them: for the one-line messages about a council's files. The
+    same words whether pydantic checked a model or a dataclass (which it reports in other words:
+    an unknown key is an "unexpected keyword argument")."""
     out = []
     for err in e.errors()[:limit]:
         where = ".".join(str(p) for p in err["loc"]) or "(the whole file)"
