@@ -708,7 +708,14 @@ def run() -> None:
 def _exit_code() -> int:
     """Run the command; its exit code."""
     try:
-        code = main.main(standalone_mode=False)
+        try:
+            code = main.main(standalone_mode=False)
+        except RuntimeError as e:
+            # Ctrl-C while Python makes a class (a module being imported) comes wrapped in
+            # "Error calling __set_name__": an interrupt all the same.
+            if isinstance(e.__cause__, KeyboardInterrupt):
+                raise e.__cause__ from None
+            raise
     except (KeyboardInterrupt, click.exceptions.Abort):
         click.echo(
             "Interrupted; files already written are complete, nothing half-written.", err=True

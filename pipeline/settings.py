@@ -1,39 +1,51 @@
-"""Settings a council may change in ``selfassess.toml`` at the top of its workspace."""
+"""Settings a council may change in ``selfassess.toml`` at the top of its workspace.
+
+Plain dataclasses (defaults in one place: the fields below), so that reading them needs no
+pydantic: pydantic checks a ``selfassess.toml`` (:func:`pipeline.datafile.validate`) when no
+checked copy of it is kept in the workspace's ``outputs/.cache`` (see :func:`load_settings`).
+"""
 
 from __future__ import annotations
 
-import tomllib
+from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Literal
+from typing import Annotated, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, ValidationError
-
+from pipeline import datafile
+from pipeline.datafile import FORBID_EXTRA, Bounds
 from pipeline.errors import SelfAssessError, describe_validation_error
 
 SETTINGS_FILE = "selfassess.toml"
 
+Share = Annotated[float, Bounds(ge=0, le=1)]
+AtLeast1 = Annotated[int, Bounds(ge=1)]
 
-class _Section(BaseModel):
-    model_config = ConfigDict(extra="forbid")
+
+class _Section:
+    """Every section: keyword arguments only, and (for pydantic) no keys but its fields."""
+
+    __pydantic_config__ = FORBID_EXTRA
 
 
+@dataclass(frozen=True, kw_only=True)
 class Stage1Settings(_Section):
     """Thresholds for the Stage 1 findings (SPEC §6)."""
 
-    divergence_share: float = Field(0.25, ge=0, le=1)
-    group_min_ratings: int = Field(3, ge=1)
-    group_mean_gap: float = Field(1.0, ge=0)
-    dont_know_gap_share: float = Field(0.25, ge=0, le=1)
-    evidence_min_share: float = Field(0.5, ge=0, le=1)
-    min_ratings_for_strength: int = Field(3, ge=1)
-    emerging_count: int = Field(3, ge=1)
-    improvement_max_agree_share: float = Field(0.6, ge=0, le=1)
+    divergence_share: Share = 0.25
+    group_min_ratings: AtLeast1 = 3
+    group_mean_gap: Annotated[float, Bounds(ge=0)] = 1.0
+    dont_know_gap_share: Share = 0.25
+    evidence_min_share: Share = 0.5
+    min_ratings_for_strength: AtLeast1 = 3
+    emerging_count: AtLeast1 = 3
+    improvement_max_agree_share: Share = 0.6
     mask_personal_data: bool = True
     # A workshop or group return (marked on its checklist's "About you" sheet): its ratings are
     # the group's consensus, counted as one voice, or once for each participant.
     workshop_weight: Literal["one voice", "participants"] = "one voice"
 
 
+@dataclass(frozen=True, kw_only=True)
 class LimitSettings(_Section):
     """Limits applied to every workbook before it is parsed (SPEC §8)."""
 
@@ -43,6 +55,7 @@ class LimitSettings(_Section):
     max_compression_ratio: float = 200.0
 
 
+@dataclass(frozen=True, kw_only=True)
 class ReportSettings(_Section):
     word_limit: int = 750
     max_strengths: int = 3
@@ -54,52 +67,78 @@ class ReportSettings(_Section):
     stage1_summary: bool = True
     engagement_table: bool = True
     # Pictures pasted into a Stage 2 form's "What others say" area.
-    picture_max_bytes: int = Field(5 * 1024 * 1024, ge=1)
-    picture_max_pixels: int = Field(25_000_000, ge=1)
+    picture_max_bytes: AtLeast1 = 5 * 1024 * 1024
+    picture_max_pixels: AtLeast1 = 25_000_000
     # Annexes: the improvement plan (on), the self-ratings (internal: off).
     plan_annex: bool = True
     self_rating_annex: bool = False
     # A self-rating of 3-4 with less than this share agreeing at Stage 1, or of 1-2 with more
     # than self_rating_high_agree agreeing, is flagged as a sharp disagreement.
-    self_rating_low_agree: float = Field(0.5, ge=0, le=1)
-    self_rating_high_agree: float = Field(0.8, ge=0, le=1)
+    self_rating_low_agree: Share = 0.5
+    self_rating_high_agree: Share = 0.8
 
     # How long LibreOffice may take to make the PDF: this many seconds, plus so many for each
     # document of the evidence register (the register is what makes a report long).
-    pdf_timeout_seconds: int = Field(120, ge=1)
-    pdf_timeout_seconds_per_document: float = Field(0.1, ge=0)
+    pdf_timeout_seconds: AtLeast1 = 120
+    pdf_timeout_seconds_per_document: Annotated[float, Bounds(ge=0)] = 0.1
 
 
+@dataclass(frozen=True, kw_only=True)
 class ServeSettings(_Section):
     """Limits of ``selfassess serve``'s upload page (each file is then read with ``limits``)."""
 
-    max_upload_bytes: int = Field(20 * 1024 * 1024, ge=1)
-    max_upload_files: int = Field(100, ge=1)
+    max_upload_bytes: AtLeast1 = 20 * 1024 * 1024
+    max_upload_files: AtLeast1 = 100
 
 
+@dataclass(frozen=True, kw_only=True)
 class Settings(_Section):
     council: str = ""
-    stage1: Stage1Settings = Stage1Settings()
-    limits: LimitSettings = LimitSettings()
-    report: ReportSettings = ReportSettings()
-    serve: ServeSettings = ServeSettings()
+    stage1: Stage1Settings = field(default_factory=Stage1Settings)
+    limits: LimitSettings = field(default_factory=LimitSettings)
+    report: ReportSettings = field(default_factory=ReportSettings)
+    serve: ServeSettings = field(default_factory=ServeSettings)
 
 
-def load_settings(workspace_root: Path) -> Settings:
-    """The workspace's settings, defaults for anything not given."""
+def load_settings(workspace_root: Path, cache: Path | None = None) -> Settings:
+    """The workspace's settings, defaults for anything not given.
+
+    ``cache``: a folder to keep the checked settings in (the workspace's ``outputs/.cache``):
+    the next run with the same ``selfassess.toml`` (byte for byte, and the same selfassess)
+    builds them from there, without pydantic; any other file is checked again."""
     path = workspace_root / SETTINGS_FILE
     if not path.is_file():
         return Settings()
     try:
-        data = tomllib.loads(path.read_bytes().decode("utf-8-sig"))
-        return Settings.model_validate(data)
+        raw = path.read_bytes()
+    except OSError as e:
+        raise SelfAssessError(f"{SETTINGS_FILE} cannot be read ({e.strerror}).") from e
+    key = datafile.key([datafile.code_digest(__file__), "settings", datafile.digest(raw)])
+    kept = None if cache is None else cache / "settings.json"
+    found = None if kept is None else datafile.load(kept, key, Settings)
+    if found is not None:
+        return found
+    settings = _check(raw)
+    if kept is not None:
+        datafile.store(kept, key, settings)
+    return settings
+
+
+def _check(raw: bytes) -> Settings:
+    """``selfassess.toml``'s bytes read and checked by pydantic: SelfAssessError saying what is
+    wrong otherwise."""
+    import tomllib
+
+    from pydantic import ValidationError
+
+    try:
+        data = tomllib.loads(raw.decode("utf-8-sig"))
+        return datafile.validate(Settings, data)
     except UnicodeDecodeError as e:
         raise SelfAssessError(
             f"{SETTINGS_FILE} is not UTF-8 text; save it as UTF-8 in your editor (or delete it "
             "to use the defaults)."
         ) from e
-    except OSError as e:
-        raise SelfAssessError(f"{SETTINGS_FILE} cannot be read ({e.strerror}).") from e
     except tomllib.TOMLDecodeError as e:
         raise SelfAssessError(f"{SETTINGS_FILE} cannot be read ({e}); fix or delete it.") from e
     except ValidationError as e:

@@ -154,12 +154,21 @@ class Workspace:
             shown = str(path)
         return printable_path(shown)
 
+    @property
+    def checked_cache(self) -> Path | None:
+        """Where the framework, practice standards and settings a council changed are kept once
+        checked (``outputs/.cache/checked``), so that the next run reads neither YAML nor
+        pydantic; None when the workspace has no outputs/ folder (nothing is made there then).
+        Each copy is used only for the file it was made from (see :mod:`pipeline.datafile`),
+        and deleting the folder is always safe."""
+        return self.outputs / ".cache" / "checked" if self.outputs.is_dir() else None
+
     @cached_property
     def framework(self) -> Framework:
         from pipeline.framework import FrameworkError, load_framework
 
         try:
-            return load_framework(self.framework_overrides)
+            return load_framework(self.framework_overrides, self.checked_cache)
         except FrameworkError as e:
             raise SelfAssessError(str(e)) from e
 
@@ -169,7 +178,7 @@ class Workspace:
         from pipeline.framework import FrameworkError, load_standards
 
         try:
-            return load_standards(self.practice_standards, self.framework)
+            return load_standards(self.practice_standards, self.framework, self.checked_cache)
         except FrameworkError as e:
             raise SelfAssessError(str(e)) from e
 
@@ -177,7 +186,7 @@ class Workspace:
     def settings(self) -> Settings:
         from pipeline.settings import load_settings
 
-        return load_settings(self.root)
+        return load_settings(self.root, self.checked_cache)
 
     def require(self) -> Workspace:
         """This workspace, or a clear error when the folder is not one."""

@@ -14,7 +14,7 @@ import re
 import shutil
 import tomllib
 import zipfile
-from dataclasses import dataclass
+from dataclasses import asdict, dataclass
 from pathlib import Path
 from typing import Any
 
@@ -248,7 +248,7 @@ def test_751_words_break_the_default_limit_and_750_do_not(no_settings: Workspace
 def test_init_writes_the_default_settings(round_: Round) -> None:
     """Every value ``init`` writes below the council's name is the default, as it says."""
     written = tomllib.loads((round_.ws.root / "selfassess.toml").read_text("utf-8"))
-    defaults = Settings().model_dump()
+    defaults = asdict(Settings())
     for section, values in written.items():
         if section == "council":
             continue

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterator
+from dataclasses import asdict
 from pathlib import Path
 from typing import Any
 
@@ -144,7 +145,7 @@ def test_no_ocr_artefacts() -> None:
     fw = load_framework()
     bad_words = re.compile(r"guality|sateguarding|selt-|selr-", re.IGNORECASE)
     bullet_start = re.compile(r"^\s*[•*+»«©]")
-    for text in _strings(fw.model_dump()):
+    for text in _strings(asdict(fw)):
         assert "|" not in text, text
         assert not bad_words.search(text), text
         assert "  " not in text, text

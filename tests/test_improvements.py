@@ -13,6 +13,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from pipeline.analysis.stage1 import aggregate
+from pipeline.datafile import validate
 from pipeline.forms.summary import GUIDANCE_SHEET, build_summary
 from pipeline.framework import Framework, load_framework
 from pipeline.model.findings import Findings
@@ -50,7 +51,7 @@ def _returns(columns: dict[int, list[int | None]], group: str = ASC) -> list[Sta
 
 
 def _qs1(framework: Framework, returns: list[Stage1Return], **changes: object) -> QSResult:
-    return aggregate(framework, returns, Stage1Settings.model_validate(changes))[0]
+    return aggregate(framework, returns, validate(Stage1Settings, changes))[0]
 
 
 AGREE = [4, 4, 3, 3, 4, 3, 4, 3, 4, 4]  # 10 of 10
@@ -143,7 +144,7 @@ def _strings(sheet: object) -> list[str]:
 
 def test_findings_xlsx_says_so_instead_of_listing(framework: Framework, tmp_path: Path) -> None:
     returns = _returns({1: AGREE, 2: AGREE, 3: AGREE, 4: SIXTY})
-    wide = Stage1Settings.model_validate(WIDE)
+    wide = validate(Stage1Settings, WIDE)
     result = CollectResult(len(returns), [], Findings(), aggregate(framework, returns, wide))
     style = load_style_values(template_path("xlsx/style.toml"))
     book = build_findings(framework, result, style, "Testshire", wide, today=dt.date(2026, 3, 5))

@@ -1,20 +1,68 @@
-"""Pydantic models of the CQC / PCH self-assessment framework, loaded from data files."""
+"""The CQC / PCH self-assessment framework as data classes, loaded from data files.
+
+Plain frozen dataclasses, so that loading the framework needs no pydantic: pydantic checks them
+(:func:`pipeline.datafile.validate`) when they are read from YAML, with the checks written into
+their annotations (``Check``, ``Bounds``) and their ``__post_init__`` (which runs either way).
+"""
 
 from __future__ import annotations
 
 import re
-from typing import Literal
+from dataclasses import dataclass
+from functools import cached_property
+from typing import Annotated, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
+from pipeline.datafile import FORBID_EXTRA, Bounds, Check, dumps
 
-QS_CODE = re.compile(r"^QS[1-9][0-9]*$")
-IR_CODE = re.compile(r"^IR[1-9][0-9]*$")
+# The codes' forms, checked when a file is read (compiled then, not on every import).
+QS_CODE = r"^QS[1-9][0-9]*$"
+IR_CODE = r"^IR[1-9][0-9]*$"
+CRITERION_CODE = r"^[1-9][0-9]*\.[1-9][0-9]*$"
+STANDARD_CODE = r"S[1-9][0-9]*"
+SLUG = r"[a-z0-9]+(-[a-z0-9]+)*"
 
 
-class _Strict(BaseModel):
-    model_config = ConfigDict(extra="forbid", frozen=True)
+def _qs_code(v: str) -> str:
+    if not re.match(QS_CODE, v):
+        raise ValueError(f"quality statement code {v!r} must look like QS1")
+    return v
 
 
+def _slug(v: str) -> str:
+    if not re.fullmatch(SLUG, v):
+        raise ValueError(f"slug {v!r} must be lower-case words joined by hyphens")
+    return v
+
+
+def _ir_code(v: str) -> str:
+    if not re.match(IR_CODE, v):
+        raise ValueError(f"information return code {v!r} must look like IR5")
+    return v
+
+
+def _criterion_code(v: str) -> str:
+    if not re.match(CRITERION_CODE, v):
+        raise ValueError(f"criterion code {v!r} must look like 3.2")
+    return v
+
+
+def _standard_code(v: str) -> str:
+    if not re.fullmatch(STANDARD_CODE, v):
+        raise ValueError(f"standard code {v!r} must look like S3")
+    return v
+
+
+class FrameworkError(Exception):
+    """The framework data (packaged or a council's override file) is not valid."""
+
+
+class _Strict:
+    """Every class: frozen, keyword arguments only, and (for pydantic) no keys but its fields."""
+
+    __pydantic_config__ = FORBID_EXTRA
+
+
+@dataclass(frozen=True, kw_only=True)
 class TextBlock(_Strict):
     """A paragraph, optionally followed by bullet points (as the guidance lays text out)."""
 
@@ -22,6 +70,7 @@ class TextBlock(_Strict):
     bullets: tuple[str, ...] = ()
 
 
+@dataclass(frozen=True, kw_only=True)
 class RatingOption(_Strict):
     value: int
     label: str
@@ -32,9 +81,10 @@ class RatingOption(_Strict):
         return f"{self.value} {self.label}"
 
 
+@dataclass(frozen=True, kw_only=True)
 class QualityStatement(_Strict):
-    code: str
-    slug: str
+    code: Annotated[str, Check(_qs_code)]
+    slug: Annotated[str, Check(_slug)]
     name: str
     we_statement: str
     i_statements: tuple[str, ...]
@@ -43,26 +93,13 @@ class QualityStatement(_Strict):
     checklist_statements: tuple[str, ...]
     prompts: tuple[str, ...]
 
-    @field_validator("code")
-    @classmethod
-    def _code(cls, v: str) -> str:
-        if not QS_CODE.match(v):
-            raise ValueError(f"quality statement code {v!r} must look like QS1")
-        return v
-
-    @field_validator("slug")
-    @classmethod
-    def _slug(cls, v: str) -> str:
-        if not re.fullmatch(r"[a-z0-9]+(-[a-z0-9]+)*", v):
-            raise ValueError(f"slug {v!r} must be lower-case words joined by hyphens")
-        return v
-
     @property
     def file_stem(self) -> str:
         """``QS1-assessing-needs``: the stem of every generated file for this statement."""
         return f"{self.code}-{self.slug}"
 
 
+@dataclass(frozen=True, kw_only=True)
 class Theme(_Strict):
     code: str
     name: str
@@ -70,30 +107,19 @@ class Theme(_Strict):
     quality_statements: tuple[QualityStatement, ...]
 
 
+@dataclass(frozen=True, kw_only=True)
 class IRItem(_Strict):
     """One item of the CQC local authority information return."""
 
-    code: str
+    code: Annotated[str, Check(_ir_code)]
     text: str
     detail: TextBlock | None = None
-    quality_statements: tuple[str, ...] = Field(
-        description='QS codes, or ("ALL",) for items that relate to every quality statement'
-    )
+    # QS codes, or ("ALL",) for items that relate to every quality statement.
+    quality_statements: tuple[str, ...]
     document_types: tuple[str, ...]
-    max_age_months: int | None = Field(
-        None,
-        ge=1,
-        description="how old a data document for this item may be, in months, when the item "
-        "asks for a period (IR21: the last three months); None: the council's setting "
-        "(evidence_max_age_months)",
-    )
-
-    @field_validator("code")
-    @classmethod
-    def _code(cls, v: str) -> str:
-        if not IR_CODE.match(v):
-            raise ValueError(f"information return code {v!r} must look like IR5")
-        return v
+    # How old a data document for this item may be, in months, when the item asks for a period
+    # (IR21: the last three months); None: the council's setting (evidence_max_age_months).
+    max_age_months: Annotated[int, Bounds(ge=1)] | None = None
 
     @property
     def relates_to_all(self) -> bool:
@@ -104,6 +130,7 @@ class IRItem(_Strict):
         return int(self.code[2:])
 
 
+@dataclass(frozen=True, kw_only=True)
 class FrameworkInfo(_Strict):
     id: str
     version: str
@@ -112,6 +139,7 @@ class FrameworkInfo(_Strict):
     data_pack_url: str = ""
 
 
+@dataclass(frozen=True, kw_only=True)
 class Framework(_Strict):
     """The whole framework: themes, quality statements, rating scale, IR items."""
 
@@ -125,15 +153,14 @@ class Framework(_Strict):
     staff_and_partners: tuple[str, ...] = ()
     themes: tuple[Theme, ...]
     ir_items: tuple[IRItem, ...]
-    all_themes_order: tuple[str, ...] = Field(
-        (),
-        description="the order of the IR items for all themes in Section D, as the guidance "
-        "lists them (IR37, IR38, IR2 …); items not named follow in number order",
-    )
+    # The order of the IR items for all themes in Section D, as the guidance lists them (IR37,
+    # IR38, IR2 ...); items not named follow in number order.
+    all_themes_order: tuple[str, ...] = ()
     kind: Literal["selfassess-framework"] = "selfassess-framework"
 
-    @model_validator(mode="after")
-    def _consistent(self) -> Framework:
+    def __post_init__(self) -> None:
+        """The checks across fields (run by pydantic, which reports them for the whole file, and
+        by every construction: a framework that breaks them cannot be made)."""
         codes = [qs.code for qs in self.quality_statements]
         if len(set(codes)) != len(codes):
             raise ValueError(f"quality statement codes repeat: {codes}")
@@ -151,7 +178,6 @@ class Framework(_Strict):
         values = sorted(r.value for r in self.rating_scale)
         if values != [0, 1, 2, 3, 4]:
             raise ValueError("the rating scale must have the values 0 to 4")
-        return self
 
     @property
     def quality_statements(self) -> tuple[QualityStatement, ...]:
@@ -180,41 +206,37 @@ class Framework(_Strict):
         """``pch-cqc-la@3.0``: written into every generated workbook's identity."""
         return f"{self.framework.id}@{self.framework.version}"
 
+    @cached_property
+    def digest(self) -> str:
+        """A fingerprint of the whole content (packaged data with any overrides): the SHA-256
+        of its compact JSON, the same value pydantic's ``model_dump_json`` gave (round.json and
+        the packaged caches keep it). Worked out once per framework: reading a workspace asks
+        for it for every blank workbook."""
+        import hashlib
+
+        return hashlib.sha256(dumps(self).encode()).hexdigest()
+
 
 # ---- Practice assurance standards (case-file audits) -------------------------------------------
 
-CRITERION_CODE = re.compile(r"^[1-9][0-9]*\.[1-9][0-9]*$")
 
-
+@dataclass(frozen=True, kw_only=True)
 class Criterion(_Strict):
     """One criterion of a practice standard, audited as met, partly met, not met or n/a."""
 
-    code: str  # "3.2": standard 3, criterion 2
+    code: Annotated[str, Check(_criterion_code)]  # "3.2": standard 3, criterion 2
     text: str
 
-    @field_validator("code")
-    @classmethod
-    def _code(cls, v: str) -> str:
-        if not CRITERION_CODE.match(v):
-            raise ValueError(f"criterion code {v!r} must look like 3.2")
-        return v
 
-
+@dataclass(frozen=True, kw_only=True)
 class Standard(_Strict):
     """A practice assurance standard: its criteria and the IR items its audits serve."""
 
-    code: str  # "S3"
+    code: Annotated[str, Check(_standard_code)]  # "S3"
     name: str
     introduction: str = ""
     ir_items: tuple[str, ...] = ()
     criteria: tuple[Criterion, ...]
-
-    @field_validator("code")
-    @classmethod
-    def _code(cls, v: str) -> str:
-        if not re.fullmatch(r"S[1-9][0-9]*", v):
-            raise ValueError(f"standard code {v!r} must look like S3")
-        return v
 
     @property
     def number(self) -> int:
@@ -226,6 +248,7 @@ class Standard(_Strict):
         return f"Standard {self.number}: {self.name}"
 
 
+@dataclass(frozen=True, kw_only=True)
 class PracticeStandards(_Strict):
     """The standards case files are audited against (``practice-assurance-standards.yaml``)."""
 
@@ -234,8 +257,8 @@ class PracticeStandards(_Strict):
     title: str
     standards: tuple[Standard, ...]
 
-    @model_validator(mode="after")
-    def _consistent(self) -> PracticeStandards:
+    def __post_init__(self) -> None:
+        """The checks across fields, as :meth:`Framework.__post_init__`."""
         codes = [s.code for s in self.standards]
         if len(set(codes)) != len(codes):
             raise ValueError(f"standard codes repeat: {codes}")
@@ -248,7 +271,6 @@ class PracticeStandards(_Strict):
             for criterion in standard.criteria:
                 if criterion.code.split(".")[0] != str(standard.number):
                     raise ValueError(f"criterion {criterion.code} is not of {standard.code}")
-        return self
 
     @property
     def criteria(self) -> tuple[Criterion, ...]:

@@ -125,7 +125,7 @@ def cache_dir(ws: Workspace) -> Path:
 
 def framework_digest(framework: Framework) -> str:
     """A fingerprint of the framework's whole content (packaged data with any overrides)."""
-    return hashlib.sha256(framework.model_dump_json().encode()).hexdigest()
+    return framework.digest
 
 
 def cached_expected_cells(
