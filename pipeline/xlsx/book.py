@@ -435,15 +435,7 @@ def cell_xml(value: object, look: Look) -> tuple[Look, str]:
         if len(text) > CELL_LIMIT:
             raise ValueError(f"text of {len(text)} characters is more than a cell holds")
         space = ' xml:space="preserve"' if text != text.strip() else ""
-        if "&" in text:
-            text = text.replace("&", "&amp;")
-        if "<" in text:
-            text = text.replace("<", "&lt;")
-        if ">" in text:
-            text = text.replace(">", "&gt;")
-        if "\r" in text:
-            text = text.replace("\r", "&#13;")
-        return look, f' t="inlineStr"><is><t{space}>{text}</t></is></c>'
+        return look, f' t="inlineStr"><is><t{space}>{text_xml(text)}</t></is></c>'
     if value is None:
         return look, ' t="n"></c>'
     if value.__class__ is int:
