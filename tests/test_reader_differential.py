@@ -26,9 +26,10 @@ from hypothesis import strategies as st
 
 from pipeline.app import generate_checklists, generate_summaries, init_workspace
 from pipeline.xlsx import fast_writer as xlsx_fast
+from pipeline.xlsx import sheet_reader
 from pipeline.xlsx.cells import WorkbookRejected
+from pipeline.xlsx.package import MEMO
 from pipeline.xlsx.reader import open_workbook
-from pipeline.xlsx.sheet_reader import _CellReader
 from tests import hostile
 from tests.conftest import COUNCIL, soffice_or_skip
 from tests.hostile import sst, styles, worksheet, write_xlsx
@@ -41,8 +42,11 @@ DEMO_INPUTS = sorted((REPO / "inputs").rglob("*.xlsx"))
 # Reading both ways
 
 
-def snapshot(path: Path, fast: bool) -> object:
-    """All that open_workbook gives, as plain data: sheets and cells in order, value types."""
+def snapshot(path: Path, fast: bool, remembered: bool = False) -> object:
+    """All that open_workbook gives, as plain data: sheets and cells in order, value types;
+    read afresh, unless ``remembered``, when parts met before are taken from the memo."""
+    if not remembered:
+        MEMO.clear()
     try:
         wb = open_workbook(path, fast=fast)
     except WorkbookRejected as e:
@@ -69,16 +73,18 @@ def snapshot(path: Path, fast: bool) -> object:
 @contextmanager
 def plain_sheets_counted() -> Iterator[list[bool | None]]:
     """What each call of the plain-sheet reader did: True, it read the sheet; False, it left
-    the sheet to lxml; None, it rejected the workbook. (A spy: it changes nothing.)"""
-    original = _CellReader._plain_sheet
+    the sheet to lxml; None, it rejected the workbook. (A spy: it changes nothing. Sheets
+    remembered from an earlier read do not reach it: ``snapshot`` forgets them first.)"""
+    original = sheet_reader._plain_sheet
     results: list[bool | None] = []
 
-    def spy(self: _CellReader, part: str, data: bytes, sheet: Any) -> bool:
+    def spy(part: str, data: bytes, ns: str) -> Any:
         results.append(None)
-        results[-1] = read = original(self, part, data, sheet)
-        return read
+        plain = original(part, data, ns)
+        results[-1] = plain is not None
+        return plain
 
-    with mock.patch.object(_CellReader, "_plain_sheet", spy):
+    with mock.patch.object(sheet_reader, "_plain_sheet", spy):
         yield results
 
 
@@ -318,9 +324,23 @@ def test_any_text_reads_the_same_both_ways(text: str, where: str, tmp_path: Path
 def test_the_switch_is_honest(tmp_path: Path) -> None:
     """fast=False never calls the plain-sheet reader; fast=True does."""
     path = write_xlsx(tmp_path / "p.xlsx")
+    MEMO.clear()
     with plain_sheets_counted() as plain:
         open_workbook(path, fast=False)
     assert plain == []
     with plain_sheets_counted() as plain:
         open_workbook(path)
     assert plain == [True]
+
+
+def test_parts_met_before_read_the_same_from_the_memo() -> None:
+    """Each demo input read again, its repeated parts (sheets, styles, relationships...) taken
+    from the memo rather than unpacked and parsed, reads as it did afresh."""
+    paths = DEMO_INPUTS[:20]  # few enough for the memo to keep all their parts
+    afresh = [snapshot(path, fast=True) for path in paths]
+    for path in paths:
+        snapshot(path, fast=True, remembered=True)  # every part now remembered
+    with plain_sheets_counted() as plain:
+        again = [snapshot(path, fast=True, remembered=True) for path in paths]
+    assert plain == []  # not one sheet was read afresh
+    assert again == afresh
