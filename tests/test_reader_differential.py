@@ -26,7 +26,7 @@ from hypothesis import strategies as st
 
 from pipeline.app import generate_checklists, generate_summaries, init_workspace
 from pipeline.xlsx import fast_writer as xlsx_fast
-from pipeline.xlsx import sheet_reader
+from pipeline.xlsx import reader, sheet_reader
 from pipeline.xlsx.cells import WorkbookRejected
 from pipeline.xlsx.package import MEMO
 from pipeline.xlsx.reader import open_workbook
@@ -285,6 +285,76 @@ def test_edge_cases_read_the_same_both_ways(tmp_path: Path) -> None:
     for path in paths:
         assert snapshot(path, True) == snapshot(path, False), _first_difference(path)
     assert_same_both_ways(paths, min_plain=10)
+
+
+# Shared-string tables written by hand: plain ones (read without lxml) and the nearest things
+# that are not plain (left to lxml, or refused by both).
+_SST_HEAD = f'{hostile.DECL}<sst xmlns="{hostile.MAIN_NS}" count="3" uniqueCount="3">'
+EDGE_SSTS = {
+    "plain": sst("a", " b ", "", "x_x000D_y", "a&b<c>'\"", "😀 Cymraeg ŵ", "line\nbreak"),
+    "no-preserve": f"{_SST_HEAD}<si><t>plain</t></si><si><t></t></si><si><t> x</t></si></sst>",
+    "references": f"{_SST_HEAD}<si><t>&#65;&#x42;&amp;&quot;&#10;&#x1F600;</t></si></sst>",
+    "forbidden-ref": f"{_SST_HEAD}<si><t>bad &#1; ref</t></si></sst>",
+    "cdata": f"{_SST_HEAD}<si><t><![CDATA[<b> & ]]></t></si></sst>",
+    "rich": f"{_SST_HEAD}<si><r><rPr><b/></rPr><t>ri</t></r><r><t>ch</t></r></si></sst>",
+    "phonetic": f'{_SST_HEAD}<si><t>漢</t><rPh sb="0" eb="1"><t>かん</t></rPh></si></sst>',
+    "raw-cr": f"{_SST_HEAD}<si><t>a\rb\r\nc</t></si></sst>",
+    "empty-t": f"{_SST_HEAD}<si><t/></si><si><t>b</t></si></sst>",
+    "spaces-between": f"{_SST_HEAD}<si><t>a</t></si>\n<si><t>b</t></si>\n</sst>\n",
+    "end-of-cdata": f"{_SST_HEAD}<si><t>a]]>b</t></si></sst>",
+    "comment": f"{_SST_HEAD}<si><t>a</t></si><!-- c --><si><t>b</t></si></sst>",
+    "comment-after": f"{_SST_HEAD}<si><t>a</t></si></sst><!-- c -->",
+    "junk-after": f"{_SST_HEAD}<si><t>a</t></si></sst><junk/>",
+    "gt-in-attribute": f'{hostile.DECL}<sst xmlns="{hostile.MAIN_NS}" x="a>b"><si><t>a</t></si>'
+    "</sst>",
+    "prefixed": f'{hostile.DECL}<x:sst xmlns:x="{hostile.MAIN_NS}"><x:si><x:t>a</x:t></x:si>'
+    "</x:sst>",
+    "other-namespace": '<sst xmlns="urn:other"><si><t>a</t></si></sst>',
+    "no-namespace": "<sst><si><t>a</t></si></sst>",
+    "self-closing": f'<sst xmlns="{hostile.MAIN_NS}"/>',
+    "unclosed": f"{_SST_HEAD}<si><t>a</t></si>",
+    "doctype": f'<!DOCTYPE sst [<!ENTITY e "x">]><sst xmlns="{hostile.MAIN_NS}"><si><t>&e;</t>'
+    "</si></sst>",
+    "latin-1": f'<?xml version="1.0" encoding="ISO-8859-1"?><sst xmlns="{hostile.MAIN_NS}">'
+    "<si><t>caf\u00e9</t></si></sst>",
+    "si-attribute": f'{_SST_HEAD}<si x="1"><t>a</t></si></sst>',
+}
+
+
+def _sst_workbooks(folder: Path) -> list[Path]:
+    paths = []
+    for name, table in EDGE_SSTS.items():
+        items = table.count("<si") + table.count("<x:si")  # a cell for each
+        cells = "".join(
+            f'<c r="{col}1" t="s"><v>{i}</v></c>' for i, col in enumerate("ABCDEFG"[:items])
+        )
+        parts = hostile.workbook_parts(
+            {"S": worksheet(f'<row r="1">{cells}</row>')}, shared_strings=""
+        )
+        parts["xl/sharedStrings.xml"] = table.encode("latin-1" if name == "latin-1" else "utf-8")
+        paths.append(hostile.write_zip(folder / f"sst-{name}.xlsx", parts))
+    return paths
+
+
+def test_shared_strings_read_the_same_both_ways(tmp_path: Path) -> None:
+    """Each table reads as lxml reads it (or is refused as lxml refuses it); the plain ones
+    without lxml."""
+    paths = _sst_workbooks(tmp_path)
+    plain: list[str] = []
+    original = reader._plain_shared_strings
+
+    def spy(name: str, data: bytes, tags: Any) -> Any:
+        texts = original(name, data, tags)
+        if texts is not None:
+            plain.append(path.name)
+        return texts
+
+    for path in paths:
+        slow = snapshot(path, False)
+        with mock.patch.object(reader, "_plain_shared_strings", spy):
+            fast = snapshot(path, True)
+        assert fast == slow, _first_difference(path)
+    assert sorted(plain) == [f"sst-{name}.xlsx" for name in ("no-preserve", "plain", "references")]
 
 
 _XML_CHARS = st.characters(blacklist_categories=("Cs",))

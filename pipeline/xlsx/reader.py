@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import hashlib
 import posixpath
+import re
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -22,7 +23,17 @@ from lxml import etree
 
 from pipeline.settings import LimitSettings
 from pipeline.xlsx.annotations import sheet_annotations
-from pipeline.xlsx.cells import CellValue, ReadWorkbook, Sheet, SheetState, _cell, _damaged, _reject
+from pipeline.xlsx.cells import (
+    _MISSING,
+    CellValue,
+    ReadWorkbook,
+    Sheet,
+    SheetState,
+    WorkbookRejected,
+    _cell,
+    _damaged,
+    _reject,
+)
 from pipeline.xlsx.drawings import modified, sheet_pictures
 from pipeline.xlsx.package import (
     _OFFICE_REL_NS,
@@ -31,18 +42,25 @@ from pipeline.xlsx.package import (
     _namespace,
     _open_zip,
     _Package,
+    _parse,
     _read_file,
+    _refuse_declarations,
     _relationships,
     _Tags,
     _tags,
     _workbook_part,
 )
 from pipeline.xlsx.sheet_reader import (
+    _CHAR_REFS,
     _INDEX_KEYS,
+    _PLAIN_TEXT,
     _CellReader,
+    _NotPlain,
     _read_date_styles,
     _rich_text,
     _unescape,
+    _utf8_declared,
+    _xml_text,
 )
 
 _CUSTOM_PROPS_NS = "http://schemas.openxmlformats.org/officeDocument/2006/custom-properties"
@@ -119,7 +137,7 @@ def _read_workbook(
     date1904 = part_info.date1904
 
     by_type = {rel_type.rsplit("/", 1)[-1]: part for rel_type, part in rels.values()}
-    shared = _read_shared_strings(package, by_type.get("sharedStrings"), tags)
+    shared = _read_shared_strings(package, by_type.get("sharedStrings"), tags, fast)
     styles_part = by_type.get("styles")
     reader = _CellReader(
         tags, shared, lambda: _read_date_styles(package, styles_part, tags), date1904, fast
@@ -183,25 +201,111 @@ def _extract_custom_properties(root: etree._Element, _key: str) -> dict[str, str
 
 
 def _read_shared_strings(
-    package: _Package, part: str | None, tags: _Tags
+    package: _Package, part: str | None, tags: _Tags, fast: bool = True
 ) -> dict[str, CellValue | None]:
     """One immutable cell per shared string (None for an empty one), shared by every use.
 
     Keyed by the index as cells write it (``"0"``, ``"1"``…), which saves an int() per cell.
+    A plain table (see _plain_shared_strings) is read without lxml, unless not ``fast``.
     """
     name = package.find(part) if part else None
     if name is None:
         return {}
-    root = package.xml(name)
-    t_tag = tags.t
+    data = package.read(name)
+    texts = _plain_shared_strings(name, data, tags) if fast else None
+    cells = _tree_shared_strings(name, data, tags) if texts is None else _shared_cells(texts)
     keys = _INDEX_KEYS
-    shared: dict[str, CellValue | None] = {}
-    for index, si in enumerate(root.iterchildren(tags.si)):
+    if len(cells) > len(keys):
+        keys = keys + [str(index) for index in range(len(keys), len(cells))]
+    return dict(zip(keys, cells, strict=False))
+
+
+def _tree_shared_strings(name: str, data: bytes, tags: _Tags) -> list[CellValue | None]:
+    root = _parse(name, data)
+    t_tag = tags.t
+    cells: list[CellValue | None] = []
+    for si in root.iterchildren(tags.si):
         if len(si) == 1 and si[0].tag == t_tag:  # plain text: _rich_text, inlined
             text = si[0].text or ""
             if "_x" in text:
                 text = _unescape(text)
         else:
             text = _rich_text(si, tags)
-        shared[keys[index] if index < len(keys) else str(index)] = _cell(text) if text else None
-    return shared
+        cells.append(_cell(text) if text else None)
+    return cells
+
+
+# A plain shared-string table's items: <si><t>text</t></si>, as Excel and LibreOffice write
+# text without formatting; text as _PLAIN_TEXT allows (references not yet replaced).
+def _sst_item(group: str) -> str:
+    """The pattern of a plain item; ``group`` is ``"("`` to capture its text, else ``"(?:"``."""
+    return f'<si><t(?: xml:space="preserve")?+>{group}{_PLAIN_TEXT})</t></si>'
+
+
+_PLAIN_SST = re.compile(f"(?:{_sst_item('(?:')})*+")
+
+
+_SST_TEXT = re.compile(_sst_item("("))
+
+
+_SST_TAIL = re.compile(rb"</sst>[ \t\r\n]*")
+
+
+def _plain_shared_strings(name: str, data: bytes, tags: _Tags) -> list[str] | None:
+    """The items of a plain shared-string table as written, found without building a tree; None
+    for any other table (rich text, phonetic guides, comments...), which lxml then reads.
+
+    As for plain sheets (_plain_sheet), only text that XML reads in exactly one way is read
+    here: the items must match one strict pattern, and lxml parses everything else (the
+    declaration and the <sst> start tag), so lxml would give the same strings or refuse
+    the part.
+    """
+    _refuse_declarations(name, data)
+    start = data.find(b"<sst")
+    head_end = data.find(b">", start) + 1
+    close = data.rfind(b"</sst>")
+    if start < 0 or not 0 < head_end <= close or not _utf8_declared(data):
+        return None
+    if not _SST_TAIL.fullmatch(data, close):
+        return None
+    try:
+        root = _parse(name, data[:head_end] + b"</sst>")
+        body = data[head_end:close].decode("utf-8")
+    except (WorkbookRejected, UnicodeDecodeError):
+        return None  # lxml says why, about the whole part
+    if root.tag != f"{{{tags.ns}}}sst" or len(root) or root.text:
+        return None
+    if "]]>" in body or not _PLAIN_SST.fullmatch(body):
+        return None
+    if "&#" in body:
+        try:  # a character reference XML forbids: lxml says why
+            _xml_text("".join(_CHAR_REFS.findall(body)))
+        except _NotPlain:
+            return None
+    return _SST_TEXT.findall(body)
+
+
+def _shared_cells(texts: list[str]) -> list[CellValue | None]:
+    """The cells of shared strings as written, each text as XML reads it (and Excel's _xHHHH_
+    escapes decoded); the same text gives the same immutable cell in every return."""
+    known = _SHARED_CELLS
+    cells: list[CellValue | None] = []
+    for text in texts:
+        cell = known.get(text, _MISSING)
+        if cell is _MISSING:
+            value = _xml_text(text) if "&" in text else text
+            if "_x" in value:
+                value = _unescape(value)
+            cell = _cell(value) if value else None
+            if len(known) >= _SHARED_CELLS_MAX:
+                known.clear()
+            known[text] = cell
+        cells.append(cell)
+    return cells
+
+
+# Shared strings as written -> their cell: the template's texts recur in every return.
+_SHARED_CELLS: dict[str, CellValue | None] = {}
+
+
+_SHARED_CELLS_MAX = 100_000
