@@ -318,6 +318,15 @@ EDGE_SSTS = {
     "latin-1": f'<?xml version="1.0" encoding="ISO-8859-1"?><sst xmlns="{hostile.MAIN_NS}">'
     "<si><t>caf\u00e9</t></si></sst>",
     "si-attribute": f'{_SST_HEAD}<si x="1"><t>a</t></si></sst>',
+    "bare-ampersand": f"{_SST_HEAD}<si><t>R&D and a & b</t></si></sst>",
+    "unknown-entity": f"{_SST_HEAD}<si><t>a&nbsp;b</t></si></sst>",
+    "markup-in-text": f"{_SST_HEAD}<si><t>a<b/>c</t></si></sst>",
+    "greater-than": f"{_SST_HEAD}<si><t>a > b -> c</t></si><si><t>d</t></si></sst>\r\n",
+    "not-a-character": f"{_SST_HEAD}<si><t>a\ufffeb</t></si></sst>",
+    "control": f"{_SST_HEAD}<si><t>a\x01b</t></si></sst>",
+    "byte-order-mark": f"\ufeff{_SST_HEAD}<si><t>a</t></si></sst>",
+    "other-head": f'<sst xmlns="{hostile.MAIN_NS}" xmlns:x="urn:x"><si><t>a</t></si></sst>',
+    "empty": f"{_SST_HEAD}</sst>",
 }
 
 
@@ -354,7 +363,18 @@ def test_shared_strings_read_the_same_both_ways(tmp_path: Path) -> None:
         with mock.patch.object(reader, "_plain_shared_strings", spy):
             fast = snapshot(path, True)
         assert fast == slow, _first_difference(path)
-    assert sorted(plain) == [f"sst-{name}.xlsx" for name in ("no-preserve", "plain", "references")]
+    assert sorted(plain) == [
+        f"sst-{name}.xlsx"
+        for name in (
+            "byte-order-mark",
+            "empty",
+            "greater-than",
+            "no-preserve",
+            "other-head",
+            "plain",
+            "references",
+        )
+    ]
 
 
 _XML_CHARS = st.characters(blacklist_categories=("Cs",))

@@ -53,15 +53,16 @@ from pipeline.xlsx.package import (
 from pipeline.xlsx.sheet_reader import (
     _CHAR_REFS,
     _INDEX_KEYS,
-    _PLAIN_TEXT,
     _CellReader,
     _NotPlain,
     _read_date_styles,
     _rich_text,
     _unescape,
-    _utf8_declared,
     _xml_text,
 )
+
+_MAIN_NS = "http://schemas.openxmlformats.org/spreadsheetml/2006/main"
+
 
 _CUSTOM_PROPS_NS = "http://schemas.openxmlformats.org/officeDocument/2006/custom-properties"
 
@@ -236,53 +237,100 @@ def _tree_shared_strings(name: str, data: bytes, tags: _Tags) -> list[CellValue 
 
 
 # A plain shared-string table's items: <si><t>text</t></si>, as Excel and LibreOffice write
-# text without formatting; text as _PLAIN_TEXT allows (references not yet replaced).
-def _sst_item(group: str) -> str:
-    """The pattern of a plain item; ``group`` is ``"("`` to capture its text, else ``"(?:"``."""
-    return f'<si><t(?: xml:space="preserve")?+>{group}{_PLAIN_TEXT})</t></si>'
+# text without formatting (its text perhaps marked xml:space="preserve").
+_ITEM_START, _ITEM_START_PRESERVED, _ITEM_END = (
+    "<si><t>",
+    '<si><t xml:space="preserve">',
+    "</t></si>",
+)
 
 
-_PLAIN_SST = re.compile(f"(?:{_sst_item('(?:')})*+")
-
-
-_SST_TEXT = re.compile(_sst_item("("))
+# The usual start of a table, which needs no parsing: as Excel and LibreOffice write it.
+_SST_HEAD = re.compile(
+    rb'(?:\xef\xbb\xbf)?<\?xml version="1\.0" encoding="UTF-8"(?: standalone="yes")?\?>\r?\n?'
+    rb'<sst xmlns="http://schemas\.openxmlformats\.org/spreadsheetml/2006/main"'
+    rb'(?: count="[0-9]{1,10}")?(?: uniqueCount="[0-9]{1,10}")?>'
+)
 
 
 _SST_TAIL = re.compile(rb"</sst>[ \t\r\n]*")
 
 
-def _plain_shared_strings(name: str, data: bytes, tags: _Tags) -> list[str] | None:
-    """The items of a plain shared-string table as written, found without building a tree; None
-    for any other table (rich text, phonetic guides, comments...), which lxml then reads.
+# Characters XML forbids, and the carriage return (which XML reads as a line feed).
+_CONTROL_BYTES = bytes([*range(0x09), *range(0x0B, 0x20)])
 
-    As for plain sheets (_plain_sheet), only text that XML reads in exactly one way is read
-    here: the items must match one strict pattern, and lxml parses everything else (the
-    declaration and the <sst> start tag), so lxml would give the same strings or refuse
-    the part.
+
+# An ampersand that does not start an entity or character reference, which XML refuses.
+_BARE_AMPERSAND = re.compile(r"&(?!(?:amp|lt|gt|quot|apos|#[0-9]{1,7}|#x[0-9a-fA-F]{1,6});)")
+
+
+def _plain_shared_strings(name: str, data: bytes, tags: _Tags) -> list[str] | None:
+    """The texts of a plain shared-string table as written (references not yet replaced), found
+    with a few string operations rather than a tree; None for any other table (rich text,
+    phonetic guides, comments, spaces between items...), which lxml then reads.
+
+    As for plain sheets (_plain_sheet), only XML read in exactly one way is read here: the items
+    must be exactly <si><t>text</t></si> with no markup in the text (every "<" in the body
+    is one of the items' own), no character XML forbids, no carriage return, and every "&"
+    a reference XML allows; the start, unless written as Excel and LibreOffice write it, is
+    parsed by lxml. So lxml would give the same strings, or refuse the part.
     """
     _refuse_declarations(name, data)
-    start = data.find(b"<sst")
-    head_end = data.find(b">", start) + 1
+    start = _sst_body_start(name, data, tags)
     close = data.rfind(b"</sst>")
-    if start < 0 or not 0 < head_end <= close or not _utf8_declared(data):
+    if start is None or close < start or not _SST_TAIL.fullmatch(data, close):
         return None
-    if not _SST_TAIL.fullmatch(data, close):
+    raw = data[start:close]
+    if len(raw.translate(None, _CONTROL_BYTES)) != len(raw):
         return None
     try:
-        root = _parse(name, data[:head_end] + b"</sst>")
-        body = data[head_end:close].decode("utf-8")
-    except (WorkbookRejected, UnicodeDecodeError):
+        body = raw.decode("utf-8").replace(_ITEM_START_PRESERVED, _ITEM_START)
+    except UnicodeDecodeError:
+        return None
+    if "\ufffe" in body or "\uffff" in body:  # not characters, to XML
+        return None
+    if not body:
+        return []
+    if not (body.startswith(_ITEM_START) and body.endswith(_ITEM_END)) or "]]>" in body:
+        return None
+    texts = body[len(_ITEM_START) : -len(_ITEM_END)].split(_ITEM_END + _ITEM_START)
+    if body.count("<") != 4 * len(texts):  # a "<" of its own in some text
+        return None
+    if "&" in body and not _plain_references(body):
+        return None
+    return texts
+
+
+def _sst_body_start(name: str, data: bytes, tags: _Tags) -> int | None:
+    """Where the items of a shared-string table start (after ``<sst ...>``), or None when the
+    start is not a well-formed ``<sst>`` start tag of the workbook's namespace."""
+    head = _SST_HEAD.match(data)
+    if head is not None and tags.ns == _MAIN_NS:
+        return head.end()
+    start = data.find(b"<sst")
+    end = data.find(b">", start) + 1
+    if start < 0 or end <= 0:
+        return None
+    try:
+        root = _parse(name, data[:end] + b"</sst>")
+    except WorkbookRejected:
         return None  # lxml says why, about the whole part
     if root.tag != f"{{{tags.ns}}}sst" or len(root) or root.text:
         return None
-    if "]]>" in body or not _PLAIN_SST.fullmatch(body):
-        return None
-    if "&#" in body:
-        try:  # a character reference XML forbids: lxml says why
-            _xml_text("".join(_CHAR_REFS.findall(body)))
+    return end
+
+
+def _plain_references(text: str) -> bool:
+    """Whether every "&" in ``text`` starts a reference XML reads (entity or allowed
+    character)."""
+    if _BARE_AMPERSAND.search(text):
+        return False
+    if "&#" in text:
+        try:
+            _xml_text("".join(_CHAR_REFS.findall(text)))
         except _NotPlain:
-            return None
-    return _SST_TEXT.findall(body)
+            return False
+    return True
 
 
 def _shared_cells(texts: list[str]) -> list[CellValue | None]:
