@@ -226,19 +226,22 @@ class _Package:
         self.budget -= info.file_size
         return data
 
-    def packed(self, name: str) -> PackedPart:
-        """What identifies an entry's content without unpacking it: the same packed bytes,
-        method, CRC and size always unpack to the same data (or fail the same way).
+    def memo_key(self, name: str, *what: Hashable) -> Hashable | None:
+        """A key to remember by what ``what`` makes of part ``name``: the part's packed bytes,
+        method, CRC and size, which always unpack to the same data (or fail the same way). None
+        for a part too large to remember (see MEMO).
 
         Checked as :meth:`read` checks first (the budget, where the entry is), so a reader may
-        look its result up by this, then either :meth:`read` the entry or, having met the same
+        look its result up by this, then either :meth:`read` the part or, having met the same
         content before, :meth:`skip` it.
         """
         info, raw = self._member(name)
-        return (info.compress_type, info.CRC, info.file_size, bytes(raw))
+        if info.file_size > MEMO.max_part_bytes:
+            return None
+        return (*what, info.compress_type, info.CRC, info.file_size, bytes(raw))
 
     def skip(self, name: str) -> None:
-        """Count an entry whose content is known (by :meth:`packed`) as read, not unpacking it:
+        """Count an entry whose content is known (by :meth:`memo_key`) as read, not unpacking it:
         its size still comes off the budget."""
         info, _raw = self._member(name)
         self.budget -= info.file_size
@@ -277,18 +280,19 @@ class _Package:
     def remembered(self, name: str, make: Callable[..., _T], *args: Hashable) -> _T:
         """``make(name, data, *args)`` for part ``name``, remembered by the part's content.
 
-        The same packed bytes (:meth:`packed`) give the same data, so a part met before is
+        The same packed bytes (:meth:`memo_key`) give the same data, so a part met before is
         neither unpacked nor worked on again; its size still counts against the budget. Only
         results ``make`` returned (rather than raised) are remembered, and only for parts up to
         Memo.max_part_bytes; ``make`` must depend on nothing but its arguments.
         """
-        memo_key = (make, args, self.packed(name))
-        found = MEMO.get(memo_key)
+        memo_key = self.memo_key(name, make, *args)
+        found = None if memo_key is None else MEMO.get(memo_key)
         if found is not None:
             self.skip(name)
             return cast(_T, found[0])
         result = make(name, self.read(name), *args)
-        MEMO.put(memo_key, (result,), self.infos[name].file_size)
+        if memo_key is not None:
+            MEMO.put(memo_key, (result,), self.infos[name].file_size)
         return result
 
     def _parse(self, name: str, data: bytes) -> etree._Element:
@@ -331,10 +335,6 @@ _PARSED_MAX_ENTRIES = 128
 _PARSED_MAX_BYTES = 256 * 1024
 
 
-# What identifies a part's content (see _Package.packed): method, CRC, size, packed bytes.
-PackedPart = tuple[int, int, int, bytes]
-
-
 class Memo:
     """Results worked out from parts' content, kept for the next return that carries the same
     part: bounded in entries and in the bytes of the parts they were made from, the least
@@ -357,7 +357,7 @@ class Memo:
 
     def put(self, key: Hashable, result: tuple[object, ...], part_bytes: int) -> None:
         """Remember ``result``, made from a part of ``part_bytes`` unpacked bytes."""
-        if part_bytes > self.max_part_bytes or key in self._entries:
+        if key in self._entries:
             return
         self._entries[key] = (result, part_bytes)
         self._bytes += part_bytes

@@ -345,15 +345,20 @@ def _shared_cells(texts: list[str]) -> list[CellValue | None]:
             if "_x" in value:
                 value = _unescape(value)
             cell = _cell(value) if value else None
-            if len(known) >= _SHARED_CELLS_MAX:
-                known.clear()
-            known[text] = cell
+            if len(text) <= _SHARED_TEXT_MAX:
+                if len(known) >= _SHARED_CELLS_MAX:
+                    known.clear()
+                known[text] = cell
         cells.append(cell)
     return cells
 
 
-# Shared strings as written -> their cell: the template's texts recur in every return.
+# Shared strings as written -> their cell: the template's texts recur in every return. At most
+# _SHARED_CELLS_MAX texts of up to _SHARED_TEXT_MAX characters (a few tens of megabytes).
 _SHARED_CELLS: dict[str, CellValue | None] = {}
 
 
-_SHARED_CELLS_MAX = 100_000
+_SHARED_CELLS_MAX = 20_000
+
+
+_SHARED_TEXT_MAX = 2_000

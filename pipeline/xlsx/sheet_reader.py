@@ -414,12 +414,13 @@ class _CellReader:
         What _plain_sheet makes of a part is remembered by the part's packed bytes: the sheets
         people do not type in (guidance, identity) are the same in every return of a template.
         """
-        key = ("plain sheet", self.tags.ns, package.packed(part))
-        found = MEMO.get(key)
+        key = package.memo_key(part, "plain sheet", self.tags.ns)
+        found = None if key is None else MEMO.get(key)
         if found is None:
             data = package.read(part)
             plain = _plain_sheet(part, data, self.tags.ns)
-            MEMO.put(key, (plain,), len(data))
+            if key is not None:
+                MEMO.put(key, (plain,), len(data))
         elif found[0] is None:
             data = package.read(part)
             plain = None
