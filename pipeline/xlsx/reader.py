@@ -16,6 +16,7 @@ from __future__ import annotations
 import hashlib
 import posixpath
 import re
+from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -236,6 +237,10 @@ def _tree_shared_strings(name: str, data: bytes, tags: _Tags) -> list[CellValue 
     return cells
 
 
+# A shared string as written: its text, or a rich text's runs' texts.
+SharedText = str | tuple[str, ...]
+
+
 # A plain shared-string table's items: <si><t>text</t></si>, as Excel and LibreOffice write
 # text without formatting (its text perhaps marked xml:space="preserve").
 _ITEM_START, _ITEM_START_PRESERVED, _ITEM_END = (
@@ -264,16 +269,17 @@ _CONTROL_BYTES = bytes([*range(0x09), *range(0x0B, 0x20)])
 _BARE_AMPERSAND = re.compile(r"&(?!(?:amp|lt|gt|quot|apos|#[0-9]{1,7}|#x[0-9a-fA-F]{1,6});)")
 
 
-def _plain_shared_strings(name: str, data: bytes, tags: _Tags) -> list[str] | None:
+def _plain_shared_strings(name: str, data: bytes, tags: _Tags) -> Sequence[SharedText] | None:
     """The texts of a plain shared-string table as written (references not yet replaced), found
-    with a few string operations rather than a tree; None for any other table (rich text,
-    phonetic guides, comments, spaces between items...), which lxml then reads.
+    with a few string operations rather than a tree; None for any other table (phonetic
+    guides, comments, spaces between items...), which lxml then reads.
 
     As for plain sheets (_plain_sheet), only XML read in exactly one way is read here: the items
     must be exactly <si><t>text</t></si> with no markup in the text (every "<" in the body
-    is one of the items' own), no character XML forbids, no carriage return, and every "&"
-    a reference XML allows; the start, unless written as Excel and LibreOffice write it, is
-    parsed by lxml. So lxml would give the same strings, or refuse the part.
+    is one of the items' own), or rich text as _items reads it; no character XML forbids, no
+    carriage return, and every "&" a reference XML allows; the start, unless written as Excel
+    and LibreOffice write it, is parsed by lxml. So lxml would give the same strings, or refuse
+    the part.
     """
     _refuse_declarations(name, data)
     start = _sst_body_start(name, data, tags)
@@ -291,14 +297,44 @@ def _plain_shared_strings(name: str, data: bytes, tags: _Tags) -> list[str] | No
         return None
     if not body:
         return []
-    if not (body.startswith(_ITEM_START) and body.endswith(_ITEM_END)) or "]]>" in body:
+    if "]]>" in body or ("&" in body and not _plain_references(body)):
         return None
-    texts = body[len(_ITEM_START) : -len(_ITEM_END)].split(_ITEM_END + _ITEM_START)
-    if body.count("<") != 4 * len(texts):  # a "<" of its own in some text
+    if body.startswith(_ITEM_START) and body.endswith(_ITEM_END):
+        texts = body[len(_ITEM_START) : -len(_ITEM_END)].split(_ITEM_END + _ITEM_START)
+        if body.count("<") == 4 * len(texts):  # no "<" of its own in any text: all plain
+            return texts
+    return _items(body)
+
+
+def _items(body: str) -> list[SharedText] | None:
+    """The items of a table with rich text (formatted runs, as the checklists' guidance has):
+    a plain item's text, or a rich one's runs' texts; None if any item is neither."""
+    if not (body.startswith("<si>") and body.endswith("</si>")):
         return None
-    if "&" in body and not _plain_references(body):
-        return None
-    return texts
+    items: list[SharedText] = []
+    for item in body[4:-5].split("</si><si>"):
+        if item.startswith("<t>") and item.endswith("</t>") and item.count("<") == 2:
+            items.append(item[3:-4])
+        elif _RICH_ITEM.fullmatch(item):
+            items.append(tuple(_RUN_TEXT.findall(item)))
+        else:
+            return None
+    return items
+
+
+def _run(group: str) -> str:
+    """The pattern of a rich text run as Excel and LibreOffice write it: its properties (each
+    an empty element with at most one attribute), then its text; ``group`` is ``"("`` to
+    capture the text, else ``"(?:"``. "&", control characters and "]]>" are checked on the
+    whole table."""
+    prop = r'<[A-Za-z]{1,20}(?: [A-Za-z]{1,20}="[^"<&]*+")?+/>'
+    return rf'<r>(?:<rPr>(?:{prop})*+</rPr>)?+<t(?: xml:space="preserve")?+>{group}[^<]*+)</t></r>'
+
+
+_RICH_ITEM = re.compile(f"(?:{_run('(?:')})++")
+
+
+_RUN_TEXT = re.compile(_run("("))
 
 
 def _sst_body_start(name: str, data: bytes, tags: _Tags) -> int | None:
@@ -333,19 +369,19 @@ def _plain_references(text: str) -> bool:
     return True
 
 
-def _shared_cells(texts: list[str]) -> list[CellValue | None]:
-    """The cells of shared strings as written, each text as XML reads it (and Excel's _xHHHH_
-    escapes decoded); the same text gives the same immutable cell in every return."""
+def _shared_cells(texts: Sequence[SharedText]) -> list[CellValue | None]:
+    """The cells of shared strings as written (a rich text's runs as a tuple), each text as XML
+    reads it with Excel's _xHHHH_ escapes decoded (run by run, as _rich_text does); the same
+    text gives the same immutable cell in every return."""
     known = _SHARED_CELLS
     cells: list[CellValue | None] = []
     for text in texts:
         cell = known.get(text, _MISSING)
         if cell is _MISSING:
-            value = _xml_text(text) if "&" in text else text
-            if "_x" in value:
-                value = _unescape(value)
+            runs = (text,) if isinstance(text, str) else text
+            value = "".join(map(_run_value, runs))
             cell = _cell(value) if value else None
-            if len(text) <= _SHARED_TEXT_MAX:
+            if sum(map(len, runs)) <= _SHARED_TEXT_MAX:
                 if len(known) >= _SHARED_CELLS_MAX:
                     known.clear()
                 known[text] = cell
@@ -353,9 +389,14 @@ def _shared_cells(texts: list[str]) -> list[CellValue | None]:
     return cells
 
 
+def _run_value(text: str) -> str:
+    value = _xml_text(text) if "&" in text else text
+    return _unescape(value) if "_x" in value else value
+
+
 # Shared strings as written -> their cell: the template's texts recur in every return. At most
 # _SHARED_CELLS_MAX texts of up to _SHARED_TEXT_MAX characters (a few tens of megabytes).
-_SHARED_CELLS: dict[str, CellValue | None] = {}
+_SHARED_CELLS: dict[SharedText, CellValue | None] = {}
 
 
 _SHARED_CELLS_MAX = 20_000
