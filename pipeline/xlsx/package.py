@@ -9,6 +9,7 @@ import io
 import os
 import posixpath
 import struct
+import threading
 import zipfile
 import zlib
 from collections.abc import Callable, Hashable
@@ -311,25 +312,16 @@ def _parse(name: str, data: bytes) -> etree._Element:
 
 
 def _parsed(name: str, data: bytes, extract: Callable[[etree._Element, str], _T], key: str) -> _T:
-    """``extract(_parse(name, data), key)``, remembered by ``data`` (see _Package.parsed)."""
+    """``extract(_parse(name, data), key)``, remembered by ``data`` (see _Package.parsed): the
+    same part packed differently, and the sheets' parts around their rows (_plain_sheet)."""
     cache_key = (extract, key, data)
-    try:
-        return cast(_T, _PARSED[cache_key])
-    except KeyError:
-        pass
+    found = BY_DATA.get(cache_key)
+    if found is not None:
+        return cast(_T, found[0])
     result = extract(_parse(name, data), key)
-    if len(data) <= _PARSED_MAX_BYTES:
-        if len(_PARSED) >= _PARSED_MAX_ENTRIES:
-            del _PARSED[next(iter(_PARSED))]  # the oldest
-        _PARSED[cache_key] = result
+    if len(data) <= BY_DATA.max_part_bytes:
+        BY_DATA.put(cache_key, (result,), len(data))
     return result
-
-
-# Parsed small parts by their bytes (see _Package.parsed): bounded in count and in part size.
-_PARSED: dict[tuple[object, str, bytes], object] = {}
-
-
-_PARSED_MAX_ENTRIES = 128
 
 
 _PARSED_MAX_BYTES = 256 * 1024
@@ -338,7 +330,8 @@ _PARSED_MAX_BYTES = 256 * 1024
 class Memo:
     """Results worked out from parts' content, kept for the next return that carries the same
     part: bounded in entries and in the bytes of the parts they were made from, the least
-    recently used forgotten first. Keys must hold everything a result depends on."""
+    recently used forgotten first. Keys must hold everything a result depends on. Safe to use
+    from several threads (``selfassess serve`` reads workbooks in the background)."""
 
     def __init__(self, max_entries: int, max_bytes: int, max_part_bytes: int) -> None:
         self.max_entries = max_entries
@@ -346,35 +339,43 @@ class Memo:
         self.max_part_bytes = max_part_bytes
         self._entries: dict[Hashable, tuple[tuple[object, ...], int]] = {}
         self._bytes = 0
+        self._lock = threading.Lock()
 
     def get(self, key: Hashable) -> tuple[object, ...] | None:
         """The result remembered for ``key`` (in a 1-tuple, so that None can be remembered)."""
-        entry = self._entries.pop(key, None)
-        if entry is None:
-            return None
-        self._entries[key] = entry  # now the most recently used
+        with self._lock:
+            entry = self._entries.pop(key, None)
+            if entry is None:
+                return None
+            self._entries[key] = entry  # now the most recently used
         return entry[0]
 
     def put(self, key: Hashable, result: tuple[object, ...], part_bytes: int) -> None:
         """Remember ``result``, made from a part of ``part_bytes`` unpacked bytes."""
-        if key in self._entries:
-            return
-        self._entries[key] = (result, part_bytes)
-        self._bytes += part_bytes
-        while len(self._entries) > self.max_entries or self._bytes > self.max_bytes:
-            oldest = next(iter(self._entries))
-            self._bytes -= self._entries.pop(oldest)[1]
+        with self._lock:
+            if key in self._entries:
+                return
+            self._entries[key] = (result, part_bytes)
+            self._bytes += part_bytes
+            while len(self._entries) > self.max_entries or self._bytes > self.max_bytes:
+                oldest = next(iter(self._entries))
+                self._bytes -= self._entries.pop(oldest)[1]
 
     def clear(self) -> None:
         """Forget everything (tests that count what is worked out afresh)."""
-        self._entries.clear()
-        self._bytes = 0
+        with self._lock:
+            self._entries.clear()
+            self._bytes = 0
 
 
 # Shared by the package's parsed parts and the sheet reader's plain sheets. A return's parts
 # are a few kilobytes; 512 entries keep every template's repeated parts while the parts unique
 # to each return pass through.
 MEMO = Memo(max_entries=512, max_bytes=32 * 1024 * 1024, max_part_bytes=_PARSED_MAX_BYTES)
+
+
+# Parsed small parts by their unpacked bytes (see _parsed).
+BY_DATA = Memo(max_entries=128, max_bytes=16 * 1024 * 1024, max_part_bytes=_PARSED_MAX_BYTES)
 
 
 _COMPRESSION_NAMES = {zipfile.ZIP_BZIP2: "bzip2", zipfile.ZIP_LZMA: "LZMA", 9: "Deflate64"}
