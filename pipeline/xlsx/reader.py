@@ -75,8 +75,9 @@ def open_workbook(
 
     ``pictures=True`` also reads each sheet's pictures (:attr:`Sheet.pictures`).
 
-    ``fast=False`` reads every sheet with lxml, never with the plain-sheet reader
-    (``_CellReader._plain_sheet``): the same result, slower; for tests that compare the two.
+    ``fast=False`` reads every sheet and the shared strings with lxml, never with the plain
+    readers (``_plain_sheet``, ``_plain_shared_strings``): the same result, slower; for tests
+    that compare the two.
     """
     limits = limits or LimitSettings()
     data = _read_file(path, limits)
