@@ -28,7 +28,7 @@ from hypothesis import strategies as st
 
 from pipeline.app import generate_checklists, generate_summaries, init_workspace
 from pipeline.xlsx import fast_writer as xlsx_fast
-from pipeline.xlsx import reader, sheet_reader
+from pipeline.xlsx import shared_strings, sheet_reader
 from pipeline.xlsx.cells import WorkbookRejected
 from pipeline.xlsx.package import MEMO, _tags
 from pipeline.xlsx.reader import open_workbook
@@ -275,7 +275,7 @@ def test_libreoffice_resaves_read_the_same_both_ways(resaved: list[Path]) -> Non
     for path in resaved:
         with zipfile.ZipFile(path) as zf:
             data = zf.read("xl/sharedStrings.xml")
-        assert reader._plain_shared_strings("sst", data, tags) is not None, path.name
+        assert shared_strings._plain_shared_strings("sst", data, tags) is not None, path.name
 
 
 def test_hostile_builders_read_or_fail_the_same_both_ways(tmp_path: Path) -> None:
@@ -381,7 +381,7 @@ def test_shared_strings_read_the_same_both_ways(tmp_path: Path) -> None:
         with zipfile.ZipFile(path) as zf:
             data = zf.read("xl/sharedStrings.xml")
         with contextlib.suppress(WorkbookRejected):  # a DTD: refused before anything
-            if reader._plain_shared_strings("sst", data, tags) is not None:
+            if shared_strings._plain_shared_strings("sst", data, tags) is not None:
                 plain.append(path.name)
     assert sorted(plain) == sorted(
         f"sst-{name}.xlsx"
