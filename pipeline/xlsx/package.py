@@ -160,6 +160,11 @@ def _open_zip(data: bytes) -> zipfile.ZipFile:
             "is damaged: the file is incomplete or corrupt (perhaps cut short while being copied "
             "or emailed); send it again, or open and re-save it in Excel"
         ) from e
+    except NotImplementedError as e:  # zipfile's word for a zip version it cannot read
+        raise _reject(
+            f"was zipped in a way Excel never uses ({_one_line(e)}); open and re-save it in "
+            "Excel, then send it again"
+        ) from e
 
 
 class _Package:
