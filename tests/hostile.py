@@ -234,6 +234,16 @@ def corrupt_entry(path: Path) -> Path:
     return path
 
 
+def future_zip_version(path: Path) -> Path:
+    """A workbook whose zip directory asks for a zip version no program writes (9.9)."""
+    write_xlsx(path)
+    data = bytearray(path.read_bytes())
+    at = data.index(b"PK\x01\x02")  # the first directory entry
+    data[at + 6] = 99  # "version needed to extract"
+    path.write_bytes(bytes(data))
+    return path
+
+
 def zip_bomb(path: Path, size: int = 20 * 1024 * 1024) -> Path:
     """A workbook carrying a part of ``size`` zero bytes, which deflates about 1000 to 1."""
     write_zip(path, workbook_parts())
@@ -401,6 +411,7 @@ HOSTILE_BUILDERS = {
     "old-xls": old_xls,
     "truncated-zip": truncated_zip,
     "corrupt-entry": corrupt_entry,
+    "future-zip-version": future_zip_version,
     "zip-bomb": zip_bomb,
     "too-many-entries": too_many_entries,
     "bzip2": bzip2_entry,

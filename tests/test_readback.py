@@ -582,6 +582,7 @@ HOSTILE_MESSAGES = {
     "ods": "is an OpenDocument spreadsheet (.ods)",
     "xlsb": "is an Excel Binary Workbook (.xlsb)",
     "malformed-xml": "is damaged (xl/worksheets/sheet1.xml is not well-formed XML",
+    "future-zip-version": "was zipped in a way Excel never uses (zip file version 9.9)",
     "missing-sheet-part": "the sheet 'Sheet1' has no data inside the file",
     "missing-shared-string": "points to shared text that is not in the file",
     "bad-number": "holds 'twelve' where a number should be",

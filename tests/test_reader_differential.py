@@ -10,9 +10,11 @@ after a LibreOffice resave, the hostile builders, hand-made edge cases and arbit
 
 from __future__ import annotations
 
+import contextlib
 import shutil
 import subprocess
 import uuid
+import zipfile
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
@@ -25,9 +27,10 @@ from hypothesis import HealthCheck, example, given, settings
 from hypothesis import strategies as st
 
 from pipeline.app import generate_checklists, generate_summaries, init_workspace
+from pipeline.xlsx import shared_strings, sheet_reader
 from pipeline.xlsx.cells import WorkbookRejected
+from pipeline.xlsx.package import MEMO, _tags
 from pipeline.xlsx.reader import open_workbook
-from pipeline.xlsx.sheet_reader import _CellReader
 from tests import hostile
 from tests.conftest import COUNCIL, soffice_or_skip
 from tests.hostile import sst, styles, worksheet, write_xlsx
@@ -40,8 +43,11 @@ DEMO_INPUTS = sorted((REPO / "inputs").rglob("*.xlsx"))
 # Reading both ways
 
 
-def snapshot(path: Path, fast: bool) -> object:
-    """All that open_workbook gives, as plain data: sheets and cells in order, value types."""
+def snapshot(path: Path, fast: bool, remembered: bool = False) -> object:
+    """All that open_workbook gives, as plain data: sheets and cells in order, value types;
+    read afresh, unless ``remembered``, when parts met before are taken from the memo."""
+    if not remembered:
+        MEMO.clear()
     try:
         wb = open_workbook(path, fast=fast)
     except WorkbookRejected as e:
@@ -68,16 +74,18 @@ def snapshot(path: Path, fast: bool) -> object:
 @contextmanager
 def plain_sheets_counted() -> Iterator[list[bool | None]]:
     """What each call of the plain-sheet reader did: True, it read the sheet; False, it left
-    the sheet to lxml; None, it rejected the workbook. (A spy: it changes nothing.)"""
-    original = _CellReader._plain_sheet
+    the sheet to lxml; None, it rejected the workbook. (A spy: it changes nothing. Sheets
+    remembered from an earlier read do not reach it: ``snapshot`` forgets them first.)"""
+    original = sheet_reader._plain_sheet
     results: list[bool | None] = []
 
-    def spy(self: _CellReader, part: str, data: bytes, sheet: Any) -> bool:
+    def spy(part: str, data: bytes, ns: str) -> Any:
         results.append(None)
-        results[-1] = read = original(self, part, data, sheet)
-        return read
+        plain = original(part, data, ns)
+        results[-1] = plain is not None
+        return plain
 
-    with mock.patch.object(_CellReader, "_plain_sheet", spy):
+    with mock.patch.object(sheet_reader, "_plain_sheet", spy):
         yield results
 
 
@@ -253,6 +261,12 @@ def test_generated_workbooks_read_the_same_both_ways(generated: list[Path]) -> N
 @pytest.mark.libreoffice
 def test_libreoffice_resaves_read_the_same_both_ways(resaved: list[Path]) -> None:
     assert_same_both_ways(resaved, min_plain=len(resaved))
+    # LibreOffice writes a shared-string table: each is read without lxml.
+    tags = _tags(hostile.MAIN_NS)
+    for path in resaved:
+        with zipfile.ZipFile(path) as zf:
+            data = zf.read("xl/sharedStrings.xml")
+        assert shared_strings._plain_shared_strings("sst", data, tags) is not None, path.name
 
 
 def test_hostile_builders_read_or_fail_the_same_both_ways(tmp_path: Path) -> None:
@@ -270,6 +284,111 @@ def test_edge_cases_read_the_same_both_ways(tmp_path: Path) -> None:
     for path in paths:
         assert snapshot(path, True) == snapshot(path, False), _first_difference(path)
     assert_same_both_ways(paths, min_plain=10)
+
+
+# Shared-string tables written by hand: plain ones (read without lxml) and the nearest things
+# that are not plain (left to lxml, or refused by both).
+_SST_HEAD = f'{hostile.DECL}<sst xmlns="{hostile.MAIN_NS}" count="3" uniqueCount="3">'
+EDGE_SSTS = {
+    "plain": sst("a", " b ", "", "x_x000D_y", "a&b<c>'\"", "😀 Cymraeg ŵ", "line\nbreak"),
+    "no-preserve": f"{_SST_HEAD}<si><t>plain</t></si><si><t></t></si><si><t> x</t></si></sst>",
+    "references": f"{_SST_HEAD}<si><t>&#65;&#x42;&amp;&quot;&#10;&#x1F600;</t></si></sst>",
+    "forbidden-ref": f"{_SST_HEAD}<si><t>bad &#1; ref</t></si></sst>",
+    "cdata": f"{_SST_HEAD}<si><t><![CDATA[<b> & ]]></t></si></sst>",
+    "rich": f"{_SST_HEAD}<si><r><rPr><b/></rPr><t>ri</t></r><r><t>ch</t></r></si></sst>",
+    "phonetic": f'{_SST_HEAD}<si><t>漢</t><rPh sb="0" eb="1"><t>かん</t></rPh></si></sst>',
+    "raw-cr": f"{_SST_HEAD}<si><t>a\rb\r\nc</t></si></sst>",
+    "empty-t": f"{_SST_HEAD}<si><t/></si><si><t>b</t></si></sst>",
+    "spaces-between": f"{_SST_HEAD}<si><t>a</t></si>\n<si><t>b</t></si>\n</sst>\n",
+    "end-of-cdata": f"{_SST_HEAD}<si><t>a]]>b</t></si></sst>",
+    "comment": f"{_SST_HEAD}<si><t>a</t></si><!-- c --><si><t>b</t></si></sst>",
+    "comment-after": f"{_SST_HEAD}<si><t>a</t></si></sst><!-- c -->",
+    "junk-after": f"{_SST_HEAD}<si><t>a</t></si></sst><junk/>",
+    "gt-in-attribute": f'{hostile.DECL}<sst xmlns="{hostile.MAIN_NS}" x="a>b"><si><t>a</t></si>'
+    "</sst>",
+    "prefixed": f'{hostile.DECL}<x:sst xmlns:x="{hostile.MAIN_NS}"><x:si><x:t>a</x:t></x:si>'
+    "</x:sst>",
+    "other-namespace": '<sst xmlns="urn:other"><si><t>a</t></si></sst>',
+    "no-namespace": "<sst><si><t>a</t></si></sst>",
+    "self-closing": f'<sst xmlns="{hostile.MAIN_NS}"/>',
+    "unclosed": f"{_SST_HEAD}<si><t>a</t></si>",
+    "doctype": f'<!DOCTYPE sst [<!ENTITY e "x">]><sst xmlns="{hostile.MAIN_NS}"><si><t>&e;</t>'
+    "</si></sst>",
+    "latin-1": f'<?xml version="1.0" encoding="ISO-8859-1"?><sst xmlns="{hostile.MAIN_NS}">'
+    "<si><t>caf\u00e9</t></si></sst>",
+    "si-attribute": f'{_SST_HEAD}<si x="1"><t>a</t></si></sst>',
+    "bare-ampersand": f"{_SST_HEAD}<si><t>R&D and a & b</t></si></sst>",
+    "unknown-entity": f"{_SST_HEAD}<si><t>a&nbsp;b</t></si></sst>",
+    "markup-in-text": f"{_SST_HEAD}<si><t>a<b/>c</t></si></sst>",
+    "greater-than": f"{_SST_HEAD}<si><t>a > b -> c</t></si><si><t>d</t></si></sst>\r\n",
+    "not-a-character": f"{_SST_HEAD}<si><t>a\ufffeb</t></si></sst>",
+    "control": f"{_SST_HEAD}<si><t>a\x01b</t></si></sst>",
+    "byte-order-mark": f"\ufeff{_SST_HEAD}<si><t>a</t></si></sst>",
+    "other-head": f'<sst xmlns="{hostile.MAIN_NS}" xmlns:x="urn:x"><si><t>a</t></si></sst>',
+    "empty": f"{_SST_HEAD}</sst>",
+    "rich-libreoffice": f'{_SST_HEAD}<si><t xml:space="preserve">plain</t></si><si><r><rPr>'
+    '<b val="true"/><sz val="11"/><color rgb="FF1F3864"/><rFont val="Arial"/></rPr>'
+    '<t xml:space="preserve">Heading&#10;</t></r><r><rPr><sz val="11"/></rPr>'
+    '<t xml:space="preserve">R&amp;D &lt;team&gt; _x0041_</t></r></si><si><t>last</t></si></sst>',
+    "rich-escape-across-runs": f"{_SST_HEAD}<si><r><t>_x00</t></r><r><t>41_</t></r></si></sst>",
+    "rich-two-attributes": f'{_SST_HEAD}<si><r><rPr><color theme="1" tint="0.5"/></rPr><t>a</t>'
+    "</r></si></sst>",
+    "rich-and-phonetic": f'{_SST_HEAD}<si><r><t>漢</t></r><rPh sb="0" eb="1"><t>かん</t></rPh>'
+    "</si></sst>",
+    "rich-empty-properties": f"{_SST_HEAD}<si><r><rPr/><t>a</t></r></si></sst>",
+    "rich-prefixed-property": f"{_SST_HEAD}<si><r><rPr><x:b/></rPr><t>a</t></r></si></sst>",
+    "rich-two-texts": f"{_SST_HEAD}<si><r><t>a</t><t>b</t></r></si></sst>",
+    "rich-bare-ampersand": f"{_SST_HEAD}<si><r><t>R&D</t></r></si></sst>",
+    "rich-no-text": f"{_SST_HEAD}<si><r><rPr><b/></rPr></r></si></sst>",
+    "rich-quote-in-attribute": f'{_SST_HEAD}<si><r><rPr><rFont val="a"b"/></rPr><t>a</t></r>'
+    "</si></sst>",
+}
+
+
+def _sst_workbooks(folder: Path) -> list[Path]:
+    paths = []
+    for name, table in EDGE_SSTS.items():
+        items = table.count("<si") + table.count("<x:si")  # a cell for each
+        cells = "".join(
+            f'<c r="{col}1" t="s"><v>{i}</v></c>' for i, col in enumerate("ABCDEFG"[:items])
+        )
+        parts = hostile.workbook_parts(
+            {"S": worksheet(f'<row r="1">{cells}</row>')}, shared_strings=""
+        )
+        parts["xl/sharedStrings.xml"] = table.encode("latin-1" if name == "latin-1" else "utf-8")
+        paths.append(hostile.write_zip(folder / f"sst-{name}.xlsx", parts))
+    return paths
+
+
+def test_shared_strings_read_the_same_both_ways(tmp_path: Path) -> None:
+    """Each table reads as lxml reads it (or is refused as lxml refuses it); the plain ones
+    without lxml."""
+    paths = _sst_workbooks(tmp_path)
+    for path in paths:
+        assert snapshot(path, True) == snapshot(path, False), _first_difference(path)
+    plain = []
+    tags = _tags(hostile.MAIN_NS)
+    for path in paths:
+        with zipfile.ZipFile(path) as zf:
+            data = zf.read("xl/sharedStrings.xml")
+        with contextlib.suppress(WorkbookRejected):  # a DTD: refused before anything
+            if shared_strings._plain_shared_strings("sst", data, tags) is not None:
+                plain.append(path.name)
+    assert sorted(plain) == sorted(
+        f"sst-{name}.xlsx"
+        for name in (
+            "byte-order-mark",
+            "empty",
+            "greater-than",
+            "no-preserve",
+            "other-head",
+            "plain",
+            "references",
+            "rich",
+            "rich-escape-across-runs",
+            "rich-libreoffice",
+        )
+    )
 
 
 _XML_CHARS = st.characters(blacklist_categories=("Cs",))
@@ -309,9 +428,23 @@ def test_any_text_reads_the_same_both_ways(text: str, where: str, tmp_path: Path
 def test_the_switch_is_honest(tmp_path: Path) -> None:
     """fast=False never calls the plain-sheet reader; fast=True does."""
     path = write_xlsx(tmp_path / "p.xlsx")
+    MEMO.clear()
     with plain_sheets_counted() as plain:
         open_workbook(path, fast=False)
     assert plain == []
     with plain_sheets_counted() as plain:
         open_workbook(path)
     assert plain == [True]
+
+
+def test_parts_met_before_read_the_same_from_the_memo() -> None:
+    """Each demo input read again, its repeated parts (sheets, styles, relationships...) taken
+    from the memo rather than unpacked and parsed, reads as it did afresh."""
+    paths = DEMO_INPUTS[:20]  # few enough for the memo to keep all their parts
+    afresh = [snapshot(path, fast=True) for path in paths]
+    for path in paths:
+        snapshot(path, fast=True, remembered=True)  # every part now remembered
+    with plain_sheets_counted() as plain:
+        again = [snapshot(path, fast=True, remembered=True) for path in paths]
+    assert plain == []  # not one sheet was read afresh
+    assert again == afresh

@@ -119,10 +119,15 @@ class Placed:
 def place_statements(sheet: Sheet, table: ChecklistTable, file: str) -> Placed:
     """Each statement's rating and evidence cells in ``sheet``; the form's own when the table is
     where the form put it, else found by content."""
+    from pipeline.xlsx.cells import format_value
+
     cells = sheet.cells
     for ref, text in table.anchors:
         cell = cells.get(ref)
-        if cell is None or cell.formula is not None or sheet.text(ref) != text:
+        if cell is None or cell.formula is not None:
+            return _by_content(sheet, table, file)
+        value = cell.value  # as sheet.text(ref), without a call for each cell of the table
+        if (value if type(value) is str else format_value(value)) != text:
             return _by_content(sheet, table, file)
     return Placed(table.statements, table.expected, table.input_cells)
 

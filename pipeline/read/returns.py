@@ -187,6 +187,7 @@ class _ReturnReader:
         self._templates: dict[str, _Template] = {}
         self._folders: dict[Path, str] = {}
         self._outside: set[Path] = set()
+        self._ratings_read: dict[tuple[type, CellScalar], int | None] = {}
 
     def template(self, code: str) -> _Template:
         """The blank checklist of quality statement ``code``, as read-back sees it."""
@@ -201,6 +202,16 @@ class _ReturnReader:
             )
             self._templates[code] = template
         return template
+
+    def parse_rating(self, value: CellScalar) -> int | None:
+        """:func:`parse_rating`, remembered for the value (by type too: ``True == 1``): most
+        returns choose from the same few dropdown labels."""
+        key = (type(value), value)
+        if key not in self._ratings_read:
+            if len(self._ratings_read) >= 10_000:
+                self._ratings_read.clear()
+            self._ratings_read[key] = parse_rating(value, self.ratings)
+        return self._ratings_read[key]
 
     def skip(self, finding: Finding) -> None:
         self.skipped.append(finding)
@@ -358,13 +369,13 @@ class _ReturnReader:
             typed_rating = _as_typed(cell).strip()
             rating: int | None = None
             if cell is not None and typed_rating:
-                rating = parse_rating(cell.value, self.ratings)
+                rating = self.parse_rating(cell.value)
                 if rating is None:
                     found.append(self.invalid_rating(typed_rating, number, rel, rating_ref))
             # A formula typed as evidence ("=HYPERLINK(...)") is kept as typed, never its result.
             evidence = _as_typed(checklist.get(evidence_ref)).strip()
             # Comments (notes) on the statement's row are read as more of its evidence.
-            row_notes = notes.get(_row_of(rating_ref), [])
+            row_notes = notes.get(_row_of(rating_ref), []) if notes else []
             if row_notes:
                 read_notes.update((CHECKLIST_SHEET, ref) for ref, _ in row_notes)
                 evidence = " ".join([evidence, *(note_text(t) for _, t in row_notes)]).strip()

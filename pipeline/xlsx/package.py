@@ -9,9 +9,10 @@ import io
 import os
 import posixpath
 import struct
+import threading
 import zipfile
 import zlib
-from collections.abc import Callable
+from collections.abc import Callable, Hashable
 from pathlib import Path
 from typing import TypeVar, cast
 
@@ -69,7 +70,11 @@ def _read_file(path: Path, limits: LimitSettings) -> bytes:
             size = os.fstat(fh.fileno()).st_size
             if size > limits.max_file_bytes:
                 raise _too_large(size, limits)
-            data = fh.read(limits.max_file_bytes + 1)
+            # Asking for the size the file has, not the limit: a read of the limit allocates
+            # that much first, which costs more than reading a return.
+            data = fh.read(size + 1)
+            if len(data) > size:  # it grew since fstat: read on, up to the limit
+                data += fh.read(limits.max_file_bytes + 1 - len(data))
     except IsADirectoryError as e:
         raise _reject("is a folder, not a workbook; put the .xlsx file itself there") from e
     except OSError as e:
@@ -155,6 +160,11 @@ def _open_zip(data: bytes) -> zipfile.ZipFile:
             "is damaged: the file is incomplete or corrupt (perhaps cut short while being copied "
             "or emailed); send it again, or open and re-save it in Excel"
         ) from e
+    except NotImplementedError as e:  # zipfile's word for a zip version it cannot read
+        raise _reject(
+            f"was zipped in a way Excel never uses ({_one_line(e)}); open and re-save it in "
+            "Excel, then send it again"
+        ) from e
 
 
 class _Package:
@@ -205,9 +215,48 @@ class _Package:
         zipfile's own reader costs four times as much per entry; the central directory it parsed
         still says where each entry is, and the size and CRC are checked as zipfile would.
         """
+        info, raw = self._member(name)
+        if info.compress_type == zipfile.ZIP_STORED:
+            data = bytes(raw)
+        else:
+            try:
+                data = zlib.decompressobj(-15).decompress(raw, info.file_size + 1)
+            except zlib.error as e:
+                raise _damaged(f"its part {name} cannot be unpacked: {_one_line(e)}") from e
+        if len(data) > info.file_size:
+            raise _reject(
+                f"is suspicious: its part {name} holds more data than the zip says; it was not read"
+            )
+        if len(data) != info.file_size or zlib.crc32(data) != info.CRC:
+            raise _damaged(f"its part {name} is incomplete or corrupt")
+        self.budget -= info.file_size
+        return data
+
+    def memo_key(self, name: str, *what: Hashable) -> Hashable | None:
+        """A key to remember by what ``what`` makes of part ``name``: the part's packed bytes,
+        method, CRC and size, which always unpack to the same data (or fail the same way). None
+        for a part too large to remember (see MEMO).
+
+        Checked as :meth:`read` checks first (the budget, where the entry is), so a reader may
+        look its result up by this, then either :meth:`read` the part or, having met the same
+        content before, :meth:`skip` it.
+        """
+        info, raw = self._member(name)
+        if info.file_size > MEMO.max_part_bytes:
+            return None
+        return (*what, info.compress_type, info.CRC, info.file_size, bytes(raw))
+
+    def skip(self, name: str) -> None:
+        """Count an entry whose content is known (by :meth:`memo_key`) as read, not unpacking it:
+        its size still comes off the budget."""
+        info, _raw = self._member(name)
+        self.budget -= info.file_size
+
+    def _member(self, name: str) -> tuple[zipfile.ZipInfo, memoryview]:
+        """An entry's directory record and packed bytes, found through its local header; an
+        entry bigger than what is left of the budget is refused before anything else."""
         info = self.infos[name]
-        size = info.file_size
-        if size > self.budget:
+        if info.file_size > self.budget:
             raise _reject(
                 f"would unpack to more than the {_mb(self.limits.max_uncompressed_bytes)} limit; "
                 "remove pictures or copied-in sheets and send it again"
@@ -218,36 +267,39 @@ class _Package:
             raise _damaged(f"its part {name} is not where the zip's directory says")
         name_len, extra_len = struct.unpack_from("<HH", header, 26)
         start = offset + 30 + name_len + extra_len
-        raw = self.view[start : start + info.compress_size]
-        if info.compress_type == zipfile.ZIP_STORED:
-            data = bytes(raw)
-        else:
-            try:
-                data = zlib.decompressobj(-15).decompress(raw, size + 1)
-            except zlib.error as e:
-                raise _damaged(f"its part {name} cannot be unpacked: {_one_line(e)}") from e
-        if len(data) > size:
-            raise _reject(
-                f"is suspicious: its part {name} holds more data than the zip says; it was not read"
-            )
-        if len(data) != size or zlib.crc32(data) != info.CRC:
-            raise _damaged(f"its part {name} is incomplete or corrupt")
-        self.budget -= size
-        return data
+        return info, self.view[start : start + info.compress_size]
 
     def xml(self, name: str) -> etree._Element:
         """Parse one part, refusing any DTD or entity declaration (billion laughs, XXE)."""
         return self._parse(name, self.read(name))
 
     def parsed(self, name: str, extract: Callable[[etree._Element, str], _T], key: str = "") -> _T:
-        """What ``extract(root, key)`` takes from part ``name``, remembered by its exact bytes.
+        """What ``extract(root, key)`` takes from part ``name``, remembered by its content.
 
         Returns made from the same template repeat their small parts (the workbook, its
-        relationships, styles, document properties) byte for byte, so each is parsed once per
-        process. The bytes are still read and checked (size, CRC, budget) every time; only
-        parts that parsed cleanly are remembered, and nothing shared may be changed by callers.
+        relationships, styles, document properties) byte for byte, so each is unpacked and
+        parsed once per process (see :meth:`remembered`; by its unpacked bytes too, for the same
+        part packed differently). Nothing shared may be changed by callers.
         """
-        return _parsed(name, self.read(name), extract, key)
+        return self.remembered(name, _parsed, extract, key)
+
+    def remembered(self, name: str, make: Callable[..., _T], *args: Hashable) -> _T:
+        """``make(name, data, *args)`` for part ``name``, remembered by the part's content.
+
+        The same packed bytes (:meth:`memo_key`) give the same data, so a part met before is
+        neither unpacked nor worked on again; its size still counts against the budget. Only
+        results ``make`` returned (rather than raised) are remembered, and only for parts up to
+        Memo.max_part_bytes; ``make`` must depend on nothing but its arguments.
+        """
+        memo_key = self.memo_key(name, make, *args)
+        found = None if memo_key is None else MEMO.get(memo_key)
+        if found is not None:
+            self.skip(name)
+            return cast(_T, found[0])
+        result = make(name, self.read(name), *args)
+        if memo_key is not None:
+            MEMO.put(memo_key, (result,), self.infos[name].file_size)
+        return result
 
     def _parse(self, name: str, data: bytes) -> etree._Element:
         return _parse(name, data)
@@ -265,28 +317,70 @@ def _parse(name: str, data: bytes) -> etree._Element:
 
 
 def _parsed(name: str, data: bytes, extract: Callable[[etree._Element, str], _T], key: str) -> _T:
-    """``extract(_parse(name, data), key)``, remembered by ``data`` (see _Package.parsed)."""
+    """``extract(_parse(name, data), key)``, remembered by ``data`` (see _Package.parsed): the
+    same part packed differently, and the sheets' parts around their rows (_plain_sheet)."""
     cache_key = (extract, key, data)
-    try:
-        return cast(_T, _PARSED[cache_key])
-    except KeyError:
-        pass
+    found = BY_DATA.get(cache_key)
+    if found is not None:
+        return cast(_T, found[0])
     result = extract(_parse(name, data), key)
-    if len(data) <= _PARSED_MAX_BYTES:
-        if len(_PARSED) >= _PARSED_MAX_ENTRIES:
-            del _PARSED[next(iter(_PARSED))]  # the oldest
-        _PARSED[cache_key] = result
+    if len(data) <= BY_DATA.max_part_bytes:
+        BY_DATA.put(cache_key, (result,), len(data))
     return result
 
 
-# Parsed small parts by their bytes (see _Package.parsed): bounded in count and in part size.
-_PARSED: dict[tuple[object, str, bytes], object] = {}
-
-
-_PARSED_MAX_ENTRIES = 128
-
-
 _PARSED_MAX_BYTES = 256 * 1024
+
+
+class Memo:
+    """Results worked out from parts' content, kept for the next return that carries the same
+    part: bounded in entries and in the bytes of the parts they were made from, the least
+    recently used forgotten first. Keys must hold everything a result depends on. Safe to use
+    from several threads (``selfassess serve`` reads workbooks in the background)."""
+
+    def __init__(self, max_entries: int, max_bytes: int, max_part_bytes: int) -> None:
+        self.max_entries = max_entries
+        self.max_bytes = max_bytes
+        self.max_part_bytes = max_part_bytes
+        self._entries: dict[Hashable, tuple[tuple[object, ...], int]] = {}
+        self._bytes = 0
+        self._lock = threading.Lock()
+
+    def get(self, key: Hashable) -> tuple[object, ...] | None:
+        """The result remembered for ``key`` (in a 1-tuple, so that None can be remembered)."""
+        with self._lock:
+            entry = self._entries.pop(key, None)
+            if entry is None:
+                return None
+            self._entries[key] = entry  # now the most recently used
+        return entry[0]
+
+    def put(self, key: Hashable, result: tuple[object, ...], part_bytes: int) -> None:
+        """Remember ``result``, made from a part of ``part_bytes`` unpacked bytes."""
+        with self._lock:
+            if key in self._entries:
+                return
+            self._entries[key] = (result, part_bytes)
+            self._bytes += part_bytes
+            while len(self._entries) > self.max_entries or self._bytes > self.max_bytes:
+                oldest = next(iter(self._entries))
+                self._bytes -= self._entries.pop(oldest)[1]
+
+    def clear(self) -> None:
+        """Forget everything (tests that count what is worked out afresh)."""
+        with self._lock:
+            self._entries.clear()
+            self._bytes = 0
+
+
+# Shared by the package's parsed parts and the sheet reader's plain sheets. A return's parts
+# are a few kilobytes; 512 entries keep every template's repeated parts while the parts unique
+# to each return pass through.
+MEMO = Memo(max_entries=512, max_bytes=32 * 1024 * 1024, max_part_bytes=_PARSED_MAX_BYTES)
+
+
+# Parsed small parts by their unpacked bytes (see _parsed).
+BY_DATA = Memo(max_entries=128, max_bytes=16 * 1024 * 1024, max_part_bytes=_PARSED_MAX_BYTES)
 
 
 _COMPRESSION_NAMES = {zipfile.ZIP_BZIP2: "bzip2", zipfile.ZIP_LZMA: "LZMA", 9: "Deflate64"}
@@ -392,7 +486,11 @@ def _check_spreadsheet(package: _Package) -> None:
 
 def _macro_content_type(package: _Package) -> bool:
     name = package.find("[Content_Types].xml")
-    return name is not None and b"macroenabled" in package.read(name).lower()
+    return name is not None and package.remembered(name, _names_macros)
+
+
+def _names_macros(_name: str, data: bytes) -> bool:
+    return b"macroenabled" in data.lower()
 
 
 def _workbook_part(package: _Package) -> str | None:

@@ -22,7 +22,7 @@ from lxml import etree
 
 from pipeline.settings import LimitSettings
 from pipeline.xlsx.annotations import sheet_annotations
-from pipeline.xlsx.cells import CellValue, ReadWorkbook, Sheet, SheetState, _cell, _damaged, _reject
+from pipeline.xlsx.cells import ReadWorkbook, Sheet, SheetState, _damaged, _reject
 from pipeline.xlsx.drawings import modified, sheet_pictures
 from pipeline.xlsx.package import (
     _OFFICE_REL_NS,
@@ -37,13 +37,8 @@ from pipeline.xlsx.package import (
     _tags,
     _workbook_part,
 )
-from pipeline.xlsx.sheet_reader import (
-    _INDEX_KEYS,
-    _CellReader,
-    _read_date_styles,
-    _rich_text,
-    _unescape,
-)
+from pipeline.xlsx.shared_strings import read_shared_strings
+from pipeline.xlsx.sheet_reader import _CellReader, _read_date_styles
 
 _CUSTOM_PROPS_NS = "http://schemas.openxmlformats.org/officeDocument/2006/custom-properties"
 
@@ -55,8 +50,9 @@ def open_workbook(
 
     ``pictures=True`` also reads each sheet's pictures (:attr:`Sheet.pictures`).
 
-    ``fast=False`` reads every sheet with lxml, never with the plain-sheet reader
-    (``_CellReader._plain_sheet``): the same result, slower; for tests that compare the two.
+    ``fast=False`` reads every sheet and the shared strings with lxml, never with the plain
+    readers (``_plain_sheet``, ``_plain_shared_strings``): the same result, slower; for tests
+    that compare the two.
     """
     limits = limits or LimitSettings()
     data = _read_file(path, limits)
@@ -119,7 +115,7 @@ def _read_workbook(
     date1904 = part_info.date1904
 
     by_type = {rel_type.rsplit("/", 1)[-1]: part for rel_type, part in rels.values()}
-    shared = _read_shared_strings(package, by_type.get("sharedStrings"), tags)
+    shared = read_shared_strings(package, by_type.get("sharedStrings"), tags, fast)
     styles_part = by_type.get("styles")
     reader = _CellReader(
         tags, shared, lambda: _read_date_styles(package, styles_part, tags), date1904, fast
@@ -180,28 +176,3 @@ def _extract_custom_properties(root: etree._Element, _key: str) -> dict[str, str
         if key is not None:
             props[key] = (prop[0].text or "") if len(prop) else ""
     return props
-
-
-def _read_shared_strings(
-    package: _Package, part: str | None, tags: _Tags
-) -> dict[str, CellValue | None]:
-    """One immutable cell per shared string (None for an empty one), shared by every use.
-
-    Keyed by the index as cells write it (``"0"``, ``"1"``…), which saves an int() per cell.
-    """
-    name = package.find(part) if part else None
-    if name is None:
-        return {}
-    root = package.xml(name)
-    t_tag = tags.t
-    keys = _INDEX_KEYS
-    shared: dict[str, CellValue | None] = {}
-    for index, si in enumerate(root.iterchildren(tags.si)):
-        if len(si) == 1 and si[0].tag == t_tag:  # plain text: _rich_text, inlined
-            text = si[0].text or ""
-            if "_x" in text:
-                text = _unescape(text)
-        else:
-            text = _rich_text(si, tags)
-        shared[keys[index] if index < len(keys) else str(index)] = _cell(text) if text else None
-    return shared

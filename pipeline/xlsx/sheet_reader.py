@@ -9,7 +9,8 @@ import io
 import itertools
 import re
 from collections.abc import Callable, Iterable, Iterator
-from typing import Literal
+from dataclasses import dataclass
+from typing import Literal, cast
 
 from lxml import etree
 
@@ -32,6 +33,7 @@ from pipeline.xlsx.cells import (
 )
 from pipeline.xlsx.package import (
     _STREAM_ABOVE,
+    MEMO,
     _one_line,
     _Package,
     _parse,
@@ -312,6 +314,63 @@ def _extract_skeleton(root: etree._Element, ns: str) -> tuple[bool, bool, frozen
     )
 
 
+@dataclass(frozen=True, slots=True)
+class _PlainSheet:
+    """A plain sheet's cells as written (see _plain_sheet), and its protection."""
+
+    # (ref, s, t, "<f>" if a formula, formula, v, inline text) for each <c>, in order; the
+    # texts as written, entity and character references not yet replaced.
+    cells: list[tuple[str, str, str, str, str, str, str]]
+    protected: bool
+
+
+def _plain_sheet(part: str, data: bytes, ns: str) -> _PlainSheet | None:
+    """The cells of a sheet written plainly, as Excel, LibreOffice and openpyxl write them,
+    found without building a tree; None for any other sheet (which lxml then reads).
+
+    Parsing a sheet with lxml and walking its elements costs more than anything else in
+    reading a return. The rows of a plain sheet match one strict pattern (_PLAIN_ROWS:
+    each element and attribute in its usual order, text only in <f> and <v>, no
+    comments, no CDATA), which XML reads in exactly one way; everything around the rows
+    is parsed with lxml (once for all returns alike, as it does not change), so a part is
+    read here only if it is well-formed XML that lxml reads to the same cells, in the same
+    order, with the same values and the same errors.
+    """
+    _refuse_declarations(part, data)
+    start = data.find(b"<sheetData")
+    if start < 0 or data.count(b"<sheetData") != 1 or not _utf8_declared(data):
+        return None
+    if data.startswith(b"<sheetData/>", start):
+        rows, end = "", start + 12
+    elif data.startswith(b"<sheetData>", start):
+        close = data.find(b"</sheetData>", start)
+        if close < 0:
+            return None
+        try:
+            rows = data[start + 11 : close].decode("utf-8")
+        except UnicodeDecodeError:
+            return None
+        end = close + 12
+    else:
+        return None
+    if "]]>" in rows or not _PLAIN_ROWS.fullmatch(rows):
+        return None
+    try:
+        placed, protected, prefixes = _parsed(
+            part, data[:start] + b"<sheetData/>" + data[end:], _extract_skeleton, ns
+        )
+    except WorkbookRejected:
+        return None  # lxml says why, about the whole part
+    if not placed or ("x14ac:" in rows and "x14ac" not in prefixes):
+        return None
+    if "&#" in rows:
+        try:  # a character reference XML forbids: lxml says why
+            _xml_text("".join(_CHAR_REFS.findall(rows)))
+        except _NotPlain:
+            return None
+    return _PlainSheet(_PLAIN_CELL.findall(rows), protected)
+
+
 class _CellReader:
     """Turns ``<c>`` elements into :class:`CellValue` objects, one sheet at a time."""
 
@@ -341,62 +400,45 @@ class _CellReader:
         """Fill ``sheet`` from its part, keyed by canonical references (``"B12"``)."""
         if package.infos[part].file_size > _STREAM_ABOVE:
             self._stream_sheet(package, part, sheet)
-        else:
-            data = package.read(part)
-            if not (self.fast and self._plain_sheet(part, data, sheet)):
-                self._tree_sheet(part, data, sheet)
+        elif not self.fast:
+            self._tree_sheet(part, package.read(part), sheet)
+        elif self._read_plain(package, part, sheet):
+            return  # its references are canonical: _PLAIN_ROWS allows no other
         # One regex over all keys; only odd files ("$B$12", "b12", "B012") need a cell-by-cell look.
         if sheet.cells and not _CANONICAL_REFS.fullmatch("\n".join(sheet.cells) + "\n"):
             sheet.cells = _canonical_cells(sheet)
 
-    def _plain_sheet(self, part: str, data: bytes, sheet: Sheet) -> bool:
-        """Read a sheet whose cells are written plainly, as Excel, LibreOffice and openpyxl
-        write them, without building a tree; False (nothing read) for any other sheet.
+    def _read_plain(self, package: _Package, part: str, sheet: Sheet) -> bool:
+        """Read a plain sheet (see _plain_sheet); read any other with lxml and return False.
 
-        Parsing a sheet with lxml and walking its elements costs more than anything else in
-        reading a return. The rows of a plain sheet match one strict pattern (_PLAIN_ROWS:
-        each element and attribute in its usual order, text only in <f> and <v>, no
-        comments, no CDATA), which XML reads in exactly one way; everything around the rows
-        is parsed with lxml (once for all returns alike, as it does not change), so a part is
-        read here only if it is well-formed XML that lxml reads to the same cells, in the same
-        order, with the same values and the same errors.
+        What _plain_sheet makes of a part is remembered by the part's packed bytes: the sheets
+        people do not type in (guidance, identity) are the same in every return of a template.
         """
-        _refuse_declarations(part, data)
-        start = data.find(b"<sheetData")
-        if start < 0 or data.count(b"<sheetData") != 1 or not _utf8_declared(data):
-            return False
-        if data.startswith(b"<sheetData/>", start):
-            rows, end = "", start + 12
-        elif data.startswith(b"<sheetData>", start):
-            close = data.find(b"</sheetData>", start)
-            if close < 0:
-                return False
-            try:
-                rows = data[start + 11 : close].decode("utf-8")
-            except UnicodeDecodeError:
-                return False
-            end = close + 12
+        key = package.memo_key(part, "plain sheet", self.tags.ns)
+        found = None if key is None else MEMO.get(key)
+        if found is None:
+            data = package.read(part)
+            plain = _plain_sheet(part, data, self.tags.ns)
+            if key is not None:
+                MEMO.put(key, (plain,), len(data))
+        elif found[0] is None:
+            data = package.read(part)
+            plain = None
         else:
+            package.skip(part)
+            plain = cast(_PlainSheet, found[0])
+        if plain is None:
+            self._tree_sheet(part, data, sheet)
             return False
-        if "]]>" in rows or not _PLAIN_ROWS.fullmatch(rows):
-            return False
-        try:
-            placed, protected, prefixes = _parsed(
-                part, data[:start] + b"<sheetData/>" + data[end:], _extract_skeleton, self.tags.ns
-            )
-        except WorkbookRejected:
-            return False  # lxml says why, about the whole part
-        if not placed or ("x14ac:" in rows and "x14ac" not in prefixes):
-            return False
-        if "&#" in rows:
-            try:  # a character reference XML forbids: lxml says why
-                _xml_text("".join(_CHAR_REFS.findall(rows)))
-            except _NotPlain:
-                return False
+        self._store_plain(plain, sheet)
+        return True
+
+    def _store_plain(self, plain: _PlainSheet, sheet: Sheet) -> None:
+        """Store a plain sheet's cells as _read_cells would."""
         cells = sheet.cells
         shared = self.shared
         date_styles = self._date_styles
-        for ref, s, t, opened, f, v, inline in _PLAIN_CELL.findall(rows):
+        for ref, s, t, opened, f, v, inline in plain.cells:
             if t == "s":
                 if opened:
                     self._store_text(cells, ref, t, _xml_text(v), _xml_text(f), s or None, sheet)
@@ -432,8 +474,7 @@ class _CellReader:
                     cells[ref] = _cell(text)
             else:
                 self._store_text(cells, ref, t, _xml_text(v), None, s or None, sheet)
-        sheet.protected = protected
-        return True
+        sheet.protected = plain.protected
 
     def _tree_sheet(self, part: str, content: bytes, sheet: Sheet) -> None:
         root = _parse(part, content)
