@@ -62,7 +62,14 @@ def read_returns(ws: Workspace, progress: Progress = no_progress) -> ReadReturns
         return examine(list(progress(paths, len(paths), "Reading Stage 1 returns")))
 
     # Enough returns to pay for a second process: half are read by a forked copy of this one.
-    for read in map_split(examine, files, least=_SPLIT_FROM, shown=examine_shown):
+    # This process reads the first return before, and has every blank checklist at hand, so
+    # that the two do not both import the reader's modules or make the same blank checklist.
+    reads = examine(files[:1])
+    if len(files) > _SPLIT_FROM:  # as map_split splits the rest
+        for qs in reader.framework.quality_statements:
+            reader.template(qs.code)
+    reads += map_split(examine, files[1:], least=_SPLIT_FROM, shown=examine_shown)
+    for read in reads:
         reader.accept(read)
     # Survey exports in inputs/surveys/: each respondent's answers are returns like the rest
     # (the survey reader is imported only when there are some: read_surveys reads these files).
