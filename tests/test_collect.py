@@ -420,8 +420,8 @@ def test_cli_collect_json_and_exit_code(ws: Workspace) -> None:
 def test_collect_imports_only_what_it_uses(ws: Workspace) -> None:
     """The command imports no heavy library, and no module of the other stages (issue 13:
     importing is most of collect's fixed cost at a few hundred returns). Run in a process of
-    its own: this one has imported everything. Once collect has run, its settings are kept
-    checked (``outputs/.cache``), so pydantic is not needed again."""
+    its own: this one has imported everything. Once collect has run, its settings and style are
+    kept checked (``outputs/.cache``), so neither pydantic nor tomllib is needed again."""
     fill(ws, "QS2", "r1.xlsx", ASC, {1: "4 Strongly agree", 2: 3, 3: "0"}, {1: HYPERLINK})
     fill(ws, "QS1", "r2.xlsx", HEALTH, {1: "3"}, {1: "Ask priya.shah@example.org"})
     collect(ws)
@@ -433,7 +433,7 @@ def test_collect_imports_only_what_it_uses(ws: Workspace) -> None:
         "except SystemExit as e:\n"
         "    print('EXIT', e.code)\n"
         "print('LOADED', sorted(m for m in sys.modules if m.split('.')[0] in {\n"
-        "    'openpyxl', 'PIL', 'docx', 'docxtpl', 'pydantic', 'yaml', 'jinja2'}\n"
+        "    'openpyxl', 'PIL', 'docx', 'docxtpl', 'pydantic', 'yaml', 'jinja2', 'tomllib'}\n"
         "    or m.startswith(('pipeline.model.inputs', 'pipeline.rules', 'pipeline.report'))))\n"
     )
     root = Path(__file__).parent.parent
