@@ -165,12 +165,22 @@ def load(path: Path, expected_key: str, cls: type[T]) -> T | None:
     missing, damaged, of other sources or code, or not of ``cls``'s shape (it is then made
     again: nothing in a cache is trusted but what the key vouches for)."""
     try:
-        kept = json.loads(path.read_bytes())
-        if not isinstance(kept, dict) or kept.get("key") != expected_key:
-            return None
-        return build(cls, kept.get("data"))
-    except (OSError, ValueError, TypeError, KeyError, AttributeError, RecursionError):
+        data = load_data(path, expected_key)
+        return None if data is None else build(cls, data)
+    except (ValueError, TypeError, KeyError, AttributeError, RecursionError):
         return None
+
+
+def load_data(path: Path, expected_key: str) -> Any:
+    """The JSON data ``path`` keeps when its key is ``expected_key``, as it was stored (no
+    class); None when it is missing, damaged or of other sources or code."""
+    try:
+        kept = json.loads(path.read_bytes())
+    except (OSError, ValueError, RecursionError):
+        return None
+    if not isinstance(kept, dict) or kept.get("key") != expected_key:
+        return None
+    return kept.get("data")
 
 
 def store(path: Path, stored_key: str, obj: Any) -> None:

@@ -8,18 +8,22 @@ Standard library only, so that any module may use this one.
 
 from __future__ import annotations
 
-from importlib.resources import files
 from pathlib import Path
 
 INSTALLED = "_templates"
 
+# The package's folder, found from this file rather than with importlib.resources.files (which
+# gives the same folder for a package installed as files, but costs every command a few ms to
+# import: issue 13).
+PACKAGE = Path(__file__).parent
+
 
 def templates_dir() -> Path:
     """The folder of the shipped templates (``docx/``, ``xlsx/``)."""
-    package = files("pipeline")
-    # A wheel installs plain files, so the package is a folder on disk (a Path): python-docx and
-    # the caches need real paths. A zipped install would not be, and is not supported.
-    if not isinstance(package, Path):
+    package = PACKAGE
+    # A wheel installs plain files, so the package is a folder on disk: python-docx and the
+    # caches need real paths. A zipped install would not be, and is not supported.
+    if not package.is_dir():
         raise RuntimeError(f"selfassess must be installed as files, not zipped: {package}")
     installed = package / INSTALLED
     return installed if installed.is_dir() else package.parent / "templates"

@@ -5,6 +5,8 @@ from __future__ import annotations
 import json
 import os
 import shutil
+import subprocess
+import sys
 from pathlib import Path
 from typing import Any
 
@@ -413,6 +415,34 @@ def test_cli_collect_json_and_exit_code(ws: Workspace) -> None:
     result = runner.invoke(main, ["--workspace", str(ws.root), "collect"])
     assert result.exit_code == 0, result.output
     assert "1 returns read, 0 skipped" in result.output
+
+
+def test_collect_imports_only_what_it_uses(ws: Workspace) -> None:
+    """The command imports no heavy library, and no module of the other stages (issue 13:
+    importing is most of collect's fixed cost at a few hundred returns). Run in a process of
+    its own: this one has imported everything. Once collect has run, its settings and style are
+    kept checked (``outputs/.cache``), so neither pydantic nor tomllib is needed again."""
+    fill(ws, "QS2", "r1.xlsx", ASC, {1: "4 Strongly agree", 2: 3, 3: "0"}, {1: HYPERLINK})
+    fill(ws, "QS1", "r2.xlsx", HEALTH, {1: "3"}, {1: "Ask priya.shah@example.org"})
+    collect(ws)
+    code = (
+        "import sys\n"
+        "from pipeline.cli import main\n"
+        "try:\n"
+        f"    main(['--workspace', {str(ws.root)!r}, 'collect'])\n"
+        "except SystemExit as e:\n"
+        "    print('EXIT', e.code)\n"
+        "print('LOADED', sorted(m for m in sys.modules if m.split('.')[0] in {\n"
+        "    'openpyxl', 'PIL', 'docx', 'docxtpl', 'pydantic', 'yaml', 'jinja2', 'tomllib'}\n"
+        "    or m.startswith(('pipeline.model.inputs', 'pipeline.rules', 'pipeline.report'))))\n"
+    )
+    root = Path(__file__).parent.parent
+    done = subprocess.run(
+        [sys.executable, "-c", code], cwd=root, capture_output=True, text=True, check=True
+    )
+    assert "EXIT 0" in done.stdout, done.stdout + done.stderr
+    assert "2 returns read, 0 skipped" in done.stdout
+    assert "LOADED []" in done.stdout
 
 
 # Any text a person can type in a cell. Left out: characters a workbook cannot hold (openpyxl

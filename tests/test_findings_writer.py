@@ -25,6 +25,7 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
+from pipeline.errors import SelfAssessError
 from pipeline.framework import Framework, load_framework
 from pipeline.outputs.findings import build_findings, write_findings
 from pipeline.resources import template_path
@@ -129,6 +130,28 @@ def test_write_findings_replaces_the_file_whole(workspace: Workspace, framework:
     path = write_findings(workspace, hostile_result(framework))
     assert zipfile.is_zipfile(path)
     assert not [p for p in path.parent.iterdir() if p.name.startswith(".findings")]
+
+
+def test_a_council_style_copy_is_used_at_once(workspace: Workspace, framework: Framework) -> None:
+    """The checked style is kept for the next collect (read without tomllib), but a council's
+    copy of the style file, added or changed since, is read and used."""
+
+    def fonts() -> set[bytes]:
+        with zipfile.ZipFile(write_findings(workspace, hostile_result(framework))) as zf:
+            return set(re.findall(rb'<name val="([^"]*)"', zf.read("xl/styles.xml")))
+
+    assert b"Arial" in fonts()
+    assert workspace.checked_cache is not None
+    assert (workspace.checked_cache / "style.json").is_file()
+    own = workspace.root / "templates" / "xlsx" / "style.toml"
+    own.parent.mkdir(parents=True)
+    own.write_text('font = "Verdana"\n', "utf-8")
+    assert b"Verdana" in fonts() and b"Arial" not in fonts()
+    own.write_text('font = "Georgia"\n', "utf-8")
+    assert b"Georgia" in fonts() and b"Verdana" not in fonts()
+    own.write_text('font = "Georgia"\ncolour_of_the_sky = "blue"\n', "utf-8")
+    with pytest.raises(SelfAssessError, match="unknown settings"):
+        fonts()
 
 
 # --------------------------------------------------------------------------------------------

@@ -30,7 +30,7 @@ def test_installed_the_templates_inside_the_package_win(
     package = tmp_path / "site-packages" / "pipeline"
     (package / "_templates" / "xlsx").mkdir(parents=True)
     (tmp_path / "site-packages" / "templates").mkdir()  # someone else's: never ours
-    monkeypatch.setattr(resources, "files", lambda name: package)
+    monkeypatch.setattr(resources, "PACKAGE", package)
     assert templates_dir() == package / "_templates"
     assert template_path("xlsx/style.toml") == package / "_templates" / "xlsx" / "style.toml"
 

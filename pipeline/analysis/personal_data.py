@@ -17,7 +17,7 @@ from typing import TYPE_CHECKING
 from pipeline.model.findings import Finding, warning
 
 if TYPE_CHECKING:
-    from pipeline.model.inputs import Stage1Return
+    from pipeline.model.stage1 import Stage1Return
 
 
 @dataclass(frozen=True)

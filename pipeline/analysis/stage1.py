@@ -7,12 +7,13 @@ from dataclasses import dataclass
 from fractions import Fraction
 from typing import TYPE_CHECKING
 
-from pipeline.model.inputs import Stage1Response, Stage1Return
 from pipeline.model.stage1 import (
     NOT_GIVEN,
     GroupResult,
     QSResult,
     Sources,
+    Stage1Response,
+    Stage1Return,
     StatementResult,
     Workshop,
 )

@@ -19,6 +19,10 @@ from typing import TYPE_CHECKING
 
 from pipeline.model.audits import Audit
 from pipeline.model.findings import Finding
+
+# Stage 1's records live with its results (collect imports only them); named here as ever.
+from pipeline.model.stage1 import Stage1Response as Stage1Response
+from pipeline.model.stage1 import Stage1Return as Stage1Return
 from pipeline.model.words import PrintedLayout
 
 if TYPE_CHECKING:
@@ -60,41 +64,6 @@ def split_ids(text: str) -> list[str]:
     as typed (so a message or the report shows it as typed); compare them upper-case."""
     parts = (part.strip().rstrip(".") for part in re.split(r"[,;\s]+", text))
     return [part for part in parts if part and part.casefold() not in _ID_SEPARATOR_WORDS]
-
-
-@dataclass(frozen=True, slots=True, kw_only=True)
-class Stage1Response:
-    """One statement's answer in one return: ``rating`` is 0-4, or None when left blank."""
-
-    number: int
-    rating: int | None = None
-    evidence: str = ""
-    # Where the rating and evidence were read on the checklist sheet ("C8", "D8"): the form's
-    # own cells, or wherever a sorted or edited checklist had them. None when not known.
-    rating_cell: str | None = None
-    evidence_cell: str | None = None
-
-
-@dataclass(frozen=True, slots=True, kw_only=True)
-class Stage1Return:
-    """One returned checklist, one survey respondent's answers for one quality statement, or
-    one workshop's (a checklist marked as a workshop or group return)."""
-
-    file: str
-    quality_statement: str
-    group: str = ""
-    responses: tuple[Stage1Response, ...] = ()
-    content_key: str = ""  # a hash of what was typed, to spot duplicates
-    saved: dt.datetime | None = None  # when the workbook was last saved, as it records it
-    # "checklist", "survey" (a row of an export in inputs/surveys/) or "workshop".
-    source: str = "checklist"
-    # The sheet the answers are on (a survey's: its sheet in an .xlsx export, None for a CSV;
-    # None for a checklist: its Checklist sheet) and, for a survey, the row of the respondent.
-    sheet: str | None = None
-    row: int | None = None
-    # A workshop's participants and their groups (group, how many, when given).
-    participants: int = 1
-    participant_groups: tuple[tuple[str, int | None], ...] = ()
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)

@@ -1,15 +1,15 @@
-"""Stage 1 results: per quality statement, per checklist statement and per group (SPEC §6)."""
+"""Stage 1: the returns as read, and the results per quality statement, per checklist statement
+and per group (SPEC §6).
+
+The returns' records are here rather than with the other inputs (``pipeline.model.inputs``,
+which names them too) so that ``collect`` imports only the records it makes (issue 13)."""
 
 from __future__ import annotations
 
+import datetime as dt
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING
 
 from pipeline.model.findings import Finding, Findings
-
-if TYPE_CHECKING:
-    pass
-
 
 # The group of a return whose respondent left the group cell blank. It is shown in the group
 # breakdown but not compared with the real groups when looking for divergent views.
@@ -18,6 +18,41 @@ NOT_GIVEN = "Not given"
 
 # Typed groups that are not on the list are counted here (a typed group could be a name).
 OTHER_GROUP = "Other"
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class Stage1Response:
+    """One statement's answer in one return: ``rating`` is 0-4, or None when left blank."""
+
+    number: int
+    rating: int | None = None
+    evidence: str = ""
+    # Where the rating and evidence were read on the checklist sheet ("C8", "D8"): the form's
+    # own cells, or wherever a sorted or edited checklist had them. None when not known.
+    rating_cell: str | None = None
+    evidence_cell: str | None = None
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class Stage1Return:
+    """One returned checklist, one survey respondent's answers for one quality statement, or
+    one workshop's (a checklist marked as a workshop or group return)."""
+
+    file: str
+    quality_statement: str
+    group: str = ""
+    responses: tuple[Stage1Response, ...] = ()
+    content_key: str = ""  # a hash of what was typed, to spot duplicates
+    saved: dt.datetime | None = None  # when the workbook was last saved, as it records it
+    # "checklist", "survey" (a row of an export in inputs/surveys/) or "workshop".
+    source: str = "checklist"
+    # The sheet the answers are on (a survey's: its sheet in an .xlsx export, None for a CSV;
+    # None for a checklist: its Checklist sheet) and, for a survey, the row of the respondent.
+    sheet: str | None = None
+    row: int | None = None
+    # A workshop's participants and their groups (group, how many, when given).
+    participants: int = 1
+    participant_groups: tuple[tuple[str, int | None], ...] = ()
 
 
 @dataclass

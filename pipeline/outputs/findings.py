@@ -75,7 +75,7 @@ def write_findings(ws: Workspace, result: CollectResult) -> Path:
     """Write ``outputs/stage1/findings.xlsx`` atomically; returns its path."""
     from pipeline.xlsx.book_package import write_package
 
-    values = load_style_values(ws.template("xlsx/style.toml"))
+    values = load_style_values(ws.template("xlsx/style.toml"), ws.checked_cache)
     book = build_findings(ws.framework, result, values, ws.settings.council, ws.settings.stage1)
     with atomic_path(ws.findings_xlsx) as tmp:
         write_package(book, tmp)

@@ -11,7 +11,6 @@ actually is, so moved rows are not reported as ignored content while stray text 
 
 from __future__ import annotations
 
-import difflib
 from collections import Counter
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
@@ -194,6 +193,10 @@ def _by_content(sheet: Sheet, table: ChecklistTable, file: str) -> Placed:
     ]
     missing = [n for n in range(1, len(table.texts) + 1) if n not in rows]
     pairs: list[tuple[float, int, int]] = []  # (ratio, number, row)
+    if missing and candidates:
+        # Only for a checklist whose statements were edited: collect does not import difflib
+        # (and heapq) for the rest (issue 13).
+        import difflib
     for number in missing:
         wanted = normalise_label(table.texts[number - 1])
         scored = []

@@ -12,8 +12,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from pipeline.model.findings import Finding, error, excerpt, warning
-from pipeline.model.inputs import Stage1Response, Stage1Return
-from pipeline.model.stage1 import NOT_GIVEN, OTHER_GROUP
+from pipeline.model.stage1 import NOT_GIVEN, OTHER_GROUP, Stage1Response, Stage1Return
 from pipeline.progress import Progress, no_progress
 from pipeline.workspace import input_files, printable_path
 from pipeline.xlsx.identity import CHECKLIST, identity_problem

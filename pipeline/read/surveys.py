@@ -31,8 +31,7 @@ from typing import TYPE_CHECKING, Any
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
 from pipeline.model.findings import Finding, error, excerpt, warning
-from pipeline.model.inputs import Stage1Response, Stage1Return
-from pipeline.model.stage1 import NOT_GIVEN, OTHER_GROUP
+from pipeline.model.stage1 import NOT_GIVEN, OTHER_GROUP, Stage1Response, Stage1Return
 from pipeline.read.labels import normalise_label
 
 if TYPE_CHECKING:

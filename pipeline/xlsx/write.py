@@ -162,13 +162,17 @@ def _check_style(values: dict[str, Any], path: Path) -> dict[str, Any]:
     return values
 
 
-def load_style_values(path: Path) -> dict[str, Any]:
+def load_style_values(path: Path, cache: Path | None = None) -> dict[str, Any]:
     """The shipped style file's settings, with those of ``path`` (a council's copy) over them.
 
     The defaults live only in the shipped ``templates/xlsx/style.toml``; a copy may set some
     of them. A broken file is a clear error, not a traceback; a missing shipped file is a
     packaging fault and says so. :class:`Style` makes openpyxl's styles of them;
     findings.xlsx, written without openpyxl, its own (``pipeline.xlsx.book_looks``).
+
+    ``cache``: a folder to keep the checked values in (a workspace's ``checked_cache``): the
+    next run with the same style files (byte for byte, and the same selfassess) reads them
+    from there, without importing tomllib (a few ms of every ``collect``: issue 13).
     """
     from pipeline.errors import SelfAssessError
     from pipeline.resources import template_path
@@ -179,6 +183,29 @@ def load_style_values(path: Path) -> dict[str, Any]:
             f"selfassess is installed without its workbook style file (looked for {shipped}). "
             "This is a packaging fault, not a problem with your files: reinstall selfassess."
         )
+    if cache is None:
+        return _style_values(path, shipped)
+    from pipeline import datafile
+
+    try:
+        own = b"" if path.resolve() == shipped.resolve() else path.read_bytes()
+        files = [datafile.digest(shipped.read_bytes()), datafile.digest(own)]
+    except OSError:
+        return _style_values(path, shipped)  # which says what is wrong
+    key = datafile.key([datafile.code_digest(__file__), "style", *files])
+    kept = cache / "style.json"
+    found = datafile.load_data(kept, key)
+    if isinstance(found, dict):
+        return found
+    values = _style_values(path, shipped)
+    datafile.store(kept, key, values)
+    return values
+
+
+def _style_values(path: Path, shipped: Path) -> dict[str, Any]:
+    """The style's values read from the files and checked (see :func:`load_style_values`)."""
+    from pipeline.errors import SelfAssessError
+
     defaults = _check_style(_read_style(shipped), shipped)
     if path.resolve() == shipped.resolve():
         return defaults
