@@ -51,7 +51,7 @@ def _handle_errors(func: F) -> F:
             raise click.ClickException(str(e)) from e
         except PermissionError as e:
             raise click.ClickException(
-                f"Permission denied: {e.filename}. Close the file if it is open in Excel "
+                f"Permission denied: {_named(e)}. Close the file if it is open in Excel "
                 "or LibreOffice, or check you may write to that folder."
             ) from e
         except BrokenPipeError:
@@ -62,8 +62,13 @@ def _handle_errors(func: F) -> F:
                     "The disk is full, so nothing was replaced: the previous outputs are as they "
                     "were. Free some space and run the command again."
                 ) from e
-            where = f" ({printable_path(str(e.filename))})" if e.filename else ""
+            where = f" ({_named(e)})" if e.filename else ""
             raise click.ClickException(f"{e.strerror or e}{where}.") from e
+
+    def _named(e: OSError) -> str:
+        """The file the user knows: when a finished output could not take the place of the old
+        one (``os.replace``), the output's own name, not its temporary one's."""
+        return printable_path(str(e.filename2 or e.filename))
 
     return wrapper  # type: ignore[return-value]
 

@@ -151,5 +151,6 @@ def test_build_writes_validates_workbooks_before_the_report(
     done = CliRunner().invoke(main, ["--workspace", str(demo_copy), "build"])
     assert done.exit_code == 1
     assert "Is a directory" in done.output and "Traceback" not in done.output
+    assert "thread.xlsx)" in done.output and ".thread-" not in done.output  # its own name
     assert not (outputs / "self-assessment.docx").exists()
     assert (outputs / "validation-report.xlsx").is_file()  # written before thread.xlsx
