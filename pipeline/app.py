@@ -609,7 +609,6 @@ def build_report(
     ``.docx`` has been written by then).
     """
     from pipeline.forked import in_background
-    from pipeline.report.build import TEMPLATE, render_report
     from pipeline.rules.personal_data import printed_personal_data
     from pipeline.rules.stage2 import report_gaps
     from pipeline.xlsx.write import atomic_path
@@ -618,16 +617,18 @@ def build_report(
     # validate's workbooks are written on the second core while the report is rendered; the
     # report is written only once they are (as when one followed the other).
     written = in_background(lambda: write_validation_outputs(ws, validated))
-    findings = validated.findings
-    gaps = report_gaps(validated.inputs, findings)
-    personal = printed_personal_data(validated.inputs, findings)
-    if (findings.errors or gaps) and not draft:
-        written.result()
-        return BuildResult(findings, None, None, gaps, personal)
-    data = render_report(
-        ws.framework, validated.inputs, draft=draft, template=ws.template(TEMPLATE)
-    )
+    try:
+        findings = validated.findings
+        gaps = report_gaps(validated.inputs, findings)
+        personal = printed_personal_data(validated.inputs, findings)
+        refused = bool(findings.errors or gaps) and not draft
+        data = None if refused else _render(ws, validated, draft)
+    except BaseException:
+        written.settle()  # nothing still being written once the build has said it failed
+        raise
     written.result()
+    if data is None:
+        return BuildResult(findings, None, None, gaps, personal)
     with atomic_path(ws.report_docx) as tmp:
         tmp.write_bytes(data)
     if not pdf:
@@ -646,6 +647,15 @@ def build_report(
         size=f"an evidence register of {documents:,} document{'s' * (documents != 1)}",
     )
     return BuildResult(findings, ws.report_docx, made, gaps, personal)
+
+
+def _render(ws: Workspace, validated: ValidationResult, draft: bool) -> bytes:
+    """The report, rendered with the workspace's template: the .docx's bytes."""
+    from pipeline.report.build import TEMPLATE, render_report
+
+    return render_report(
+        ws.framework, validated.inputs, draft=draft, template=ws.template(TEMPLATE)
+    )
 
 
 def _remove_stale_pdf(ws: Workspace) -> None:

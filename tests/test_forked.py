@@ -49,6 +49,47 @@ SCRIPT = textwrap.dedent(
     except Exception as e:
         out["odd"] = [type(e).__name__, str(e)]
 
+    class Particular(Exception):  # pickles, but cannot be rebuilt from its pickle
+        def __init__(self, code, message):
+            super().__init__(message)
+
+    def particular():
+        raise Particular("unreadable-file", "a damaged return")
+
+    try:
+        in_background(particular).result()
+    except Exception as e:
+        out["particular"] = [type(e).__name__, str(e)]
+
+    # The parent's own part fails: the child is waited for, not left running.
+    def fails_here(xs):
+        if 0 in xs:
+            return [x for x in xs]
+        raise SelfAssessError("this process failed")
+
+    try:
+        map_split(fails_here, list(range(30)), least=2)
+    except SelfAssessError as e:
+        out["parent_failed"] = str(e)
+    try:
+        os.waitpid(-1, os.WNOHANG)
+        out["children_left"] = True
+    except ChildProcessError:
+        out["children_left"] = False
+
+    # No process can be made: the work is done here, and the pipe's ends are closed.
+    fds = len(os.listdir("/proc/self/fd")) if os.path.isdir("/proc/self/fd") else 0
+    real_fork = os.fork
+    def no_fork():
+        raise BlockingIOError(11, "Resource temporarily unavailable")
+    os.fork = no_fork
+    try:
+        alone = map_split(lambda xs: list(xs), [1, 2, 3], least=2)
+        out["no_fork"] = [in_background(os.getpid).result(), alone]
+    finally:
+        os.fork = real_fork
+    out["fds_kept"] = (len(os.listdir("/proc/self/fd")) if fds else 0) == fds
+
     out["killed"] = ""
     if can_fork():  # in one process this would kill the script itself
         try:
@@ -74,7 +115,9 @@ def _run(env_extra: dict[str, str]) -> dict[str, object]:
     return result
 
 
-@pytest.mark.skipif(not hasattr(os, "fork") or (os.cpu_count() or 1) < 2, reason="needs fork")
+@pytest.mark.skipif(
+    not sys.platform.startswith("linux") or (os.cpu_count() or 1) < 2, reason="forks on Linux"
+)
 def test_forked_child_gives_the_same_results_and_errors() -> None:
     got = _run({})
     assert got["forked"] is True
@@ -84,6 +127,11 @@ def test_forked_child_gives_the_same_results_and_errors() -> None:
     assert got["error"] == "outputs/thread.xlsx is open in Excel: close it"
     assert got["odd"] == ["SelfAssessError", "Unpicklable: a lock"]
     assert "A helper process stopped unexpectedly (exit status -9)" in str(got["killed"])
+    assert got["particular"] == ["SelfAssessError", "Particular: a damaged return"]
+    assert got["parent_failed"] == "this process failed"
+    assert got["children_left"] is False
+    assert got["no_fork"] == [got["parent"], [1, 2, 3]]
+    assert got["fds_kept"] is True
 
 
 def test_one_process_when_asked() -> None:
@@ -93,6 +141,7 @@ def test_one_process_when_asked() -> None:
     assert got["squares"] == [x * x for x in range(11)]
     assert got["error"] == "outputs/thread.xlsx is open in Excel: close it"
     assert got["odd"] == ["Unpicklable", "a lock"]  # raised as it was: nothing to pickle
+    assert got["particular"] == ["Particular", "a damaged return"]
 
 
 def test_in_this_process_the_error_is_raised_by_result(monkeypatch: pytest.MonkeyPatch) -> None:
