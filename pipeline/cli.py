@@ -6,6 +6,7 @@ answers at once.
 
 from __future__ import annotations
 
+import contextlib
 import json
 import sys
 from collections.abc import Callable, Iterable, Iterator
@@ -735,6 +736,10 @@ def _exit_code() -> int:
         import os
 
         os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+        return 1
+    except OSError as e:  # outside any command (`--version > /dev/full`): one line all the same
+        with contextlib.suppress(OSError, ValueError):
+            click.echo(f"Error: {e.strerror or e}.", err=True)
         return 1
     except SystemExit as e:  # a command's sys.exit(1)
         if e.code is None or isinstance(e.code, int):

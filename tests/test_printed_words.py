@@ -296,3 +296,18 @@ def test_a_row_inserted_in_the_strengths_block_is_counted_as_validate_counts(
         assert ignored == []
     else:
         assert [f.cell for f in ignored] == [f"B{row}"]
+
+
+def test_a_council_template_that_is_not_a_word_document(complete: Workspace) -> None:
+    """validate still checks everything (the limit counted as the shipped template prints);
+    build says in one line what is wrong with the template, no traceback."""
+    own = complete.root / "templates" / TEMPLATE
+    own.parent.mkdir(parents=True, exist_ok=True)
+    own.write_bytes(b"not a zip: saved as the wrong kind of file")
+    result = CliRunner().invoke(main, ["--workspace", str(complete.root), "validate"])
+    assert result.exception is None or isinstance(result.exception, SystemExit)
+    assert "Traceback" not in result.output
+    code, output = _cli(complete, "--draft")
+    assert code == 1
+    assert "cannot be opened as a Word document" in output and "Traceback" not in output
+    own.unlink()

@@ -77,6 +77,8 @@ def printed_layouts(
         if found is not None:
             return found
     # Measuring renders the template: only now are docxtpl and Jinja needed.
+    import zipfile
+
     import jinja2
     from docx.opc.exceptions import PackageNotFoundError
 
@@ -84,7 +86,15 @@ def printed_layouts(
 
     try:
         layouts = dict(_measure(framework, str(template), digest))
-    except (jinja2.TemplateError, _BrokenXML, PackageNotFoundError, KeyError, ValueError, OSError):
+    except (
+        jinja2.TemplateError,
+        _BrokenXML,
+        PackageNotFoundError,
+        zipfile.BadZipFile,  # not a Word document at all
+        KeyError,
+        ValueError,
+        OSError,
+    ):
         return {}
     if path is not None:
         _store(path, layouts)
