@@ -60,8 +60,9 @@ def _handle_errors(func: F) -> F:
         except OSError as e:
             if e.errno == errno.ENOSPC:
                 raise click.ClickException(
-                    "The disk is full, so nothing was replaced: the previous outputs are as they "
-                    "were. Free some space and run the command again."
+                    "The disk is full: the file being written was not replaced (it is as it was; "
+                    "files finished before it are complete). Free some space and run the command "
+                    "again."
                 ) from e
             where = f" ({_named(e)})" if e.filename else ""
             raise click.ClickException(f"{e.strerror or e}{where}.") from e

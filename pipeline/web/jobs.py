@@ -143,9 +143,12 @@ def _describe(e: Exception) -> str:
         return str(e)
     if isinstance(e, PermissionError):
         return (
-            f"Permission denied: {e.filename}. Close the file if it is open in Excel or "
-            "LibreOffice, or check you may write to that folder."
+            f"Permission denied: {e.filename2 or e.filename}. Close the file if it is open in "
+            "Excel or LibreOffice, or check you may write to that folder."
         )
     if isinstance(e, OSError) and e.errno == errno.ENOSPC:
-        return "The disk is full, so nothing was replaced. Free some space and try again."
+        return (
+            "The disk is full: the file being written was not replaced (files finished before "
+            "it are complete). Free some space and try again."
+        )
     return f"It stopped with an unexpected error: {type(e).__name__}: {e}"
