@@ -34,3 +34,17 @@ def template_path(relative: str) -> Path:
 
     The path may not exist (a broken install): callers say so in their own words."""
     return templates_dir().joinpath(*relative.split("/"))
+
+
+def regenerate(made: dict[Path, str], argv: list[str]) -> int:
+    """The command line of the files made when the package is built from what it ships (the
+    blank workbooks' texts, the report template's printed words, the framework's checked
+    copies): ``--write`` writes each file; otherwise it says whether each is up to date."""
+    for path, text in made.items():
+        if "--write" in argv:
+            path.write_text(text, "utf-8")
+            print(f"wrote {path}")
+        else:
+            same = path.is_file() and path.read_text("utf-8") == text
+            print(f"{path}: {'up to date' if same else 'out of date: run with --write'}")
+    return 0

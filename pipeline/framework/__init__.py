@@ -12,9 +12,10 @@ seen at once and checked as before, with the same messages.
 from __future__ import annotations
 
 import json
+from collections.abc import Callable
 from functools import lru_cache
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 
 from pipeline import datafile
 from pipeline.framework.models import (
@@ -100,17 +101,13 @@ def _check_standards(raw: bytes, source: str) -> PracticeStandards:
 def _load(name: str, override: bytes | None, cache: Path | None) -> Framework:
     """The framework with ``override`` (the bytes of the council's file ``name``) applied: a
     kept checked copy when its key is right, else checked now (and kept in ``cache``)."""
-    key = _framework_key(override)
-    kept = packaged_json(DEFAULT_FILE) if override is None else None
-    if kept is None and cache is not None:
-        kept = cache / "framework.json"
-    found = None if kept is None else datafile.load(kept, key, Framework)
-    if found is not None:
-        return found
-    framework = _check_framework(override, name)
-    if override is not None and cache is not None:
-        datafile.store(cache / "framework.json", key, framework)
-    return framework
+    return _kept_or_checked(
+        Framework,
+        _framework_key(override),
+        packaged_json(DEFAULT_FILE) if override is None else None,
+        None if cache is None else cache / "framework.json",
+        lambda: _check_framework(override, name),
+    )
 
 
 def load_framework(override: Path | None = None, cache: Path | None = None) -> Framework:
@@ -129,17 +126,36 @@ def load_framework(override: Path | None = None, cache: Path | None = None) -> F
 
 @lru_cache(maxsize=8)
 def _load_standards(name: str, raw: bytes, packaged: bool, cache: Path | None) -> PracticeStandards:
-    key = _standards_key(raw)
-    kept = packaged_json(STANDARDS_FILE) if packaged else None
-    if kept is None and cache is not None:
-        kept = cache / "standards.json"
-    found = None if kept is None else datafile.load(kept, key, PracticeStandards)
+    return _kept_or_checked(
+        PracticeStandards,
+        _standards_key(raw),
+        packaged_json(STANDARDS_FILE) if packaged else None,
+        None if cache is None else cache / "standards.json",
+        lambda: _check_standards(raw, name),
+    )
+
+
+_Checked = TypeVar("_Checked", Framework, PracticeStandards)
+
+
+def _kept_or_checked(
+    cls: type[_Checked],
+    key: str,
+    packaged: Path | None,
+    cache_file: Path | None,
+    check: Callable[[], _Checked],
+) -> _Checked:
+    """The checked copy made when the package was built (``packaged``), else the one kept in
+    ``cache_file``, when its key is ``key``; otherwise ``check()`` now, kept in ``cache_file``
+    (a packaged file's copy is never kept there: it is made when the package is built)."""
+    kept = packaged or cache_file
+    found = None if kept is None else datafile.load(kept, key, cls)
     if found is not None:
         return found
-    standards = _check_standards(raw, name)
-    if not packaged and cache is not None:
-        datafile.store(cache / "standards.json", key, standards)
-    return standards
+    checked = check()
+    if packaged is None and cache_file is not None:
+        datafile.store(cache_file, key, checked)
+    return checked
 
 
 def load_standards(

@@ -8,18 +8,11 @@ from __future__ import annotations
 import sys
 
 from pipeline.framework import packaged_copies
+from pipeline.resources import regenerate
 
 
 def main(argv: list[str] | None = None) -> int:
-    args = sys.argv[1:] if argv is None else argv
-    for path, text in packaged_copies().items():
-        if "--write" in args:
-            path.write_text(text, "utf-8")
-            print(f"wrote {path}")
-        else:
-            same = path.is_file() and path.read_text("utf-8") == text
-            print(f"{path}: {'up to date' if same else 'out of date: run with --write'}")
-    return 0
+    return regenerate(packaged_copies(), sys.argv[1:] if argv is None else argv)
 
 
 if __name__ == "__main__":

@@ -228,18 +228,13 @@ def shipped_cells_text() -> str:
 
 
 def main(argv: list[str] | None = None) -> int:
-    """``python -m pipeline.read.expected [--write]``: the blank workbooks' texts as
-    ``SHIPPED_CELLS`` should hold them; ``--write`` writes the file."""
+    """``python -m pipeline.read.expected [--write]``: whether ``SHIPPED_CELLS`` holds the blank
+    workbooks' texts as they are now; ``--write`` writes it."""
     import sys
 
-    args = sys.argv[1:] if argv is None else argv
-    text = shipped_cells_text()
-    if "--write" in args:
-        SHIPPED_CELLS.write_text(text, "utf-8")
-        print(f"wrote {SHIPPED_CELLS}")
-    else:
-        sys.stdout.write(text)
-    return 0
+    from pipeline.resources import regenerate
+
+    return regenerate({SHIPPED_CELLS: shipped_cells_text()}, sys.argv[1:] if argv is None else argv)
 
 
 @lru_cache(maxsize=1)

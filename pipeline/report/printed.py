@@ -372,23 +372,17 @@ def _measure(
 
 
 def main(argv: list[str] | None = None) -> int:
-    """``python -m pipeline.report.printed [--write]``: measure the shipped template with the
-    packaged framework; ``--write`` keeps it in ``SHIPPED`` (after changing the template, or the
-    code that renders it)."""
+    """``python -m pipeline.report.printed [--write]``: whether ``SHIPPED`` holds the shipped
+    template measured with the packaged framework; ``--write`` writes it (after changing the
+    template, or the code that renders it)."""
     import sys
 
     from pipeline.framework import load_framework
     from pipeline.report import TEMPLATE
-    from pipeline.resources import template_path
+    from pipeline.resources import regenerate, template_path
 
-    args = sys.argv[1:] if argv is None else argv
     text = json.dumps(shipped_measure(load_framework(), template_path(TEMPLATE)), indent=1) + "\n"
-    if "--write" in args:
-        SHIPPED.write_text(text, "utf-8")
-        print(f"wrote {SHIPPED}")
-    else:
-        sys.stdout.write(text)
-    return 0
+    return regenerate({SHIPPED: text}, sys.argv[1:] if argv is None else argv)
 
 
 if __name__ == "__main__":
